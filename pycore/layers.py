@@ -1,0 +1,121 @@
+"""Layers with ``forward`` and ``backward``, in the style of *Deep Learning from Scratch*.
+
+Shapes: ``N`` is the batch size, ``D`` the input width, ``H`` the output width.
+Every layer caches only what its ``backward`` needs, never modifies its inputs, and
+overwrites (does not accumulate) its parameter gradients on each ``backward``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Affine:
+    """``y = x @ W + b``.
+
+    ``W`` (D, H) and ``b`` (H,) are *borrowed* from the network that owns them:
+    the layer never rebinds them, so in-place optimizer updates are seen here.
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        self.W = W  # (D, H), owned by the network
+        self.b = b  # (H,), owned by the network
+        self.x: np.ndarray | None = None  # (N, D) input, cached for dW
+        self.dW = np.zeros_like(W)  # (D, H), overwritten by backward
+        self.db = np.zeros_like(b)  # (H,), overwritten by backward
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) -> (N, H)."""
+        self.x = x
+        out = x @ self.W  # (N, H)
+        out += self.b
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """(N, H) -> (N, D); stores ``dW`` and ``db``."""
+        np.matmul(self.x.T, dout, out=self.dW)  # (D, H)
+        np.sum(dout, axis=0, out=self.db)  # (H,)
+        return dout @ self.W.T  # (N, D)
+
+    def __repr__(self) -> str:
+        return f"Affine({self.W.shape[0]} -> {self.W.shape[1]}, {self.W.dtype})"
+
+
+class LeakyReLU:
+    """``y = x`` where ``x > 0``, else ``alpha * x``."""
+
+    def __init__(self, alpha: float = 0.1) -> None:
+        self.alpha = alpha
+        self.negative: np.ndarray | None = None  # (N, H) bool mask of x <= 0
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.negative = x <= 0
+        out = x.copy()
+        out[self.negative] *= self.alpha
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx = dout.copy()
+        dx[self.negative] *= self.alpha
+        return dx
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU({self.alpha})"
+
+
+class ReLU:
+    """``y = max(x, 0)``."""
+
+    def __init__(self) -> None:
+        self.negative: np.ndarray | None = None  # (N, H) bool mask of x <= 0
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.negative = x <= 0
+        out = x.copy()
+        out[self.negative] = 0
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx = dout.copy()
+        dx[self.negative] = 0
+        return dx
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+
+class Sigmoid:
+    """``y = 1 / (1 + exp(-x))``."""
+
+    def __init__(self) -> None:
+        self.out: np.ndarray | None = None  # (N, H) cached output
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        # exp of a large negative number is fine; of a large positive it overflows, so split.
+        out = np.empty_like(x)
+        pos = x >= 0
+        out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+        ex = np.exp(x[~pos])
+        out[~pos] = ex / (1.0 + ex)
+        self.out = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out) * self.out
+
+    def __repr__(self) -> str:
+        return "Sigmoid()"
+
+
+ACTIVATIONS = ("leaky_relu", "relu", "sigmoid")
+
+
+def make_activation(name: str, alpha: float = 0.1) -> LeakyReLU | ReLU | Sigmoid:
+    """Build an activation layer by name (one of ``ACTIVATIONS``)."""
+    if name == "leaky_relu":
+        return LeakyReLU(alpha)
+    if name == "relu":
+        return ReLU()
+    if name == "sigmoid":
+        return Sigmoid()
+    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")

@@ -1,0 +1,71 @@
+"""Loss functions: each has ``forward(y, t) -> float`` and ``backward() -> dy``.
+
+``y`` and ``t`` are (N, C): network outputs and one-hot targets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class MeanSquaredError:
+    """The seed's loss: ``0.5 * sum((y - t)**2)`` per sample, averaged over the batch.
+
+    For one sample (the seed) this is exactly ``0.5 * Σ(y − t)²`` with gradient ``y − t``.
+    """
+
+    outputs = "scores"  # raw outputs, not probabilities
+
+    def __init__(self) -> None:
+        self.diff: np.ndarray | None = None  # (N, C) y - t
+
+    def forward(self, y: np.ndarray, t: np.ndarray) -> float:
+        self.diff = y - t
+        return float(0.5 * np.sum(self.diff * self.diff) / y.shape[0])
+
+    def backward(self) -> np.ndarray:
+        return self.diff / self.diff.shape[0]
+
+    def __repr__(self) -> str:
+        return "MeanSquaredError()"
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (N, C) scores, stable for large values."""
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class SoftmaxCrossEntropy:
+    """Softmax followed by cross-entropy, averaged over the batch; gradient ``(p − t) / N``."""
+
+    outputs = "probabilities"
+
+    def __init__(self) -> None:
+        self.p: np.ndarray | None = None  # (N, C) softmax of y
+        self.t: np.ndarray | None = None  # (N, C) targets
+
+    def forward(self, y: np.ndarray, t: np.ndarray) -> float:
+        self.p = softmax(y)
+        self.t = t
+        tiny = np.finfo(self.p.dtype).tiny
+        return float(-np.sum(t * np.log(self.p + tiny)) / y.shape[0])
+
+    def backward(self) -> np.ndarray:
+        return (self.p - self.t) / self.p.shape[0]
+
+    def __repr__(self) -> str:
+        return "SoftmaxCrossEntropy()"
+
+
+LOSSES = ("mse", "softmax_ce")
+
+
+def make_loss(name: str) -> MeanSquaredError | SoftmaxCrossEntropy:
+    """Build a loss by name (one of ``LOSSES``)."""
+    if name == "mse":
+        return MeanSquaredError()
+    if name == "softmax_ce":
+        return SoftmaxCrossEntropy()
+    raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")

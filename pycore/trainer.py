@@ -1,0 +1,206 @@
+"""Training loop: the seed's one-sample-per-step loop, mini-batches and epochs, run in chunks.
+
+A :class:`Trainer` runs a fixed number of steps. Call :meth:`Trainer.run_chunk` repeatedly
+(the browser worker does, yielding between chunks so a Stop message gets through) or
+:meth:`Trainer.run` to go to the end. Progress goes to a callback, never to ``print``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import fastpath
+from .errors import ConfigError
+from .network import Network
+from .optimizers import OPTIMIZERS, make_optimizer
+
+MOVING_AVERAGE_STEPS = 100  # window of the loss's moving average
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. The defaults are the seed experiment."""
+
+    samples: int = 5000  # training images used: the first N of the chosen classes, in dataset order
+    epochs: int = 1  # passes over those images
+    batch_size: int = 1  # images per step (the seed: 1)
+    optimizer: str = "momentum"  # sgd | momentum | adagrad | adam
+    lr: float = 0.01  # learning rate
+    momentum: float = 0.9  # for the momentum optimizer
+    shuffle: bool = False  # reshuffle the images every epoch (the seed keeps dataset order)
+    seed: int = 0  # seeds the weights and the shuffling
+    fast: bool = True  # skip zero pixels when it is exact (batch 1, SGD or Momentum)
+
+    def __post_init__(self) -> None:
+        if self.samples < 1:
+            raise ConfigError(f"samples must be at least 1, got {self.samples}")
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ConfigError(f"learning rate must be a positive number, got {self.lr}")
+        if not (0 <= self.momentum < 1):
+            raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Progress:
+    """A report after each chunk of steps."""
+
+    step: int  # steps finished
+    total: int  # steps in the whole run
+    epoch: int  # current epoch, from 1
+    loss: float  # loss of the last finished step
+    avg_loss: float  # mean loss of the last MOVING_AVERAGE_STEPS steps
+    samples_per_sec: float
+    elapsed: float  # seconds spent in steps so far
+    state: str  # running | done | stopped | diverged
+    message: str = ""
+    first_step: int = 0  # losses[i] is the loss of step first_step + i + 1
+    losses: np.ndarray = field(default_factory=lambda: np.zeros(0))  # this chunk's per-step losses
+    averages: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the moving average at each step
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["losses"] = self.losses.tolist()
+        d["averages"] = self.averages.tolist()
+        return d
+
+
+class Trainer:
+    """Trains ``network`` on inputs ``x`` (N, 784) and one-hot targets ``t`` (N, C)."""
+
+    def __init__(
+        self,
+        network: Network,
+        x: np.ndarray,
+        t: np.ndarray,
+        config: TrainConfig | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.config = config or TrainConfig()
+        if x.shape[0] != t.shape[0]:
+            raise ConfigError(f"{x.shape[0]} images but {t.shape[0]} targets")
+        n = min(self.config.samples, x.shape[0])
+        self.net = network
+        self.x = np.ascontiguousarray(x[:n], dtype=network.dtype)  # (n, 784)
+        self.t = np.ascontiguousarray(t[:n], dtype=network.dtype)  # (n, C)
+        self.on_progress = on_progress
+        self.optimizer = make_optimizer(self.config.optimizer, self.config.lr, self.config.momentum)
+        self.fast = (
+            fastpath.SparseInputStep(network, self.optimizer)
+            if self.config.fast and fastpath.supports(network, self.optimizer, self.config.batch_size)
+            else None
+        )
+        self.rng = np.random.default_rng([self.config.seed, 1])
+        self.steps_per_epoch = math.ceil(n / self.config.batch_size)
+        self.total = self.steps_per_epoch * self.config.epochs
+        self.losses = np.zeros(self.total)  # loss of every finished step
+        self.step = 0
+        self.elapsed = 0.0
+        self.state = "ready"
+        self.message = ""
+        self._order = np.arange(n)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "stopped", "diverged")
+
+    def _batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        within = step % self.steps_per_epoch
+        if within == 0 and self.config.shuffle:
+            self._order = self.rng.permutation(self.x.shape[0])
+        idx = self._order[within * self.config.batch_size : (within + 1) * self.config.batch_size]
+        return self.x[idx], self.t[idx]
+
+    def _plain_step(self, xb: np.ndarray, tb: np.ndarray) -> float:
+        loss = self.net.forward_loss(xb, tb)
+        if np.isfinite(loss):
+            self.optimizer.update(self.net.params, self.net.backward())
+        return loss
+
+    def moving_average(self, upto: int) -> float:
+        """Mean loss of the ``MOVING_AVERAGE_STEPS`` steps ending at step ``upto``."""
+        lo = max(0, upto - MOVING_AVERAGE_STEPS)
+        return float(self.losses[lo:upto].mean()) if upto > lo else float("nan")
+
+    def run_chunk(self, steps: int = 200) -> Progress:
+        """Run up to ``steps`` steps, then report. The weights are exact between chunks."""
+        if self.finished:
+            return self.progress(self.step)
+        self.state = "running"
+        first = self.step
+        start = time.perf_counter()
+        end = min(self.total, self.step + steps)
+        while self.step < end:
+            xb, tb = self._batch(self.step)
+            loss = self.fast.step(xb[0], tb) if self.fast else self._plain_step(xb, tb)
+            if not np.isfinite(loss):
+                self.state = "diverged"
+                self.message = (
+                    f"training diverged at step {self.step + 1}: the loss became {loss}; "
+                    f"the weights of step {self.step} are kept. Try a smaller learning rate."
+                )
+                break
+            self.losses[self.step] = loss
+            self.step += 1
+        if self.fast:
+            self.fast.flush()
+        self.elapsed += time.perf_counter() - start
+        if self.state == "running" and self.step >= self.total:
+            self.state = "done"
+        return self.progress(first)
+
+    def stop(self) -> Progress:
+        """Stop between chunks; the weights of the last finished step stay."""
+        if not self.finished:
+            self.state = "stopped"
+            self.message = f"stopped after {self.step} of {self.total} steps"
+        return self.progress(self.step)
+
+    def run(self, chunk_steps: int = 200, should_stop: Callable[[], bool] | None = None) -> Progress:
+        """Run to the end (or until ``should_stop()`` is true between chunks)."""
+        progress = self.progress(self.step)
+        while not self.finished:
+            if should_stop is not None and should_stop():
+                progress = self.stop()
+                if self.on_progress:
+                    self.on_progress(progress)
+                break
+            progress = self.run_chunk(chunk_steps)
+            if self.on_progress:
+                self.on_progress(progress)
+        return progress
+
+    def progress(self, first_step: int) -> Progress:
+        losses = self.losses[first_step : self.step].copy()
+        averages = np.array([self.moving_average(s) for s in range(first_step + 1, self.step + 1)])
+        return Progress(
+            step=self.step,
+            total=self.total,
+            epoch=min(self.config.epochs, self.step // self.steps_per_epoch + 1),
+            loss=float(self.losses[self.step - 1]) if self.step else float("nan"),
+            avg_loss=self.moving_average(self.step),
+            samples_per_sec=(self.step * self.config.batch_size / self.elapsed) if self.elapsed > 0 else 0.0,
+            elapsed=self.elapsed,
+            state=self.state,
+            message=self.message,
+            first_step=first_step,
+            losses=losses,
+            averages=averages,
+        )
+
+    def __repr__(self) -> str:
+        path = "fast" if self.fast else "plain"
+        return f"Trainer({self.optimizer!r}, step {self.step}/{self.total}, {path} path, {self.state})"
