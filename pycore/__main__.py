@@ -42,13 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
 
     def add_mnist(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--mnist", type=Path, default=None,
-                       help=f"folder with MNIST's IDX files (default: $PYCORE_MNIST or {mnist.DEFAULT_DIR})")
+        p.add_argument(
+            "--mnist",
+            type=Path,
+            default=None,
+            help=f"folder with MNIST's IDX files (default: $PYCORE_MNIST or {mnist.DEFAULT_DIR})",
+        )
 
     train = sub.add_parser("train", help="train a network (the seed experiment by default)")
     add_mnist(train)
-    train.add_argument("--classes", type=parse_classes, default=mnist.SEED_CLASSES,
-                       help="digits to learn: 0,1,2 (default) or 0-9")
+    train.add_argument(
+        "--classes", type=parse_classes, default=mnist.SEED_CLASSES, help="digits to learn: 0,1,2 (default) or 0-9"
+    )
     train.add_argument("--samples", type=int, default=defaults.samples, help="training images (default 5000)")
     train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the images (default 1)")
     train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step (default 1)")
@@ -58,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--shuffle", action="store_true", help="reshuffle the images every epoch")
     train.add_argument("--hidden", default="500,100", help="hidden layer sizes (default 500,100)")
     train.add_argument("--activation", default="leaky_relu", choices=["leaky_relu", "relu", "sigmoid"])
-    train.add_argument("--loss", default="mse", choices=["mse", "softmax_ce"],
-                       help="mse: the seed's 0.5·Σ(y−t)² (default); softmax_ce: softmax + cross-entropy")
+    train.add_argument(
+        "--loss",
+        default="mse",
+        choices=["mse", "softmax_ce"],
+        help="mse: the seed's 0.5·Σ(y−t)² (default); softmax_ce: softmax + cross-entropy",
+    )
     train.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default 0)")
     train.add_argument("--plain", action="store_true", help="use the plain loop, not the sparse fast path")
@@ -78,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def progress_bar(p: Progress, width: int = 30) -> str:
     done = int(width * p.step / p.total)
-    return (f"\r[{'#' * done}{'.' * (width - done)}] {p.step}/{p.total} "
-            f"loss(avg) {p.avg_loss:.4f}  {p.samples_per_sec:,.0f} samples/s")
+    return (
+        f"\r[{'#' * done}{'.' * (width - done)}] {p.step}/{p.total} "
+        f"loss(avg) {p.avg_loss:.4f}  {p.samples_per_sec:,.0f} samples/s"
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -87,20 +98,35 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_split = mnist.load_split(folder, "train").select(args.classes)
     test_split = mnist.load_split(folder, "test").select(args.classes)
     hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
-    net_config = NetworkConfig(sizes=(784, *hidden, len(args.classes)), activation=args.activation,
-                               loss=args.loss, dtype=args.dtype, classes=args.classes)
-    config = TrainConfig(samples=args.samples, epochs=args.epochs, batch_size=args.batch_size,
-                         optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
-                         shuffle=args.shuffle, seed=args.seed, fast=not args.plain)
+    net_config = NetworkConfig(
+        sizes=(784, *hidden, len(args.classes)),
+        activation=args.activation,
+        loss=args.loss,
+        dtype=args.dtype,
+        classes=args.classes,
+    )
+    config = TrainConfig(
+        samples=args.samples,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        momentum=args.momentum,
+        shuffle=args.shuffle,
+        seed=args.seed,
+        fast=not args.plain,
+    )
     net = Network(net_config, seed=args.seed)
     x = train_split.inputs(args.dtype)
     t = train_split.targets(args.classes, args.dtype)
     trainer = Trainer(net, x, t, config)
     used = min(config.samples, len(train_split))
     print(f"{net!r}")
-    print(f"training on the first {used} training images of digits {args.classes}: "
-          f"{trainer.total} steps, {config.optimizer} lr={config.lr}, batch {config.batch_size}, "
-          f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path")
+    print(
+        f"training on the first {used} training images of digits {args.classes}: "
+        f"{trainer.total} steps, {config.optimizer} lr={config.lr}, batch {config.batch_size}, "
+        f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path"
+    )
     show_bar = not args.quiet and sys.stdout.isatty()
     start = time.perf_counter()
     while not trainer.finished:
@@ -114,8 +140,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(progress_bar(progress), end="", flush=True)
     if show_bar:
         print()
-    print(f"{trainer.state}: {trainer.step} steps in {time.perf_counter() - start:.2f} s "
-          f"({progress.samples_per_sec:,.0f} samples/s); final moving-average loss {progress.avg_loss:.6f}")
+    print(
+        f"{trainer.state}: {trainer.step} steps in {time.perf_counter() - start:.2f} s "
+        f"({progress.samples_per_sec:,.0f} samples/s); final moving-average loss {progress.avg_loss:.6f}"
+    )
     if trainer.message:
         print(trainer.message)
     result = evaluate(net, test_split.inputs(args.dtype), test_split.labels)
@@ -135,7 +163,7 @@ def print_confusion(confusion: np.ndarray, classes: tuple[int, ...]) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    net, notes = model_io.load(args.model)
+    net, _ = model_io.load(args.model)
     classes = tuple(net.config.classes)
     test_split = mnist.load_split(args.mnist or mnist.default_dir(), "test").select(classes)
     result = evaluate(net, test_split.inputs(net.config.dtype), test_split.labels)

@@ -43,9 +43,11 @@ class Evaluation:
 def evaluate(network: Network, x: np.ndarray, labels: np.ndarray, batch: int = 1000) -> Evaluation:
     """Predict every image of ``x`` (N, 784) and compare with the digit ``labels`` (N,)."""
     classes = tuple(network.config.classes)
-    scores = np.concatenate(
-        [network.scores(x[i : i + batch]) for i in range(0, len(x), batch)]
-    ) if len(x) else np.zeros((0, len(classes)))
+    scores = (
+        np.concatenate([network.scores(x[i : i + batch]) for i in range(0, len(x), batch)])
+        if len(x)
+        else np.zeros((0, len(classes)))
+    )
     pred_index = scores.argmax(axis=1)
     true_index = class_index(labels, classes)
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)

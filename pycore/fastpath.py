@@ -25,11 +25,7 @@ from .optimizers import SGD, Momentum
 
 def supports(network: Network, optimizer: object, batch_size: int) -> bool:
     """Whether the fast path computes exactly what the plain loop would for this set-up."""
-    return (
-        batch_size == 1
-        and type(optimizer) in (SGD, Momentum)
-        and isinstance(network.layers[0], Affine)
-    )
+    return batch_size == 1 and type(optimizer) in (SGD, Momentum) and isinstance(network.layers[0], Affine)
 
 
 class SparseInputStep:

@@ -61,9 +61,7 @@ def parse_idx(data: bytes, name: str = "IDX data", ndim: int | None = None) -> n
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=dims_count, offset=4))
     expected = header + int(np.prod(dims, dtype=np.int64))
     if len(data) < expected:
-        raise MnistFileError(
-            f"{name}: truncated: dimensions {dims} need {expected} bytes, the file has {len(data)}"
-        )
+        raise MnistFileError(f"{name}: truncated: dimensions {dims} need {expected} bytes, the file has {len(data)}")
     if len(data) > expected:
         raise MnistFileError(f"{name}: {len(data) - expected} unexpected bytes after the data (dimensions {dims})")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
