@@ -145,7 +145,8 @@ class Trainer:
         end = min(self.total, self.step + steps)
         while self.step < end:
             xb, tb = self._batch(self.step)
-            loss = self.fast.step(xb[0], tb) if self.fast else self._plain_step(xb, tb)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+                loss = self.fast.step(xb[0], tb) if self.fast else self._plain_step(xb, tb)
             if not np.isfinite(loss):
                 self.state = "diverged"
                 self.message = (

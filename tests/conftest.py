@@ -1,0 +1,50 @@
+"""Shared fixtures and helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of scalar ``f()`` with respect to array ``x`` (changed and restored in place)."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        fp = f()
+        x[i] = old - h
+        fm = f()
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max |a - b| / max(|a|, |b|), the measure the gradient checks bound."""
+    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-12)
+    return float(np.abs(a - b).max() / scale)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The MNIST folder from the set-up; fails (does not skip) when it is missing."""
+    from pycore import mnist
+
+    folder = mnist.default_dir()
+    if not folder.is_absolute():
+        folder = ROOT / folder
+    if not (folder / "train-images-idx3-ubyte").is_file():
+        pytest.fail(f"MNIST is missing at {folder}: {mnist.FETCH_HINT}")
+    return folder

@@ -1,0 +1,101 @@
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from pycore import model_io
+from pycore.errors import ModelFileError
+from pycore.network import Network, NetworkConfig
+
+
+@pytest.fixture
+def net():
+    return Network(NetworkConfig(sizes=(784, 8, 3)), seed=0)
+
+
+def npz_bytes(meta, **arrays):
+    buf = io.BytesIO()
+    np.savez(buf, meta=np.array(json.dumps(meta)), **arrays)
+    return buf.getvalue()
+
+
+def good_parts(net):
+    meta = {"format": model_io.FORMAT, "version": 1, "config": net.config.to_dict(), "notes": {}}
+    return meta, {k: v.copy() for k, v in net.params.items()}
+
+
+def test_round_trip(net, tmp_path, rng):
+    path = tmp_path / "m.npz"
+    model_io.save(net, path, notes={"test_accuracy": 0.9})
+    loaded, notes = model_io.load(path)
+    assert notes == {"test_accuracy": 0.9}
+    assert loaded.config == net.config
+    x = rng.random((5, 784))
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+    assert loaded.layers[0].W is loaded.params["W1"]
+
+
+def test_bytes_round_trip_float32():
+    net = Network(NetworkConfig(sizes=(784, 4, 10), dtype="float32", classes=tuple(range(10))), seed=1)
+    loaded, _ = model_io.load(model_io.to_bytes(net))
+    assert loaded.params["W1"].dtype == np.float32
+    assert loaded.config.classes == tuple(range(10))
+
+
+def broken_files(net):
+    meta, arrays = good_parts(net)
+    good = npz_bytes(meta, **arrays)
+    nan = dict(arrays, W2=arrays["W2"].copy())
+    nan["W2"][0, 0] = np.nan
+    yield "not a zip", b"hello, I am a text file", "not a model file"
+    yield "truncated", good[: len(good) // 2], "damaged or truncated"
+    yield "corrupt", good[:100] + bytes(50) + good[150:], "damaged|truncated|meta"
+    yield "wrong shape", npz_bytes(meta, **dict(arrays, W1=np.zeros((784, 9)))), r"W1 has shape \(784, 9\)"
+    yield "NaN", npz_bytes(meta, **nan), "W2 contains NaN"
+    yield "missing array", npz_bytes(meta, **{k: v for k, v in arrays.items() if k != "b2"}), "missing arrays b2"
+    yield "extra array", npz_bytes(meta, **arrays, W9=np.zeros(2)), "unexpected arrays W9"
+    yield "wrong dtype", npz_bytes(meta, **dict(arrays, b1=arrays["b1"].astype(np.float32))), "b1 is float32"
+    yield "no meta", _no_meta(arrays), "no 'meta'"
+    yield "future version", npz_bytes(dict(meta, version=99), **arrays), "version 99 is not supported"
+    yield "other format", npz_bytes(dict(meta, format="keras"), **arrays), "not a Digits from Scratch model"
+    yield "bad config", npz_bytes(dict(meta, config={"sizes": "abc"}), **arrays), "bad network configuration"
+    yield "pickle", _pickled(), "damaged|meta"
+
+
+def _no_meta(arrays):
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _pickled():
+    buf = io.BytesIO()
+    np.savez(buf, meta=np.array([{"evil": 1}], dtype=object))
+    return buf.getvalue()
+
+
+def test_broken_files_are_rejected_with_clear_messages(net):
+    for label, data, message in broken_files(net):
+        with pytest.raises(ModelFileError, match=message):
+            model_io.load(data)
+        assert label
+
+
+def test_too_big_is_rejected_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(model_io, "MAX_BYTES", 10)
+    path = tmp_path / "big.npz"
+    path.write_bytes(b"PK" + bytes(100))
+    with pytest.raises(ModelFileError, match="too big"):
+        model_io.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        model_io.load(tmp_path / "nope.npz")
+
+
+def test_npz_is_a_zip_with_meta(net):
+    with zipfile.ZipFile(io.BytesIO(model_io.to_bytes(net))) as z:
+        assert "meta.npy" in z.namelist()

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+
+from pycore.errors import ConfigError
+from pycore.network import Network, NetworkConfig
+from pycore.trainer import MOVING_AVERAGE_STEPS, TrainConfig, Trainer
+
+
+def data(rng, n=60):
+    x = rng.random((n, 784))
+    x[x < 0.8] = 0
+    labels = rng.integers(0, 3, n)
+    # Make the classes learnable: a bright block per class.
+    for c in range(3):
+        x[labels == c, c * 100 : c * 100 + 50] = 1.0
+    return x, np.eye(3)[labels]
+
+
+def test_seed_defaults():
+    c = TrainConfig()
+    assert (c.samples, c.epochs, c.batch_size, c.optimizer, c.lr, c.momentum, c.shuffle) == (
+        5000, 1, 1, "momentum", 0.01, 0.9, False,
+    )  # fmt: skip
+
+
+def test_runs_in_chunks_and_reports_each(rng):
+    x, t = data(rng)
+    reports = []
+    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=50), on_progress=reports.append)
+    final = trainer.run(chunk_steps=20)
+    assert [r.step for r in reports] == [20, 40, 50]
+    assert [len(r.losses) for r in reports] == [20, 20, 10]
+    assert [r.first_step for r in reports] == [0, 20, 40]
+    assert final.state == "done" and final.step == final.total == 50
+    assert final.samples_per_sec > 0
+    np.testing.assert_array_equal(np.concatenate([r.losses for r in reports]), trainer.losses)
+
+
+def test_loss_falls(rng):
+    x, t = data(rng, n=300)
+    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=300))
+    trainer.run()
+    assert trainer.losses[-50:].mean() < 0.2 * trainer.losses[:10].mean()
+
+
+def test_moving_average(rng):
+    x, t = data(rng, n=150)
+    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=150))
+    p = trainer.run()
+    assert p.avg_loss == pytest.approx(trainer.losses[-MOVING_AVERAGE_STEPS:].mean())
+    assert p.averages[-1] == pytest.approx(p.avg_loss)
+
+
+def test_stop_between_chunks_keeps_the_last_step(rng):
+    x, t = data(rng)
+    net = Network(seed=0)
+    trainer = Trainer(net, x, t, TrainConfig(samples=60))
+    calls = iter([False, False, True])
+    p = trainer.run(chunk_steps=10, should_stop=lambda: next(calls))
+    assert p.state == "stopped" and p.step == 20
+    assert "20 of 60" in p.message
+    # The weights are those after step 20: a plain run of 20 steps gives the same.
+    ref = Network(seed=0)
+    Trainer(ref, x, t, TrainConfig(samples=20)).run()
+    np.testing.assert_allclose(net.params["W1"], ref.params["W1"], rtol=1e-12)
+
+
+def test_divergence_stops_with_a_message_naming_the_step(rng):
+    x, t = data(rng)
+    net = Network(seed=0)
+    trainer = Trainer(net, x, t, TrainConfig(samples=60, lr=1e6, optimizer="sgd"))
+    p = trainer.run()
+    assert p.state == "diverged"
+    assert f"step {p.step + 1}" in p.message and "learning rate" in p.message
+    assert all(np.isfinite(v).all() for v in net.params.values())
+
+
+def test_mini_batches_and_epochs(rng):
+    x, t = data(rng, n=50)
+    trainer = Trainer(
+        Network(NetworkConfig(loss="softmax_ce"), seed=0),
+        x, t, TrainConfig(samples=50, batch_size=16, epochs=3, optimizer="adam", lr=0.001, shuffle=True),
+    )  # fmt: skip
+    assert trainer.total == 4 * 3
+    p = trainer.run()
+    assert p.state == "done" and p.epoch == 3
+    assert trainer.losses[-1] < trainer.losses[0]
+
+
+def test_shuffle_changes_the_order_but_is_seeded(rng):
+    x, t = data(rng, n=30)
+
+    def losses(seed):
+        tr = Trainer(Network(seed=0), x, t, TrainConfig(samples=30, epochs=2, shuffle=True, seed=seed))
+        tr.run()
+        return tr.losses
+
+    np.testing.assert_array_equal(losses(1), losses(1))
+    assert not np.array_equal(losses(1), losses(2))
+
+
+def test_same_seed_same_run_bit_for_bit(rng):
+    x, t = data(rng)
+
+    def run():
+        net = Network(seed=4)
+        Trainer(net, x, t, TrainConfig(samples=60)).run()
+        return net.params
+
+    a, b = run(), run()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+@pytest.mark.parametrize(
+    "kw", [{"samples": 0}, {"epochs": 0}, {"batch_size": 0}, {"optimizer": "x"}, {"lr": -1}, {"lr": float("nan")}]
+)
+def test_bad_settings_are_refused(kw):
+    with pytest.raises(ConfigError):
+        TrainConfig(**kw)
