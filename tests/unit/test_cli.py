@@ -41,7 +41,7 @@ def test_seed_experiment_reproduced(mnist_dir, tmp_path, capsys):
     assert "done: 5000 steps" in out
     accuracy = float(out.split("test accuracy: ")[1].split("=")[1].split("%")[0])
     assert accuracy >= 97.0
-    net, notes = model_io.load(out_path)
+    _, notes = model_io.load(out_path)
     assert notes["test_accuracy"] >= 0.97
 
     # evaluate and predict on the saved model

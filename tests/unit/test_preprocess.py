@@ -17,7 +17,7 @@ def draw_zero(size=280, box=(100, 80, 180, 200), width=14, light_background=True
 
 def check_mnist_like(out):
     assert out.shape == (28, 28)
-    assert 0.0 <= out.min() and out.max() <= 1.0
+    assert out.min() >= 0.0 and out.max() <= 1.0
     cy, cx = preprocess.centre_of_mass(out)
     assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
     rows = np.flatnonzero((out > 0.05).any(axis=1))
