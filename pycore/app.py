@@ -1,0 +1,201 @@
+"""The API the browser's worker calls (one :class:`Session` per page).
+
+Every method takes and returns plain values (numbers, strings, lists, dicts, bytes), so the
+worker can convert them with ``toJs`` and post them to the page. Nothing here does math of its
+own: it wires the other modules together. Errors a person can act on are
+:class:`~pycore.errors.PycoreError` with a clear message; the session's state is unchanged
+when one is raised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import mnist, model_io, preprocess
+from .errors import ConfigError
+from .evaluation import Evaluation, evaluate
+from .network import Network, NetworkConfig
+from .trainer import TrainConfig, Trainer
+
+GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
+
+
+class Session:
+    """The state behind one page: models, data and the training run in progress."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, Network] = {}  # "pretrained" and, after training or loading, "trained"
+        self.notes: dict[str, dict] = {}
+        self.current = ""  # key into ``models`` of the model used for drawing
+        self.train_split: mnist.Split | None = None
+        self.test_split: mnist.Split | None = None
+        self.trainer: Trainer | None = None
+
+    # ---- models -------------------------------------------------------------------------
+    def load_model(self, data: bytes, slot: str = "trained") -> dict:
+        """Load a ``.npz`` model into ``slot`` and make it current; the old one stays on error."""
+        network, notes = model_io.load(bytes(data))
+        self.models[slot] = network
+        self.notes[slot] = notes
+        self.current = slot
+        return self.model_info()
+
+    def use_model(self, slot: str) -> dict:
+        """Switch drawing predictions to the ``pretrained`` or ``trained`` model."""
+        if slot not in self.models:
+            raise ConfigError(f"there is no {slot} model yet")
+        self.current = slot
+        return self.model_info()
+
+    @property
+    def model(self) -> Network:
+        if not self.current:
+            raise ConfigError("no model is loaded yet")
+        return self.models[self.current]
+
+    def model_info(self) -> dict:
+        net = self.model
+        return {
+            "slot": self.current,
+            "slots": sorted(self.models),
+            "sizes": list(net.config.sizes),
+            "classes": list(net.config.classes),
+            "outputs": net.outputs,
+            "dtype": net.config.dtype,
+            "description": repr(net),
+            "notes": self.notes.get(self.current, {}),
+        }
+
+    def model_bytes(self) -> bytes:
+        """The current model as a ``.npz`` file."""
+        return model_io.to_bytes(self.model, self.notes.get(self.current))
+
+    # ---- prediction ----------------------------------------------------------------------
+    def predict_rgba(self, data: bytes, width: int, height: int) -> dict:
+        """Preprocess a canvas's RGBA pixels like MNIST and predict the digit."""
+        image = preprocess.from_rgba(data, int(width), int(height))
+        if image is None:
+            return {"empty": True, "message": "nothing drawn"}
+        return self._prediction(image)
+
+    def _prediction(self, image: np.ndarray) -> dict:
+        net = self.model
+        x = image.reshape(1, -1)
+        outs = net.activations(x)
+        scores = net.scores(x)[0]
+        best = int(scores.argmax())
+        return {
+            "empty": False,
+            "digit": int(net.config.classes[best]),
+            "classes": list(net.config.classes),
+            "scores": scores.tolist(),
+            "outputs": net.outputs,
+            "image": np.round(image.ravel() * 255).astype(np.uint8).tobytes(),
+            "activations": [a[0].astype(np.float32).tobytes() for a in outs[1:-1:2]],
+        }
+
+    # ---- data ------------------------------------------------------------------------------
+    def set_data(self, part: str, images: bytes, labels: bytes) -> dict:
+        """Give the session MNIST images and labels as (optionally gzipped) IDX bytes."""
+        split = mnist.Split(
+            mnist.parse_idx(bytes(images), f"{part} images", ndim=3),
+            mnist.parse_idx(bytes(labels), f"{part} labels", ndim=1),
+        )
+        if part == "train":
+            self.train_split = split
+        elif part == "test":
+            self.test_split = split
+        else:
+            raise ConfigError(f"unknown data part {part!r}")
+        return {"part": part, "count": len(split)}
+
+    def predict_test_image(self, index: int) -> dict:
+        """Predict one test image (used by the smoke test and the gallery)."""
+        split = self._test()
+        result = self._prediction(split.images[int(index)] / 255.0)
+        result["label"] = int(split.labels[int(index)])
+        return result
+
+    def _test(self) -> mnist.Split:
+        if self.test_split is None:
+            raise ConfigError("the test images are not loaded yet")
+        return self.test_split
+
+    # ---- training --------------------------------------------------------------------------
+    def start_training(self, settings: dict) -> dict:
+        """Start a run with fresh random weights. ``settings`` holds TrainConfig fields plus
+        optional network fields (``hidden``, ``loss``, ``dtype``, ``classes``)."""
+        if self.train_split is None:
+            raise ConfigError("the training images are not loaded yet")
+        settings = dict(settings)
+        classes = tuple(int(c) for c in settings.pop("classes", mnist.SEED_CLASSES))
+        hidden = tuple(int(h) for h in settings.pop("hidden", (500, 100)))
+        net_config = NetworkConfig(
+            sizes=(784, *hidden, len(classes)),
+            loss=str(settings.pop("loss", "mse")),
+            dtype=str(settings.pop("dtype", "float64")),
+            classes=classes,
+        )
+        try:
+            config = TrainConfig(**settings)
+        except TypeError as exc:
+            raise ConfigError(f"unknown training setting ({exc})") from None
+        split = self.train_split.select(classes, limit=config.samples)
+        if len(split) == 0:
+            raise ConfigError(f"no training images of digits {classes}")
+        network = Network(net_config, seed=config.seed)
+        self.trainer = Trainer(
+            network, split.inputs(net_config.dtype), split.targets(classes, net_config.dtype), config
+        )
+        return {"total": self.trainer.total, "samples": len(split), "fast": self.trainer.fast is not None}
+
+    def train_chunk(self, steps: int) -> dict:
+        """Run up to ``steps`` training steps and report progress."""
+        return self._running().run_chunk(int(steps)).to_dict()
+
+    def stop_training(self) -> dict:
+        return self._running().stop().to_dict()
+
+    def _running(self) -> Trainer:
+        if self.trainer is None:
+            raise ConfigError("no training run has been started")
+        return self.trainer
+
+    def finish_training(self) -> dict:
+        """Evaluate the run's network on the test images and make it the current model."""
+        trainer = self._running()
+        result = self.evaluate(trainer.net)
+        self.models["trained"] = trainer.net
+        self.notes["trained"] = {
+            "test_accuracy": result["accuracy"],
+            "train": trainer.config.to_dict(),
+            "steps": trainer.step,
+        }
+        self.current = "trained"
+        result["model"] = self.model_info()
+        return result
+
+    def evaluate(self, network: Network | None = None) -> dict:
+        """Accuracy, confusion matrix and the first test images' predictions."""
+        network = network or self.model
+        split = self._test().select(tuple(network.config.classes))
+        result: Evaluation = evaluate(network, split.inputs(network.config.dtype), split.labels)
+        gallery = [
+            {
+                "index": i,
+                "label": int(result.labels[i]),
+                "predicted": int(result.predicted[i]),
+                "scores": result.scores[i].tolist(),
+                "image": split.images[i].tobytes(),
+            }
+            for i in range(min(GALLERY_SIZE, result.total))
+        ]
+        return {
+            "accuracy": result.accuracy,
+            "correct": result.correct,
+            "total": result.total,
+            "classes": list(result.classes),
+            "confusion": result.confusion.tolist(),
+            "outputs": network.outputs,
+            "gallery": gallery,
+        }
