@@ -20,6 +20,12 @@ from .trainer import TrainConfig, Trainer
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
 
 
+def as_bytes(data: object) -> bytes:
+    """``bytes`` from bytes-like data or, in the browser, a JsProxy of a ``Uint8Array``."""
+    to_bytes = getattr(data, "to_bytes", None)
+    return bytes(to_bytes()) if callable(to_bytes) else bytes(data)
+
+
 class Session:
     """The state behind one page: models, data and the training run in progress."""
 
@@ -34,7 +40,7 @@ class Session:
     # ---- models -------------------------------------------------------------------------
     def load_model(self, data: bytes, slot: str = "trained") -> dict:
         """Load a ``.npz`` model into ``slot`` and make it current; the old one stays on error."""
-        network, notes = model_io.load(bytes(data))
+        network, notes = model_io.load(as_bytes(data))
         self.models[slot] = network
         self.notes[slot] = notes
         self.current = slot
@@ -73,7 +79,7 @@ class Session:
     # ---- prediction ----------------------------------------------------------------------
     def predict_rgba(self, data: bytes, width: int, height: int) -> dict:
         """Preprocess a canvas's RGBA pixels like MNIST and predict the digit."""
-        image = preprocess.from_rgba(data, int(width), int(height))
+        image = preprocess.from_rgba(as_bytes(data), int(width), int(height))
         if image is None:
             return {"empty": True, "message": "nothing drawn"}
         return self._prediction(image)
@@ -98,8 +104,8 @@ class Session:
     def set_data(self, part: str, images: bytes, labels: bytes) -> dict:
         """Give the session MNIST images and labels as (optionally gzipped) IDX bytes."""
         split = mnist.Split(
-            mnist.parse_idx(bytes(images), f"{part} images", ndim=3),
-            mnist.parse_idx(bytes(labels), f"{part} labels", ndim=1),
+            mnist.parse_idx(as_bytes(images), f"{part} images", ndim=3),
+            mnist.parse_idx(as_bytes(labels), f"{part} labels", ndim=1),
         )
         if part == "train":
             self.train_split = split
@@ -127,7 +133,7 @@ class Session:
         optional network fields (``hidden``, ``loss``, ``dtype``, ``classes``)."""
         if self.train_split is None:
             raise ConfigError("the training images are not loaded yet")
-        settings = dict(settings)
+        settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
         classes = tuple(int(c) for c in settings.pop("classes", mnist.SEED_CLASSES))
         hidden = tuple(int(h) for h in settings.pop("hidden", (500, 100)))
         net_config = NetworkConfig(

@@ -1,0 +1,96 @@
+// The live loss chart: per-step loss (faint) and its moving average (bold), log scale.
+// Data arrives in chunks; the canvas is redrawn at most once per animation frame.
+
+const MAX_POINTS = 2000; // points drawn per series; longer runs are thinned evenly
+const COLORS = { loss: "rgba(120, 160, 255, 0.45)", avg: "#ffb020", grid: "#33405a", text: "#a9b4c8" };
+const OVERLAY_COLORS = ["#7bd88f", "#ff6b8b", "#b48cff", "#5ad1e6"];
+
+export class LossChart {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.overlays = []; // earlier runs: {label, averages}
+    this.reset(1);
+    new ResizeObserver(() => this.#schedule()).observe(canvas);
+  }
+
+  reset(total) {
+    this.total = Math.max(1, total);
+    this.losses = [];
+    this.averages = [];
+    this.#schedule();
+  }
+
+  push(losses, averages) {
+    for (const v of losses) this.losses.push(v);
+    for (const v of averages) this.averages.push(v);
+    this.#schedule();
+  }
+
+  keepAsOverlay(label) {
+    if (!this.averages.length) return;
+    this.overlays.unshift({ label, averages: this.averages.slice(), total: this.total });
+    this.overlays = this.overlays.slice(0, OVERLAY_COLORS.length);
+  }
+
+  #schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  draw() {
+    const { canvas, ctx } = this;
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth || 300;
+    const h = canvas.clientHeight || 160;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const pad = { l: 44, r: 8, t: 8, b: 20 };
+    const lo = 1e-4;
+    const hi = 1;
+    const x = (i, total) => pad.l + ((w - pad.l - pad.r) * i) / total;
+    const y = (v) => {
+      const c = Math.min(hi, Math.max(lo, v));
+      return pad.t + ((h - pad.t - pad.b) * (Math.log10(hi) - Math.log10(c))) / (Math.log10(hi) - Math.log10(lo));
+    };
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.fillStyle = COLORS.text;
+    ctx.strokeStyle = COLORS.grid;
+    ctx.lineWidth = 1;
+    for (let e = 0; e >= -4; e--) {
+      const yy = y(10 ** e);
+      ctx.beginPath();
+      ctx.moveTo(pad.l, yy);
+      ctx.lineTo(w - pad.r, yy);
+      ctx.stroke();
+      ctx.fillText(e === 0 ? "1" : `1e${e}`, 4, yy + 4);
+    }
+    ctx.fillText(`step ${this.losses.length} / ${this.total}`, pad.l, h - 5);
+    this.overlays.forEach((o, k) => this.#line(o.averages, o.total, x, y, OVERLAY_COLORS[k], 1.5));
+    this.#line(this.losses, this.total, x, y, COLORS.loss, 1);
+    this.#line(this.averages, this.total, x, y, COLORS.avg, 2.5);
+  }
+
+  #line(values, total, x, y, color, width) {
+    if (!values.length) return;
+    const { ctx } = this;
+    const stride = Math.max(1, Math.ceil(values.length / MAX_POINTS));
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    ctx.beginPath();
+    for (let i = 0; i < values.length; i += stride) {
+      const v = values[i];
+      if (!Number.isFinite(v)) continue;
+      if (i === 0) ctx.moveTo(x(i + 1, total), y(v));
+      else ctx.lineTo(x(i + 1, total), y(v));
+    }
+    ctx.stroke();
+  }
+}

@@ -1,0 +1,353 @@
+// Wiring and state: the page's controls, the drawing pad, the chart and the Python worker.
+import { DrawingPad, paintDigit } from "./canvas.js";
+import { LossChart } from "./chart.js";
+import { forgetModel, loadModel, saveModel } from "./storage.js";
+import { $, formatDuration, formatScore, renderConfusion, renderScores, setStatus, showMessage } from "./ui.js";
+import { WorkerClient } from "./worker-client.js";
+
+const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+const SEED_SETTINGS = { samples: 5000, epochs: 1, batch_size: 1, optimizer: "momentum", lr: 0.01, seed: 0 };
+const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed"];
+
+class App {
+  constructor() {
+    this.ready = false;
+    this.training = false;
+    this.predicting = false; // one prediction in flight at a time
+    this.predictAgain = false;
+    this.trainStart = 0;
+    this.chart = new LossChart($("loss-chart"));
+    this.pad = new DrawingPad($("draw-canvas"), {
+      onStrokeEnd: () => this.predict(),
+      onDraw: () => this.predict(),
+    });
+    this.bindControls();
+    this.startWorker();
+  }
+
+  // ---- start-up ------------------------------------------------------------------------
+  startWorker() {
+    setStatus("Loading Python 0 %");
+    this.worker = new WorkerClient(
+      new URL("./worker.js", import.meta.url),
+      (event) => this.onWorkerEvent(event),
+      (reason) => this.fail(`the Python worker crashed (${reason}). Reload the page to start again.`),
+    );
+    this.bootTimer = setTimeout(() => {
+      if (!this.ready) {
+        this.fail(
+          "loading Python is taking too long. Check your connection and reload; if you serve the site yourself, " +
+            "make sure .wasm files are served as application/wasm.",
+        );
+      }
+    }, BOOT_TIMEOUT_MS);
+    this.worker
+      .request("boot")
+      .then((result) => this.onReady(result))
+      .catch((error) => this.fail(`Python could not start: ${error.message}. Reload the page to try again.`));
+  }
+
+  async onReady({ model, manifest }) {
+    clearTimeout(this.bootTimer);
+    this.ready = true;
+    this.manifest = manifest;
+    $("load-progress").value = 100;
+    $("load-progress").hidden = true;
+    this.showModel(model);
+    await this.restoreSavedModel();
+    this.setIdle();
+    setStatus("Python is ready: draw a digit, or train the network.", "ready");
+    if (!this.pad.isEmpty) this.predict();
+  }
+
+  onWorkerEvent(event) {
+    if (event.type === "status" && !this.ready) {
+      $("load-progress").value = event.percent;
+      setStatus(`${event.text} ${event.percent} %`);
+    } else if (event.type === "progress") {
+      this.onProgress(event.progress);
+    }
+  }
+
+  fail(message) {
+    clearTimeout(this.bootTimer);
+    setStatus(`Error: ${message}`, "error");
+    this.training = false;
+    this.setIdle();
+  }
+
+  // ---- controls ------------------------------------------------------------------------
+  bindControls() {
+    $("clear").addEventListener("click", () => {
+      this.pad.clear();
+      this.showNothingDrawn();
+    });
+    $("undo").addEventListener("click", () => {
+      this.pad.undo();
+      if (this.pad.isEmpty) this.showNothingDrawn();
+      else this.predict();
+    });
+    $("settings").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.train();
+    });
+    $("stop").addEventListener("click", () => this.stop());
+    $("reset-settings").addEventListener("click", () => this.resetSettings());
+    $("evaluate").addEventListener("click", () => this.evaluate());
+    $("model-select").addEventListener("change", (e) => this.useModel(e.target.value));
+    $("model-download").addEventListener("click", () => this.downloadModel());
+    $("model-upload").addEventListener("change", (e) => this.uploadModel(e.target));
+    $("model-forget").addEventListener("click", () => this.forgetSaved());
+    this.setIdle();
+  }
+
+  setIdle() {
+    const busy = !this.ready || this.training;
+    for (const id of ["train", "reset-settings", "evaluate", "model-select", "model-download", "model-upload"]) {
+      $(id).disabled = busy;
+    }
+    for (const el of $("settings").querySelectorAll("input, select")) el.disabled = busy;
+    $("stop").disabled = !this.training;
+  }
+
+  resetSettings() {
+    for (const [name, value] of Object.entries(SEED_SETTINGS)) $(name).value = String(value);
+    showMessage("settings-message", "");
+  }
+
+  readSettings() {
+    const settings = { optimizer: $("optimizer").value };
+    for (const name of NUMBER_FIELDS) {
+      const input = $(name);
+      const value = Number(input.value);
+      if (input.value === "" || !Number.isFinite(value) || !input.checkValidity()) {
+        const label = input.closest("label").firstChild.textContent.trim();
+        throw new Error(`${label}: enter a number between ${input.min || "0"} and ${input.max || "any"}.`);
+      }
+      settings[name] = name === "lr" ? value : Math.round(value);
+    }
+    return settings;
+  }
+
+  // ---- drawing and prediction -------------------------------------------------------------
+  async predict() {
+    if (!this.ready) return; // drawing works before Python is ready; onReady predicts then
+    if (this.predicting) {
+      this.predictAgain = true;
+      return;
+    }
+    if (this.pad.isEmpty) return this.showNothingDrawn();
+    this.predicting = true;
+    try {
+      const pixels = this.pad.pixels();
+      const result = await this.worker.request("predict", pixels, [pixels.rgba.buffer]);
+      if (result.empty) this.showNothingDrawn();
+      else this.showPrediction(result);
+    } catch (error) {
+      setStatus(`Error: ${error.message}`, "error");
+    } finally {
+      this.predicting = false;
+      if (this.predictAgain) {
+        this.predictAgain = false;
+        this.predict();
+      }
+    }
+  }
+
+  showPrediction(result) {
+    $("prediction").textContent = String(result.digit);
+    $("prediction").dataset.digit = String(result.digit);
+    renderScores(result.classes, result.scores, result.outputs);
+    paintDigit($("preview"), result.image);
+  }
+
+  showNothingDrawn() {
+    $("prediction").textContent = "–";
+    delete $("prediction").dataset.digit;
+    $("scores").replaceChildren();
+    paintDigit($("preview"), new Uint8Array(784));
+  }
+
+  // ---- training ------------------------------------------------------------------------------
+  async train() {
+    let settings;
+    try {
+      settings = this.readSettings();
+    } catch (error) {
+      showMessage("settings-message", error.message);
+      return;
+    }
+    showMessage("settings-message", "");
+    this.training = true;
+    this.setIdle();
+    this.chart.reset(Math.ceil(Math.min(settings.samples, 18623) / settings.batch_size) * settings.epochs);
+    this.trainStart = performance.now();
+    this.lastProgress = null;
+    setStatus("Training: fetching the MNIST training images…", "busy");
+    try {
+      const { progress, evaluation } = await this.worker.request("train", { settings });
+      this.chart.keepAsOverlay(`${settings.optimizer} lr ${settings.lr}`);
+      if (progress.state === "diverged") setStatus(`Training stopped: ${progress.message}`, "error");
+      else if (progress.state === "stopped") setStatus(`Stopped after ${progress.step} of ${progress.total} steps.`, "ready");
+      else setStatus(`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready");
+      if (evaluation) {
+        this.showEvaluation(evaluation);
+        this.showModel(evaluation.model);
+        this.saveTrained();
+      }
+    } catch (error) {
+      setStatus(`Error: ${error.message}`, "error");
+    } finally {
+      this.training = false;
+      this.setIdle();
+      if (!this.pad.isEmpty) this.predict();
+    }
+  }
+
+  stop() {
+    $("stop").disabled = true;
+    setStatus("Stopping…", "busy");
+    this.worker.request("stop").catch(() => {});
+  }
+
+  onProgress(p) {
+    if (p.first_step === 0 && p.losses.length && this.chart.losses.length) this.chart.reset(p.total);
+    this.chart.total = p.total;
+    this.chart.push(p.losses, p.averages);
+    $("step").textContent = String(p.step);
+    $("loss-value").textContent = Number.isFinite(p.loss) ? p.loss.toPrecision(4) : "–";
+    $("loss-avg").textContent = Number.isFinite(p.avg_loss) ? p.avg_loss.toPrecision(4) : "–";
+    $("speed").textContent = p.samples_per_sec ? Math.round(p.samples_per_sec).toLocaleString("en") : "–";
+    const left = p.samples_per_sec > 0 ? ((p.total - p.step) * (p.elapsed / Math.max(1, p.step))) : NaN;
+    $("eta").textContent = p.state === "running" ? formatDuration(left) : "0 s";
+    $("train-progress").value = p.step / p.total;
+    if (p.state === "running" && this.training) setStatus(`Training: step ${p.step} of ${p.total}`, "busy");
+  }
+
+  // ---- results -------------------------------------------------------------------------------
+  async evaluate() {
+    setStatus("Checking the model on the test images…", "busy");
+    try {
+      this.showEvaluation(await this.worker.request("evaluate"));
+      setStatus("Python is ready: draw a digit, or train the network.", "ready");
+    } catch (error) {
+      setStatus(`Error: ${error.message}`, "error");
+    }
+  }
+
+  showEvaluation(ev) {
+    $("test-accuracy").textContent = `${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} of ${ev.total})`;
+    $("test-accuracy").dataset.accuracy = String(ev.accuracy);
+    renderConfusion(ev.classes, ev.confusion);
+    const gallery = $("gallery");
+    gallery.replaceChildren();
+    for (const item of ev.gallery) {
+      const li = document.createElement("li");
+      const wrong = item.label !== item.predicted;
+      li.className = wrong ? "wrong" : "right";
+      li.dataset.label = String(item.label);
+      li.dataset.predicted = String(item.predicted);
+      const canvas = document.createElement("canvas");
+      paintDigit(canvas, item.image);
+      canvas.setAttribute("aria-label", `test image ${item.index + 1}, a ${item.label}`);
+      const text = document.createElement("span");
+      const scores = item.scores.map((s) => s.toFixed(2)).join(" ");
+      text.textContent = wrong ? `✗ ${item.predicted}, is ${item.label}` : `✓ ${item.predicted}`;
+      text.title = `${ev.outputs}: ${scores}`;
+      li.append(canvas, text);
+      gallery.append(li);
+    }
+  }
+
+  // ---- models ---------------------------------------------------------------------------------
+  showModel(info) {
+    const select = $("model-select");
+    const has = (slot) => [...select.options].some((o) => o.value === slot);
+    if (info.slots.includes("trained") && !has("trained")) {
+      select.append(new Option("Trained here", "trained"));
+    }
+    select.value = info.slot;
+    const acc = info.notes && Number.isFinite(info.notes.test_accuracy) ? `, ${(100 * info.notes.test_accuracy).toFixed(2)} % on test images` : "";
+    $("model-info").textContent = `${info.sizes.join("-")}, ${info.outputs}${acc}`;
+  }
+
+  async useModel(slot) {
+    try {
+      this.showModel(await this.worker.request("use-model", { slot }));
+      showMessage("model-message", "");
+      if (!this.pad.isEmpty) this.predict();
+    } catch (error) {
+      showMessage("model-message", error.message);
+    }
+  }
+
+  async downloadModel() {
+    try {
+      const { bytes, info } = await this.worker.request("model-bytes");
+      const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `digits-${info.slot}-${info.sizes.join("-")}.npz`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      showMessage("model-message", `Could not download the model: ${error.message}`);
+    }
+  }
+
+  async uploadModel(input) {
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file) return;
+    if (file.size > MAX_UPLOAD_BYTES) {
+      showMessage("model-message", `${file.name} is too big for a model (${file.size} bytes); the current model is unchanged.`);
+      return;
+    }
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const info = await this.worker.request("load-model", { bytes }, [bytes.buffer]);
+      this.showModel(info);
+      showMessage("model-message", `Loaded ${file.name}.`, "ok");
+      this.saveTrained();
+      if (!this.pad.isEmpty) this.predict();
+    } catch (error) {
+      showMessage("model-message", `Could not load ${file.name}: ${error.message}. The current model is unchanged.`);
+    }
+  }
+
+  async saveTrained() {
+    try {
+      const { bytes, info } = await this.worker.request("model-bytes");
+      await saveModel(bytes, info);
+      $("model-forget").hidden = false;
+    } catch {
+      // Private windows may refuse IndexedDB: the model still works for this visit.
+    }
+  }
+
+  async restoreSavedModel() {
+    try {
+      const saved = await loadModel();
+      if (!saved) return;
+      const info = await this.worker.request("load-model", { bytes: saved.bytes });
+      this.showModel(info);
+      $("model-forget").hidden = false;
+      showMessage("model-message", "Using your last trained model (kept from an earlier visit).", "ok");
+    } catch (error) {
+      showMessage("model-message", `Your saved model could not be restored (${error.message}); using the pretrained one.`);
+    }
+  }
+
+  async forgetSaved() {
+    await forgetModel().catch(() => {});
+    $("model-forget").hidden = true;
+    showMessage("model-message", "The saved model is forgotten; it will not come back on the next visit.", "ok");
+  }
+}
+
+if (location.protocol !== "file:") {
+  window.digitsApp = new App();
+}

@@ -1,0 +1,143 @@
+// The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
+// answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
+const DATA_URL = new URL("./data/", import.meta.url).href;
+const CHUNK_TARGET_MS = 60; // one training chunk's duration: short, so Stop is handled quickly
+const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
+
+let pyodide = null;
+let session = null;
+let manifest = null;
+let stopRequested = false;
+let dataLoads = {}; // part -> Promise, so each part is fetched once
+
+const status = (stage, percent, text) => postMessage({ type: "status", stage, percent, text });
+
+// Convert a Python return value to plain JS, destroying the proxy.
+function toJs(value) {
+  if (value === undefined || value === null || typeof value !== "object" || !value.toJs) return value;
+  try {
+    return value.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+  } finally {
+    value.destroy();
+  }
+}
+
+async function fetchBytes(name) {
+  const response = await fetch(DATA_URL + name);
+  if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function boot() {
+  status("python", 5, "Loading Python");
+  pyodide = await loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json" });
+  status("packages", 55, "Loading NumPy, Pillow and pycore");
+  const manifestPromise = fetch(DATA_URL + "manifest.json").then((r) => {
+    if (!r.ok) throw new Error(`could not fetch the data manifest: HTTP ${r.status}`);
+    return r.json();
+  });
+  const loaded = await pyodide.loadPackage(["pycore"], { messageCallback: () => {}, errorCallback: () => {} });
+  const names = new Set((loaded || []).map((p) => p.name));
+  const missing = REQUIRED_PACKAGES.filter((n) => !names.has(n) && !(n in pyodide.loadedPackages));
+  if (missing.length) throw new Error(`these packages did not load: ${missing.join(", ")}`);
+  status("model", 80, "Loading the pretrained model");
+  manifest = await manifestPromise;
+  const app = pyodide.pyimport("pycore.app");
+  session = app.Session();
+  app.destroy();
+  const modelBytes = await fetchBytes(manifest.pretrained.file);
+  const model = toJs(session.load_model(modelBytes, "pretrained"));
+  status("ready", 100, "Ready");
+  return { model, manifest };
+}
+
+function loadData(part) {
+  if (!dataLoads[part]) {
+    dataLoads[part] = (async () => {
+      const [images, labels] = await Promise.all([
+        fetchBytes(manifest.data[`${part}_images`].file),
+        fetchBytes(manifest.data[`${part}_labels`].file),
+      ]);
+      return toJs(session.set_data(part, images, labels));
+    })();
+    dataLoads[part].catch(() => delete dataLoads[part]);
+  }
+  return dataLoads[part];
+}
+
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function train({ settings }) {
+  stopRequested = false;
+  await Promise.all([loadData("train"), loadData("test")]);
+  const started = toJs(session.start_training(pyodide.toPy(settings)));
+  let steps = 20;
+  let progress;
+  for (;;) {
+    await nextTask(); // let a Stop message in
+    if (stopRequested) {
+      progress = toJs(session.stop_training());
+      postMessage({ type: "progress", progress });
+      break;
+    }
+    const t0 = performance.now();
+    progress = toJs(session.train_chunk(steps));
+    const ms = performance.now() - t0;
+    postMessage({ type: "progress", progress });
+    if (progress.state !== "running") break;
+    steps = Math.max(1, Math.min(5000, Math.round((steps * CHUNK_TARGET_MS) / Math.max(ms, 1))));
+  }
+  const evaluation = progress.step > 0 ? toJs(session.finish_training()) : null;
+  return { started, progress, evaluation };
+}
+
+const handlers = {
+  boot,
+  async predict({ rgba, width, height }) {
+    return toJs(session.predict_rgba(rgba, width, height));
+  },
+  train,
+  async stop() {
+    stopRequested = true;
+    return {};
+  },
+  async evaluate() {
+    await loadData("test");
+    return toJs(session.evaluate());
+  },
+  async "use-model"({ slot }) {
+    return toJs(session.use_model(slot));
+  },
+  async "load-model"({ bytes }) {
+    return toJs(session.load_model(bytes, "trained"));
+  },
+  async "model-bytes"() {
+    return { bytes: toJs(session.model_bytes()), info: toJs(session.model_info()) };
+  },
+};
+
+// Python errors arrive as PythonError with the whole traceback; show people its last line.
+function message(error) {
+  const text = String(error && error.message ? error.message : error);
+  const lines = text.trim().split("\n");
+  const last = lines[lines.length - 1];
+  return last.replace(/^\w+(\.\w+)*(Error|Exception): /, "");
+}
+
+self.onmessage = async (event) => {
+  const { id, type, args } = event.data;
+  const handler = handlers[type];
+  try {
+    if (!handler) throw new Error(`unknown request ${type}`);
+    if (type !== "boot" && type !== "stop" && !session) throw new Error("Python is still loading");
+    const result = await handler(args || {});
+    const transfer = [];
+    if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);
+    postMessage({ id, ok: true, result }, transfer);
+  } catch (error) {
+    postMessage({ id, ok: false, error: message(error) });
+  }
+};
