@@ -48,3 +48,12 @@ def mnist_dir() -> Path:
     if not (folder / "train-images-idx3-ubyte").is_file():
         pytest.fail(f"MNIST is missing at {folder}: {mnist.FETCH_HINT}")
     return folder
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The built site; fails (does not skip) when it has not been built."""
+    folder = ROOT / "_site"
+    if not (folder / "index.html").is_file() or not (folder / "build-info.json").is_file():
+        pytest.fail(f"{folder} is not built: run `make build` first (`make test` does it for you)")
+    return folder

@@ -6,6 +6,8 @@ import { $, formatDuration, formatScore, renderConfusion, renderScores, setStatu
 import { WorkerClient } from "./worker-client.js";
 
 const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
+// ?boot-timeout-ms=N shortens it (the tests use this to check the message without waiting).
+const bootTimeout = () => Number(new URLSearchParams(location.search).get("boot-timeout-ms")) || BOOT_TIMEOUT_MS;
 const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 const SEED_SETTINGS = { samples: 5000, epochs: 1, batch_size: 1, optimizer: "momentum", lr: 0.01, seed: 0 };
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed"];
@@ -40,12 +42,15 @@ class App {
           "loading Python is taking too long. Check your connection and reload; if you serve the site yourself, " +
             "make sure .wasm files are served as application/wasm.",
         );
+        this.worker.terminate();
       }
-    }, BOOT_TIMEOUT_MS);
+    }, bootTimeout());
     this.worker
       .request("boot")
       .then((result) => this.onReady(result))
-      .catch((error) => this.fail(`Python could not start: ${error.message}. Reload the page to try again.`));
+      .catch((error) => {
+        if (!this.bootFailed) this.fail(`Python could not start: ${error.message}. Reload the page to try again.`);
+      });
   }
 
   async onReady({ model, manifest }) {
@@ -72,6 +77,7 @@ class App {
 
   fail(message) {
     clearTimeout(this.bootTimer);
+    if (!this.ready) this.bootFailed = true;
     setStatus(`Error: ${message}`, "error");
     this.training = false;
     this.setIdle();

@@ -31,8 +31,21 @@ async function fetchBytes(name) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// loadPyodide hangs instead of failing when the .wasm is missing or has the wrong MIME type,
+// so look at it first and say exactly what is wrong.
+async function checkRuntime() {
+  const url = PYODIDE_URL + "pyodide.asm.wasm";
+  const response = await fetch(url, { method: "HEAD" });
+  if (!response.ok) throw new Error(`the Python runtime (pyodide.asm.wasm) is missing: HTTP ${response.status}`);
+  const type = response.headers.get("content-type") || "";
+  if (!type.startsWith("application/wasm")) {
+    throw new Error(`pyodide.asm.wasm is served as "${type}"; the server must send application/wasm`);
+  }
+}
+
 async function boot() {
   status("python", 5, "Loading Python");
+  await checkRuntime();
   pyodide = await loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json" });
   status("packages", 55, "Loading NumPy, Pillow and pycore");
   const manifestPromise = fetch(DATA_URL + "manifest.json").then((r) => {

@@ -1,0 +1,138 @@
+"""End-to-end fixtures: the built site served on a free localhost port, driven by a real Chromium."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route, expect, sync_playwright
+
+from tests.conftest import ROOT
+
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+READY_TIMEOUT_MS = 90_000
+
+_spec = importlib.util.spec_from_file_location("site_server", ROOT / "build" / "serve.py")
+site_server = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(site_server)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium where it exists, else Playwright's own browser."""
+    if DEBIAN_CHROMIUM.exists():
+        browser = playwright.chromium.launch(executable_path=str(DEBIAN_CHROMIUM), args=CHROMIUM_FLAGS)
+    else:
+        browser = playwright.chromium.launch(args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    server, url = site_server.serve_in_thread(site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def subpath_url(site: Path) -> Iterator[str]:
+    server, url = site_server.serve_in_thread(site, prefix="/digits-from-scratch/")
+    yield url
+    server.shutdown()
+
+
+@dataclass
+class Watch:
+    """What a page did that tests assert on: foreign requests, CSP violations, errors."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def on_request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def route(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(self.origin) or url.startswith(("blob:", "data:")):
+            route.continue_()
+        else:
+            self.foreign.append(url)
+            route.abort()
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.csp_violations.append(text)
+        elif message.type == "error":
+            self.errors.append(text)
+
+    def assert_clean(self) -> None:
+        assert self.foreign == [], f"requests outside the site's origin: {self.foreign}"
+        assert self.csp_violations == [], f"CSP violations: {self.csp_violations}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+def open_app(browser: Browser, url: str, **context_args) -> tuple[Page, Watch]:
+    origin = url.split("/", 3)
+    watch = Watch(origin="/".join(origin[:3]) + "/")
+    context = browser.new_context(viewport={"width": 1200, "height": 1000}, accept_downloads=True, **context_args)
+    context.route("**/*", watch.route)
+    context.on("request", watch.on_request)
+    page = context.new_page()
+    page.on("console", watch.on_console)
+    page.on("pageerror", lambda exc: watch.errors.append(f"pageerror: {exc}"))
+    page.goto(url)
+    return page, watch
+
+
+def wait_ready(page: Page) -> None:
+    expect(page.get_by_test_id("status")).to_contain_text("ready", timeout=READY_TIMEOUT_MS)
+
+
+@pytest.fixture
+def app(browser: Browser, base_url: str) -> Iterator[tuple[Page, Watch]]:
+    """A fresh page (fresh storage) with Python ready."""
+    page, watch = open_app(browser, base_url)
+    wait_ready(page)
+    yield page, watch
+    page.context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def copy_site(site: Path, target: Path) -> Path:
+    shutil.copytree(site, target)
+    return target
