@@ -195,7 +195,7 @@ class App {
       const { progress, evaluation } = await this.worker.request("train", { settings });
       this.chart.keepAsOverlay(`${settings.optimizer} lr ${settings.lr}`);
       if (progress.state === "diverged") setStatus(`Training stopped: ${progress.message}`, "error");
-      else if (progress.state === "stopped") setStatus(`Stopped after ${progress.step} of ${progress.total} steps.`, "ready");
+      else if (progress.state === "stopped") setStatus(`Stopped after ${progress.step} of ${progress.total} steps. Python is ready.`, "ready");
       else setStatus(`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready");
       if (evaluation) {
         this.showEvaluation(evaluation);
@@ -229,6 +229,7 @@ class App {
     $("eta").textContent = p.state === "running" ? formatDuration(left) : "0 s";
     $("train-progress").value = p.step / p.total;
     if (p.state === "running" && this.training) setStatus(`Training: step ${p.step} of ${p.total}`, "busy");
+    if (p.state === "stopped") setStatus(`Stopped after ${p.step} of ${p.total} steps; checking the model on the test images…`, "busy");
   }
 
   // ---- results -------------------------------------------------------------------------------

@@ -105,7 +105,8 @@ class Watch:
 def open_app(browser: Browser, url: str, **context_args) -> tuple[Page, Watch]:
     origin = url.split("/", 3)
     watch = Watch(origin="/".join(origin[:3]) + "/")
-    context = browser.new_context(viewport={"width": 1200, "height": 1000}, accept_downloads=True, **context_args)
+    context_args.setdefault("viewport", {"width": 1200, "height": 1000})
+    context = browser.new_context(accept_downloads=True, **context_args)
     context.route("**/*", watch.route)
     context.on("request", watch.on_request)
     page = context.new_page()
