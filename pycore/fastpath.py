@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import linalg
 from .layers import Affine
 from .network import Network
 from .optimizers import SGD, Momentum
@@ -42,13 +43,14 @@ class SparseInputStep:
         self.last = np.zeros(self.W1.shape[0], dtype=np.int64)  # step through which each row is current
         self.rest_params = {k: p for k, p in network.params.items() if k != "W1"}
         self.rest_layers = network.layers[1:]
+        self.scratch = np.empty_like(self.W1)  # (784, H) room for (n, H) temporaries, so no step allocates them
 
     def _catch_up(self, Wn: np.ndarray, vn: np.ndarray, skipped: np.ndarray) -> None:
         """Apply ``skipped`` (n,) decay-only momentum steps to rows ``Wn``/``vn`` (n, H) in place."""
         m = self.momentum
         mk = m ** skipped.astype(np.float64)  # (n,)
         moved = skipped.astype(np.float64) if m == 1.0 else m * (1.0 - mk) / (1.0 - m)  # (n,)
-        Wn += moved[:, None] * vn
+        Wn += np.multiply(moved[:, None], vn, out=self.scratch[: len(vn)])
         vn *= mk[:, None]
 
     def step(self, x: np.ndarray, t: np.ndarray) -> float:
@@ -58,13 +60,14 @@ class SparseInputStep:
         """
         nz = np.flatnonzero(x)  # indices of the non-zero pixels
         xn = x[nz]  # (n,)
-        Wn = self.W1[nz]  # (n, H) copy of the rows in use
+        Wn = np.take(self.W1, nz, axis=0)  # (n, H) copy of the rows in use
         vn = None
         if self.momentum is not None:
-            vn = self.v1[nz]  # (n, H)
+            vn = np.take(self.v1, nz, axis=0)  # (n, H)
             self._catch_up(Wn, vn, self.t - self.last[nz])
 
-        h = (xn @ Wn + self.b1)[None, :]  # (1, H): the first Affine's output
+        h = linalg.forward(xn[None, :], Wn)  # (1, H): the first Affine's output
+        h += self.b1
         for layer in self.rest_layers:
             h = layer.forward(h)
         loss = self.net.loss.forward(h, t)
@@ -80,14 +83,15 @@ class SparseInputStep:
         grads["b1"] = dh1
         self.opt.update(self.rest_params, grads)
 
-        gn = np.outer(xn, dh1)  # (n, H) the non-zero rows of dW1
+        # (n, H): -lr times the non-zero rows of dW1 = outer(xn, dh1)
+        step = np.multiply((xn * -self.opt.lr)[:, None], dh1, out=self.scratch[: len(xn)])
         if vn is not None:
             vn *= self.momentum
-            vn -= self.opt.lr * gn
+            vn += step
             Wn += vn
             self.v1[nz] = vn
         else:
-            Wn -= self.opt.lr * gn
+            Wn += step
         self.W1[nz] = Wn
         self.t += 1
         self.last[nz] = self.t

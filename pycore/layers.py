@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import linalg
+
 
 class Affine:
     """``y = x @ W + b``.
@@ -27,15 +29,15 @@ class Affine:
     def forward(self, x: np.ndarray) -> np.ndarray:
         """(N, D) -> (N, H)."""
         self.x = x
-        out = x @ self.W  # (N, H)
+        out = linalg.forward(x, self.W)  # (N, H)
         out += self.b
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """(N, H) -> (N, D); stores ``dW`` and ``db``."""
-        np.matmul(self.x.T, dout, out=self.dW)  # (D, H)
+        linalg.weight_grad(self.x, dout, out=self.dW)  # (D, H)
         np.sum(dout, axis=0, out=self.db)  # (H,)
-        return dout @ self.W.T  # (N, D)
+        return linalg.input_grad(dout, self.W)  # (N, D)
 
     def __repr__(self) -> str:
         return f"Affine({self.W.shape[0]} -> {self.W.shape[1]}, {self.W.dtype})"
@@ -50,14 +52,10 @@ class LeakyReLU:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.negative = x <= 0
-        out = x.copy()
-        out[self.negative] *= self.alpha
-        return out
+        return np.where(self.negative, x * self.alpha, x)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        dx = dout.copy()
-        dx[self.negative] *= self.alpha
-        return dx
+        return np.where(self.negative, dout * self.alpha, dout)
 
     def __repr__(self) -> str:
         return f"LeakyReLU({self.alpha})"
@@ -71,14 +69,10 @@ class ReLU:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.negative = x <= 0
-        out = x.copy()
-        out[self.negative] = 0
-        return out
+        return np.where(self.negative, 0, x)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        dx = dout.copy()
-        dx[self.negative] = 0
-        return dx
+        return np.where(self.negative, 0, dout)
 
     def __repr__(self) -> str:
         return "ReLU()"

@@ -30,6 +30,7 @@ class Momentum:
         self.lr = lr
         self.momentum = momentum
         self.v: dict[str, np.ndarray] = {}  # velocity per parameter, created on first update
+        self.scaled: dict[str, np.ndarray] = {}  # room for lr * gradient, so updates allocate nothing
 
     def velocity(self, key: str, like: np.ndarray) -> np.ndarray:
         """The velocity array for ``key``, created as zeros on first use."""
@@ -40,8 +41,9 @@ class Momentum:
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         for key, p in params.items():
             v = self.velocity(key, p)
+            scaled = self.scaled.setdefault(key, np.empty_like(p))
             v *= self.momentum
-            v -= self.lr * grads[key]
+            v -= np.multiply(grads[key], self.lr, out=scaled)
             p += v
 
     def __repr__(self) -> str:

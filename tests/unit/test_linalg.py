@@ -1,0 +1,22 @@
+"""The einsum products (used in Pyodide) equal the BLAS ones (used in CPython)."""
+
+import numpy as np
+import pytest
+
+from pycore import linalg
+
+
+@pytest.mark.parametrize("n", [1, 7])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_einsum_and_matmul_agree(n, dtype, rng):
+    x = rng.standard_normal((n, 30)).astype(dtype)
+    W = rng.standard_normal((30, 20)).astype(dtype)
+    dout = rng.standard_normal((n, 20)).astype(dtype)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(linalg.forward(x, W, einsum=True), linalg.forward(x, W, einsum=False), rtol=tol)
+    a, b = np.empty((30, 20), dtype), np.empty((30, 20), dtype)
+    linalg.weight_grad(x, dout, a, einsum=True)
+    linalg.weight_grad(x, dout, b, einsum=False)
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    np.testing.assert_allclose(linalg.input_grad(dout, W, einsum=True), linalg.input_grad(dout, W, einsum=False), rtol=tol)
+    assert linalg.forward(x, W, einsum=True).dtype == np.dtype(dtype)
