@@ -21,10 +21,14 @@ class App {
     this.trainStart = 0;
     this.chart = new LossChart($("loss-chart"));
     this.pad = new DrawingPad($("draw-canvas"), {
-      onStrokeEnd: () => this.predict(),
+      onStrokeEnd: () => {
+        this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
+        this.predict();
+      },
       onDraw: () => this.predict(),
     });
     this.bindControls();
+    performance.mark("drawing-ready");
     this.startWorker();
   }
 
@@ -63,6 +67,7 @@ class App {
     await this.restoreSavedModel();
     this.setIdle();
     setStatus("Python is ready: draw a digit, or train the network.", "ready");
+    performance.mark("python-ready");
     if (!this.pad.isEmpty) this.predict();
   }
 
@@ -145,11 +150,14 @@ class App {
     }
     if (this.pad.isEmpty) return this.showNothingDrawn();
     this.predicting = true;
+    const strokeEnd = this.strokeEndAt;
+    this.strokeEndAt = null;
     try {
       const pixels = this.pad.pixels();
       const result = await this.worker.request("predict", pixels, [pixels.rgba.buffer]);
       if (result.empty) this.showNothingDrawn();
       else this.showPrediction(result);
+      if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
       setStatus(`Error: ${error.message}`, "error");
     } finally {

@@ -1,0 +1,270 @@
+"""The benchmark: `make bench` (or `python tests/benchmarks/run.py [--reps N]`).
+
+Runs everything in one headless Chromium session against the built site served on localhost,
+plus the CPython variants in this process, and prints a table and writes
+``test-results/benchmark.json``. Timings are medians of ``--reps`` runs and are compared as
+ratios with a reference measured in the same run (the machines are shared and noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SITE = ROOT / "_site"
+OUT = ROOT / "test-results" / "benchmark.json"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def load_module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+serve = load_module("site_server", ROOT / "build" / "serve.py")
+variants = load_module("variants", HERE / "variants.py")
+
+
+class CountingHandler(serve.SiteHandler):
+    """Counts the body bytes the server sends, so first and repeat visits can be compared."""
+
+    def copyfile(self, source, outputfile) -> None:  # noqa: ANN001 - http.server's signature
+        data = source.read()
+        outputfile.write(data)
+        with self.server.lock:
+            self.server.bytes_sent += len(data)
+            self.server.requests += 1
+
+
+def start_server(folder: Path):
+    import functools
+    import http.server
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(CountingHandler, directory=str(folder))
+    )
+    server.verbose = False
+    server.daemon_threads = True
+    server.lock = threading.Lock()
+    server.bytes_sent = 0
+    server.requests = 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def bench_site() -> Path:
+    """A copy of the site with the benchmark page (and TensorFlow.js, only here) beside it."""
+    if not (HERE / "node_modules" / "@tensorflow" / "tfjs-core").exists():
+        print("==> npm ci in tests/benchmarks (TensorFlow.js, for the benchmark only)", flush=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+    folder = Path(tempfile.mkdtemp(prefix="dfs-bench-"))
+    shutil.copytree(SITE, folder, dirs_exist_ok=True)
+    bench = folder / "bench"
+    shutil.copytree(HERE / "page", bench)
+    shutil.copyfile(HERE / "variants.py", bench / "variants.py")
+    tfjs = bench / "tfjs"
+    tfjs.mkdir()
+    core = HERE / "node_modules/@tensorflow/tfjs-core/dist"
+    wasm = HERE / "node_modules/@tensorflow/tfjs-backend-wasm/dist"
+    shutil.copyfile(core / "tf-core.min.js", tfjs / "tf-core.min.js")
+    shutil.copyfile(wasm / "tf-backend-wasm.min.js", tfjs / "tf-backend-wasm.min.js")
+    for f in wasm.glob("*.wasm"):
+        shutil.copyfile(f, tfjs / f.name)
+    return folder
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def training_in_browser(browser, base: str, reps: int, only: str | None) -> dict:
+    page = browser.new_page()
+    url = f"{base}bench/bench.html?reps={reps}" + (f"&only={only}" if only else "")
+    page.goto(url)
+    page.wait_for_selector("#log[data-done]", state="attached", timeout=3_600_000)
+    results = json.loads(page.locator("#log").text_content())
+    page.close()
+    return results
+
+
+def training_native(reps: int) -> dict:
+    data = variants.load_site_data(lambda name: (SITE / "data" / name).read_bytes())
+    return {f"cpython_{name}": [variants.run(name, data) for _ in range(reps)] for name in variants.VARIANTS}
+
+
+def wait_ready(page) -> None:
+    page.get_by_test_id("status").filter(has_text="ready").wait_for(timeout=120_000)
+
+
+def mark(page, name: str) -> float:
+    return page.evaluate(f"performance.getEntriesByName('{name}')[0].startTime") / 1000
+
+
+def start_up(browser, base: str, server, reps: int) -> dict:
+    cold_draw, cold_ready, warm_draw, warm_ready, first_bytes, repeat_bytes = [], [], [], [], [], []
+    for _ in range(reps):
+        context = browser.new_context()
+        page = context.new_page()
+        server.bytes_sent = 0
+        page.goto(base)
+        wait_ready(page)
+        cold_draw.append(mark(page, "drawing-ready"))
+        cold_ready.append(mark(page, "python-ready"))
+        page.wait_for_timeout(500)  # let the service worker (if any) finish caching
+        first_bytes.append(server.bytes_sent)
+        server.bytes_sent = 0
+        page.reload()
+        wait_ready(page)
+        warm_draw.append(mark(page, "drawing-ready"))
+        warm_ready.append(mark(page, "python-ready"))
+        repeat_bytes.append(server.bytes_sent)
+        context.close()
+    return {
+        "cold_drawing_usable_s": median(cold_draw),
+        "cold_ready_s": median(cold_ready),
+        "warm_drawing_usable_s": median(warm_draw),
+        "warm_ready_s": median(warm_ready),
+        "first_visit_bytes": median(first_bytes),
+        "repeat_visit_bytes": median(repeat_bytes),
+    }
+
+
+def prediction_latency(browser, base: str, drawings: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from tests.e2e.drawing import DIGITS, PLACES, draw
+
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(base)
+    wait_ready(page)
+    shapes = [(d, p) for p in PLACES for d in DIGITS]
+    for i in range(drawings):
+        digit, place = shapes[i % len(shapes)]
+        page.get_by_test_id("clear").click()
+        draw(page, DIGITS[digit](), PLACES[place])
+        deadline = time.time() + 30  # (wait_for_function would need eval, which the page's CSP forbids)
+        while page.evaluate("performance.getEntriesByName('stroke-to-prediction').length") < i + 1:
+            if time.time() > deadline:
+                raise TimeoutError(f"no prediction after drawing {i + 1}")
+            page.wait_for_timeout(5)
+    ms = page.evaluate("performance.getEntriesByName('stroke-to-prediction').map(m => m.duration)")
+    page.close()
+    return {"count": len(ms), "p50_ms": percentile(ms, 0.5), "p95_ms": percentile(ms, 0.95)}
+
+
+def responsiveness(browser, base: str) -> dict:
+    context = browser.new_context()
+    context.add_init_script(
+        "window.__longtasks = [];"
+        "new PerformanceObserver(l => l.getEntries().forEach(e => window.__longtasks.push(e.duration)))"
+        ".observe({type: 'longtask', buffered: true});"
+    )
+    page = context.new_page()
+    page.goto(base)
+    wait_ready(page)
+    page.evaluate("window.__longtasks.length = 0")
+    started = time.perf_counter()
+    page.get_by_test_id("train").click()
+    page.get_by_test_id("status").filter(has_text="Training done").wait_for(timeout=600_000)
+    wall = time.perf_counter() - started
+    tasks = page.evaluate("window.__longtasks")
+    context.close()
+    return {"longest_task_ms": max(tasks, default=0.0), "long_tasks": len(tasks), "training_wall_s": wall}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--drawings", type=int, default=50)
+    parser.add_argument("--only", default=None, help="comma-separated browser training variants")
+    parser.add_argument("--skip-training", action="store_true")
+    args = parser.parse_args()
+    if not (SITE / "build-info.json").exists():
+        print("The site is not built: run `make build` (or `make bench`).", file=sys.stderr)
+        return 1
+    folder = bench_site()
+    server, base = start_server(folder)
+    report: dict = {"reps": args.reps, "date": time.strftime("%Y-%m-%d %H:%M")}
+    with sync_playwright() as p:
+        exe = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+        browser = p.chromium.launch(executable_path=exe, args=FLAGS)
+        report["chromium"] = browser.version
+        print(f"==> Chromium {browser.version}; site at {base}", flush=True)
+        print("==> start-up and bytes", flush=True)
+        report["startup"] = start_up(browser, base, server, args.reps)
+        print("==> prediction latency", flush=True)
+        report["prediction"] = prediction_latency(browser, base, args.drawings)
+        print("==> responsiveness while training", flush=True)
+        report["responsiveness"] = responsiveness(browser, base)
+        if not args.skip_training:
+            print("==> seed training loop in the browser (this takes several minutes)", flush=True)
+            report["training"] = training_in_browser(browser, base, args.reps, args.only)
+        browser.close()
+    if not args.skip_training:
+        print("==> seed training loop in CPython", flush=True)
+        report["training"].update(training_native(args.reps))
+    server.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=1))
+    print_table(report)
+    print(f"\nwrote {OUT}")
+    return 0
+
+
+def print_table(report: dict) -> None:
+    training = report.get("training", {})
+    if training:
+        ref = median([r["seconds"] for r in training.get("pyodide_seed_plain", []) if "seconds" in r])
+        print(f"\nSeed training loop, 5000 steps (median of {report['reps']}); reference: plain seed code in Pyodide")
+        print(f"{'variant':28s} {'seconds':>9s} {'vs ref':>8s} {'accuracy':>9s}")
+        for name, runs in training.items():
+            ok = [r for r in runs if "seconds" in r]
+            if not ok:
+                print(f"{name:28s} failed: {runs[0].get('error', '?')[:80]}")
+                continue
+            s = median([r["seconds"] for r in ok])
+            acc = median([r["accuracy"] for r in ok])
+            print(f"{name:28s} {s:9.2f} {ref / s:7.2f}× {100 * acc:8.2f}%")
+    st = report["startup"]
+    print("\nStart-up (median), navigation to:")
+    print(f"  drawing usable: cold {st['cold_drawing_usable_s']:.2f} s, warm {st['warm_drawing_usable_s']:.2f} s")
+    print(f"  status ready:   cold {st['cold_ready_s']:.2f} s, warm {st['warm_ready_s']:.2f} s "
+          f"(warm/cold {st['warm_ready_s'] / st['cold_ready_s']:.2f})")
+    print(f"Bytes: first visit {st['first_visit_bytes'] / 1e6:.2f} MB, repeat visit {st['repeat_visit_bytes'] / 1e3:.1f} kB")
+    pr = report["prediction"]
+    print(f"Prediction, stroke end to screen ({pr['count']} drawings): p50 {pr['p50_ms']:.1f} ms, p95 {pr['p95_ms']:.1f} ms")
+    rs = report["responsiveness"]
+    print(f"Longest main-thread task during the full training: {rs['longest_task_ms']:.0f} ms "
+          f"({rs['long_tasks']} tasks over 50 ms; training took {rs['training_wall_s']:.1f} s wall)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The seed training loop, three ways, for the benchmark. Runs in CPython and inside Pyodide.
+
+- ``seed_plain``: a straightforward transcription of the tutorial's loop (layer objects in an
+  ``OrderedDict``, a params dict, new arrays every step). It is the reference the speed-ups are
+  measured against; it is not used by the app.
+- ``pycore_fast`` / ``pycore_plain``: pycore's trainer with and without the sparse fast path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+
+class PlainAffine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout):
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return np.dot(dout, self.W.T)
+
+
+class PlainLeakyReLU:
+    def __init__(self, alpha):
+        self.alpha = alpha
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] *= self.alpha
+        return out
+
+    def backward(self, dout):
+        dout = dout.copy()
+        dout[self.mask] *= self.alpha
+        return dout
+
+
+class PlainSquaredError:
+    def forward(self, y, t):
+        self.y, self.t = y, t
+        return 0.5 * np.sum((y - t) ** 2)
+
+    def backward(self):
+        return self.y - self.t
+
+
+class PlainMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+            params[key] += self.v[key]
+
+
+class PlainSeedNetwork:
+    """784-500-100-3, as the tutorial builds it (weights drawn from a seeded generator)."""
+
+    def __init__(self, seed=0):
+        rng = np.random.default_rng(seed)
+        self.params = {}
+        for i, (d, h) in enumerate([(784, 500), (500, 100), (100, 3)], start=1):
+            self.params[f"W{i}"] = 0.01 * rng.standard_normal((d, h))
+            self.params[f"b{i}"] = np.zeros((1, h))
+        self.layers = OrderedDict()
+        self.layers["Affine1"] = PlainAffine(self.params["W1"], self.params["b1"])
+        self.layers["LeakyReLU1"] = PlainLeakyReLU(0.1)
+        self.layers["Affine2"] = PlainAffine(self.params["W2"], self.params["b2"])
+        self.layers["LeakyReLU2"] = PlainLeakyReLU(0.1)
+        self.layers["Affine3"] = PlainAffine(self.params["W3"], self.params["b3"])
+        self.loss = PlainSquaredError()
+        self.optimizer = PlainMomentum()
+
+    def predict(self, x):
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def gradient(self):
+        dout = self.loss.backward()
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        for i in (1, 2, 3):
+            grads[f"W{i}"] = self.layers[f"Affine{i}"].dW
+            grads[f"b{i}"] = self.layers[f"Affine{i}"].db
+        return grads
+
+
+def seed_plain(x, t, x_test, labels_test, seed=0):
+    """Train the transcription one sample per step; returns (seconds, test accuracy)."""
+    net = PlainSeedNetwork(seed)
+    start = time.perf_counter()
+    for i in range(len(x)):
+        y = net.predict(x[i : i + 1])
+        net.loss.forward(y, t[i : i + 1])
+        net.optimizer.update(net.params, net.gradient())
+    seconds = time.perf_counter() - start
+    predicted = net.predict(x_test).argmax(axis=1)
+    return seconds, float((predicted == labels_test).mean())
+
+
+def pycore_run(x, t, x_test, labels_test, fast, seed=0):
+    """pycore's trainer (chunks of 500 steps); returns (seconds, test accuracy)."""
+    from pycore import Network, TrainConfig, Trainer, evaluate
+
+    net = Network(seed=seed)
+    trainer = Trainer(net, x, t, TrainConfig(samples=len(x), seed=seed, fast=fast))
+    start = time.perf_counter()
+    trainer.run(chunk_steps=500)
+    seconds = time.perf_counter() - start
+    return seconds, evaluate(net, x_test, labels_test).accuracy
+
+
+VARIANTS = {
+    "pycore_fast": lambda *a: pycore_run(*a, fast=True),
+    "pycore_plain": lambda *a: pycore_run(*a, fast=False),
+    "seed_plain": seed_plain,
+}
+
+
+def load_site_data(read):
+    """The seed's data from the site's files; ``read(name) -> bytes``."""
+    from pycore import mnist
+
+    def split(part):
+        images = mnist.parse_idx(read(f"mnist-012-{part}-images.idx.gz"))
+        labels = mnist.parse_idx(read(f"mnist-012-{part}-labels.idx.gz"))
+        return mnist.Split(images, labels)
+
+    train = split("train").select((0, 1, 2), limit=5000)
+    test = split("test")
+    return train.inputs(), train.targets((0, 1, 2)), test.inputs(), test.labels.astype(np.int64)
+
+
+def run(name, data):
+    """Run one variant on ``data`` = (x, t, x_test, labels_test); returns a dict."""
+    seconds, accuracy = VARIANTS[name](*data)
+    return {"seconds": seconds, "accuracy": accuracy}
