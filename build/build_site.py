@@ -242,6 +242,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
         (data / "manifest.json").write_text(
             json.dumps({"data": data_info, "pretrained": model_info, "wheel": our_wheel.name}, indent=1)
         )
+        stamp_service_worker(tmp)
         info = manifest(tmp, versions, {"data": data_info, "pretrained": model_info, "wheel": our_wheel.name})
         (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
         swap_into_place(tmp, out)
@@ -249,6 +250,27 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log(f"site ready in {out} ({time.perf_counter() - started:.1f} s)")
+
+
+def stamp_service_worker(site: Path) -> None:
+    """Give the service worker's cache a version that changes whenever any file of the site does."""
+    digest = hashlib.sha256()
+    for path in sorted(site.rglob("*")):
+        if path.is_file() and path.name != "sw.js":
+            digest.update(path.relative_to(site).as_posix().encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    precache = ["./"] + sorted(
+        path.relative_to(site).as_posix()
+        for path in site.rglob("*")
+        if path.is_file() and path.name != "sw.js" and "-train-" not in path.name
+    )
+    sw = site / "sw.js"
+    text = sw.read_text()
+    for placeholder in ('"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"):
+        if placeholder not in text:
+            raise BuildError(f"web/sw.js has no {placeholder} placeholder")
+    text = text.replace('"BUILD_VERSION"', f'"{digest.hexdigest()[:16]}"')
+    sw.write_text(text.replace("/* BUILD_PRECACHE */ []", json.dumps(precache)))
 
 
 def swap_into_place(tmp: Path, out: Path) -> None:

@@ -363,6 +363,14 @@ class App {
   }
 }
 
+// Repeat visits and offline use: the service worker serves the site from its cache.
+function registerServiceWorker() {
+  if ("serviceWorker" in navigator && location.protocol !== "file:") {
+    navigator.serviceWorker.register("sw.js").catch(() => {}); // without it the app works, only slower
+  }
+}
+
 if (location.protocol !== "file:") {
   window.digitsApp = new App();
+  registerServiceWorker();
 }

@@ -109,6 +109,9 @@ def open_app(browser: Browser, url: str, **context_args) -> tuple[Page, Watch]:
     origin = url.split("/", 3)
     watch = Watch(origin="/".join(origin[:3]) + "/")
     context_args.setdefault("viewport", {"width": 1200, "height": 1000})
+    # Requests a service worker answers bypass Playwright's routing, so most tests keep it off;
+    # tests/e2e/test_offline.py turns it on.
+    context_args.setdefault("service_workers", "block")
     context = browser.new_context(accept_downloads=True, **context_args)
     context.route("**/*", watch.route)
     context.on("request", watch.on_request)

@@ -28,7 +28,9 @@ DIGITS = {0: zero, 1: one, 2: two}
 
 def draw(page: Page, strokes: list[Stroke], box: tuple[float, float, float, float]) -> None:
     """Draw ``strokes`` into ``box`` = (left, top, width, height), as fractions of the canvas."""
-    c = page.get_by_test_id("draw-canvas").bounding_box()
+    canvas = page.get_by_test_id("draw-canvas")
+    canvas.scroll_into_view_if_needed()
+    c = canvas.bounding_box()
     left, top, width, height = box
 
     def at(p: tuple[float, float]) -> tuple[float, float]:

@@ -1,0 +1,33 @@
+"""The service worker: a repeat visit fetches almost nothing, and the app works offline."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import open_app, wait_ready
+from tests.e2e.drawing import DIGITS, PLACES, draw
+
+
+def test_works_offline_after_the_first_visit(browser, base_url):
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    try:
+        wait_ready(page)
+        page.get_by_test_id("evaluate").click()  # also caches the test images
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        expect(page.locator("html")).to_be_attached()
+        controlled = page.evaluate("navigator.serviceWorker.controller !== null")
+        if not controlled:  # the first load was not yet controlled; the next one is
+            page.reload()
+            wait_ready(page)
+        before = len(watch.requests)
+        page.context.set_offline(True)
+        page.reload()
+        wait_ready(page)
+        draw(page, DIGITS[2](), PLACES["centred"])
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
+        page.get_by_test_id("evaluate").click()
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+        network = [r for r in watch.requests[before:] if "/sw.js" not in r]
+        assert all(r.startswith(base_url) for r in network)
+        assert watch.foreign == []
+    finally:
+        page.context.close()

@@ -1,0 +1,46 @@
+// The service worker: after the first visit the page and Python come from this cache, so a
+// repeat visit fetches almost nothing and the app works offline. The build replaces
+// BUILD_VERSION with a hash of the site, so each deploy gets a fresh cache.
+const VERSION = "BUILD_VERSION";
+const CACHE = `digits-from-scratch-${VERSION}`;
+// Filled in by the build: every file of the site but the training images (fetched when training).
+const PRECACHE = /* BUILD_PRECACHE */ [];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(PRECACHE);
+      self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const key of await caches.keys()) {
+        if (key.startsWith("digits-from-scratch-") && key !== CACHE) await caches.delete(key);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+// Cache first (a HEAD request is answered from the cached GET), then the network (whose answer is kept for next time): wheels, data and the
+// model are cached the first time the page asks for them.
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const method = request.method;
+  if ((method !== "GET" && method !== "HEAD") || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const cached = await cache.match(request, { ignoreSearch: true, ignoreMethod: true });
+      if (cached) return cached;
+      const response = await fetch(request);
+      if (method === "GET" && response.ok && response.type === "basic") cache.put(request, response.clone());
+      return response;
+    })(),
+  );
+});
