@@ -164,15 +164,53 @@ def pretrained_model(mnist_dir: Path, cache: Path, out: Path) -> dict:
     return {"file": "pretrained-012.npz", **notes}
 
 
-def write_lock(lock_path: Path, pyodide_dir: Path, wheel_dir: Path, our_wheel: Path) -> None:
-    """The site's pyodide-lock.json: the official entries of what it ships, plus pycore."""
+def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path) -> None:
+    """Replace the .py files in the stdlib zip and the wheels by Python 3.12 bytecode (in place).
+
+    Pyodide then imports ready bytecode instead of compiling source at every page load. The
+    originals were verified above; the site's lock records the hashes of the compiled wheels.
+    Results are cached by the input's sha256.
+    """
+    todo = []
+    for path in files:
+        cached = cache / "compiled" / f"{sha256(path)[:20]}-{path.name}"
+        todo.append((path, cached))
+    missing = [(p, c) for p, c in todo if not c.exists()]
+    if missing:
+        log(f"byte-compiling {', '.join(p.name for p, _ in missing)} with Pyodide's Python under Node")
+        (cache / "compiled").mkdir(parents=True, exist_ok=True)
+        args = [str(x) for p, c in missing for x in (p, c)]
+        subprocess.run(
+            [
+                "node",
+                str(ROOT / "build" / "compile_pyc.mjs"),
+                str(pyodide_dir),
+                str(pyodide_dir / "pyodide-lock.json"),
+                *args,
+            ],
+            check=True,
+        )
+    for path, cached in todo:
+        shutil.copyfile(cached, path)
+
+
+def lock_spec(pyodide_dir: Path, our_wheel: Path):
+    """The site's lock: the official entries of what it ships, plus pycore (read from its wheel)."""
     from pyodide_lock import PyodideLockSpec
     from pyodide_lock.utils import add_wheels_to_spec
 
     spec = PyodideLockSpec.from_json(pyodide_dir / "pyodide-lock.json")
     spec.packages = {k: v for k, v in spec.packages.items() if k in SITE_PACKAGES}
-    spec = add_wheels_to_spec(spec, [our_wheel], base_path=wheel_dir)
-    spec.to_json(lock_path, indent=1)
+    return add_wheels_to_spec(spec, [our_wheel], base_path=our_wheel.parent)
+
+
+def write_lock(spec, py_out: Path) -> None:
+    """Write the lock beside the wheels, with the sha256 of the (byte-compiled) files shipped."""
+    from pyodide_lock.utils import update_package_sha256
+
+    for package in spec.packages.values():
+        update_package_sha256(package, py_out / package.file_name)
+    spec.to_json(py_out / "pyodide-lock.json", indent=1)
 
 
 def check_lock(pyodide_out: Path) -> None:
@@ -219,13 +257,16 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
             shutil.copyfile(pyodide_dir / name, py_out / name)
         for wheel in wheels:
             shutil.copyfile(wheel, py_out / wheel.name)
-        our_wheel = build_wheel(py_out)
-        log(f"built {our_wheel.name}")
-        write_lock(py_out / "pyodide-lock.json", pyodide_dir, py_out, our_wheel)
-        check_lock(py_out)
         for wheel in wheels:  # check again what is in the site, not only the cache
             if sha256(py_out / wheel.name) != lock["packages"][wheel.name.split("-")[0].lower()]["sha256"]:
                 raise BuildError(f"{wheel.name}: changed while copying into the site")
+        our_wheel = build_wheel(py_out)
+        log(f"built {our_wheel.name}")
+        spec = lock_spec(pyodide_dir, our_wheel)  # from the source wheel, before compiling
+        site_wheels = [*(py_out / w.name for w in wheels), our_wheel]
+        byte_compile([py_out / "python_stdlib.zip", *site_wheels], pyodide_dir, cache)
+        write_lock(spec, py_out)
+        check_lock(py_out)
 
         data = tmp / "data"
         data.mkdir()
@@ -259,11 +300,9 @@ def stamp_service_worker(site: Path) -> None:
         if path.is_file() and path.name != "sw.js":
             digest.update(path.relative_to(site).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
-    precache = ["./"] + sorted(
-        path.relative_to(site).as_posix()
-        for path in site.rglob("*")
-        if path.is_file() and path.name != "sw.js" and "-train-" not in path.name
-    )
+    # The page's own small files; Python, the wheels and the data are cached as they are first fetched.
+    page_files = (".html", ".js", ".css", ".svg")
+    precache = ["./", *sorted(p.name for p in site.glob("*") if p.suffix in page_files and p.name != "sw.js")]
     sw = site / "sw.js"
     text = sw.read_text()
     for placeholder in ('"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"):

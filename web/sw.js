@@ -3,7 +3,8 @@
 // BUILD_VERSION with a hash of the site, so each deploy gets a fresh cache.
 const VERSION = "BUILD_VERSION";
 const CACHE = `digits-from-scratch-${VERSION}`;
-// Filled in by the build: every file of the site but the training images (fetched when training).
+// Filled in by the build: the page's own files. Everything else is cached when first fetched; the
+// page waits for this worker to control it before it starts Python, so that happens on the first visit.
 const PRECACHE = /* BUILD_PRECACHE */ [];
 
 self.addEventListener("install", (event) => {

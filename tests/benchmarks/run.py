@@ -129,7 +129,7 @@ def mark(page, name: str) -> float:
 
 
 def start_up(browser, base: str, server, reps: int) -> dict:
-    cold_draw, cold_ready, warm_draw, warm_ready, first_bytes, repeat_bytes = [], [], [], [], [], []
+    cold_draw, cold_ready, warm_draw, warm_ready, first_bytes, repeat_bytes, phases = [], [], [], [], [], [], []
     for _ in range(reps):
         context = browser.new_context()
         page = context.new_page()
@@ -138,6 +138,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
         wait_ready(page)
         cold_draw.append(mark(page, "drawing-ready"))
         cold_ready.append(mark(page, "python-ready"))
+        phases.append(page.evaluate("window.digitsApp.bootTimings"))
         page.wait_for_timeout(500)  # let the service worker (if any) finish caching
         first_bytes.append(server.bytes_sent)
         server.bytes_sent = 0
@@ -154,6 +155,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
         "warm_ready_s": median(warm_ready),
         "first_visit_bytes": median(first_bytes),
         "repeat_visit_bytes": median(repeat_bytes),
+        "cold_worker_phases_s": phases[len(phases) // 2],
     }
 
 
