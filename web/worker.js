@@ -47,27 +47,30 @@ async function boot() {
   const timings = {}; // seconds from the worker's start to the end of each phase (for the benchmark)
   const done = (phase) => (timings[phase] = performance.now() / 1000);
   status("python", 5, "Loading Python");
-  await checkRuntime();
-  pyodide = await loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json" });
-  done("python");
-  status("packages", 55, "Loading NumPy, Pillow and pycore");
+  // Fetch what Python needs later while Python itself loads.
   const manifestPromise = fetch(DATA_URL + "manifest.json").then((r) => {
     if (!r.ok) throw new Error(`could not fetch the data manifest: HTTP ${r.status}`);
     return r.json();
   });
-  const loaded = await pyodide.loadPackage(["pycore"], { messageCallback: () => {}, errorCallback: () => {} });
-  const names = new Set((loaded || []).map((p) => p.name));
-  const missing = REQUIRED_PACKAGES.filter((n) => !names.has(n) && !(n in pyodide.loadedPackages));
+  const modelPromise = manifestPromise.then((m) => fetchBytes(m.pretrained.file));
+  modelPromise.catch(() => {}); // reported when awaited below
+  await checkRuntime();
+  // `packages` lets Pyodide fetch the wheels while the runtime starts.
+  pyodide = await loadPyodide({
+    indexURL: PYODIDE_URL,
+    lockFileURL: PYODIDE_URL + "pyodide-lock.json",
+    packages: ["pycore"],
+  });
+  done("python");
+  const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
   if (missing.length) throw new Error(`these packages did not load: ${missing.join(", ")}`);
-  done("packages");
   status("model", 80, "Loading the pretrained model");
   manifest = await manifestPromise;
   const app = pyodide.pyimport("pycore.app");
   session = app.Session();
   app.destroy();
   done("import");
-  const modelBytes = await fetchBytes(manifest.pretrained.file);
-  const model = toJs(session.load_model(modelBytes, "pretrained"));
+  const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
   status("ready", 100, "Ready");
   return { model, manifest, timings };
