@@ -18,6 +18,8 @@ from .network import Network, NetworkConfig
 from .trainer import TrainConfig, Trainer
 
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
+MISTAKES_SHOWN = 40  # wrongly predicted test images returned for the mistakes gallery
+WEIGHT_TILES = 64  # first-layer units shown as 28×28 weight images
 
 
 def as_bytes(data: object) -> bytes:
@@ -186,16 +188,16 @@ class Session:
         network = network or self.model
         split = self._test().select(tuple(network.config.classes))
         result: Evaluation = evaluate(network, split.inputs(network.config.dtype), split.labels)
-        gallery = [
-            {
-                "index": i,
+
+        def item(i: int) -> dict:
+            return {
+                "index": int(i),
                 "label": int(result.labels[i]),
                 "predicted": int(result.predicted[i]),
                 "scores": result.scores[i].tolist(),
                 "image": split.images[i].tobytes(),
             }
-            for i in range(min(GALLERY_SIZE, result.total))
-        ]
+
         return {
             "accuracy": result.accuracy,
             "correct": result.correct,
@@ -203,5 +205,22 @@ class Session:
             "classes": list(result.classes),
             "confusion": result.confusion.tolist(),
             "outputs": network.outputs,
-            "gallery": gallery,
+            "gallery": [item(i) for i in range(min(GALLERY_SIZE, result.total))],
+            "mistakes": [item(i) for i in result.mistakes()[:MISTAKES_SHOWN]],
+            "mistake_count": len(result.mistakes()),
         }
+
+    # ---- inside the network -------------------------------------------------------------------
+    def weight_tiles(self, count: int = WEIGHT_TILES, source: str = "current") -> dict:
+        """The first layer's weights into ``count`` hidden units, as 28×28 images.
+
+        Each unit's 784 weights are scaled by their largest magnitude to 0..255, with 128 for 0:
+        bright pixels excite the unit, dark ones inhibit it. ``source`` is ``"current"`` (the
+        model used for drawing) or ``"training"`` (the run in progress).
+        """
+        network = self._running().net if source == "training" else self.model
+        W = network.params["W1"][:, : int(count)].T.astype(np.float64)  # (count, 784)
+        scale = np.abs(W).max(axis=1, keepdims=True)
+        scale[scale == 0] = 1.0
+        tiles = np.round(127.5 + 127.5 * W / scale).astype(np.uint8)
+        return {"count": int(tiles.shape[0]), "side": 28, "pixels": tiles.tobytes()}

@@ -33,11 +33,15 @@ class Affine:
         out += self.b
         return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """(N, H) -> (N, D); stores ``dW`` and ``db``."""
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """(N, H) -> (N, D); stores ``dW`` and ``db``.
+
+        ``need_dx=False`` skips the input gradient (``None`` is returned): the network's first
+        layer has no layer below it to pass it to.
+        """
         linalg.weight_grad(self.x, dout, out=self.dW)  # (D, H)
         np.sum(dout, axis=0, out=self.db)  # (H,)
-        return linalg.input_grad(dout, self.W)  # (N, D)
+        return linalg.input_grad(dout, self.W) if need_dx else None  # (N, D)
 
     def __repr__(self) -> str:
         return f"Affine({self.W.shape[0]} -> {self.W.shape[1]}, {self.W.dtype})"

@@ -117,8 +117,9 @@ class Network:
     def backward(self) -> dict[str, np.ndarray]:
         """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``."""
         dout = self.loss.backward()
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
+        self.layers[0].backward(dout, need_dx=False)  # nothing below the first layer needs dx
         return self.grads()
 
     def grads(self) -> dict[str, np.ndarray]:

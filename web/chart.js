@@ -9,7 +9,7 @@ export class LossChart {
   constructor(canvas) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
-    this.overlays = []; // earlier runs: {label, averages}
+    this.overlays = []; // finished runs, newest first: {label, averages, total, color}
     this.reset(1);
     new ResizeObserver(() => this.#schedule()).observe(canvas);
   }
@@ -31,6 +31,8 @@ export class LossChart {
     if (!this.averages.length) return;
     this.overlays.unshift({ label, averages: this.averages.slice(), total: this.total });
     this.overlays = this.overlays.slice(0, OVERLAY_COLORS.length);
+    this.overlays.forEach((o, k) => (o.color = OVERLAY_COLORS[k]));
+    this.#schedule();
   }
 
   #schedule() {
@@ -73,7 +75,8 @@ export class LossChart {
       ctx.fillText(e === 0 ? "1" : `1e${e}`, 4, yy + 4);
     }
     ctx.fillText(`step ${this.losses.length} / ${this.total}`, pad.l, h - 5);
-    this.overlays.forEach((o, k) => this.#line(o.averages, o.total, x, y, OVERLAY_COLORS[k], 1.5));
+    // Earlier runs (kept for comparison), each on its own step axis.
+    this.overlays.forEach((o) => this.#line(o.averages, o.total, x, y, o.color, 1.5));
     this.#line(this.losses, this.total, x, y, COLORS.loss, 1);
     this.#line(this.averages, this.total, x, y, COLORS.avg, 2.5);
   }

@@ -1,6 +1,7 @@
 // Wiring and state: the page's controls, the drawing pad, the chart and the Python worker.
 import { DrawingPad, paintDigit } from "./canvas.js";
 import { LossChart } from "./chart.js";
+import { paintWeightTiles, renderActivations } from "./inside.js";
 import { forgetModel, loadModel, saveModel } from "./storage.js";
 import { $, formatDuration, formatScore, renderConfusion, renderScores, setStatus, showMessage } from "./ui.js";
 import { WorkerClient } from "./worker-client.js";
@@ -9,7 +10,13 @@ const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after thi
 // ?boot-timeout-ms=N shortens it (the tests use this to check the message without waiting).
 const bootTimeout = () => Number(new URLSearchParams(location.search).get("boot-timeout-ms")) || BOOT_TIMEOUT_MS;
 const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
-const SEED_SETTINGS = { samples: 5000, epochs: 1, batch_size: 1, optimizer: "momentum", lr: 0.01, seed: 0 };
+const SEED_SETTINGS = {
+  samples: 5000, epochs: 1, batch_size: 1, optimizer: "momentum", lr: 0.01, seed: 0, loss: "mse", shuffle: false,
+};
+// The "best" preset for 0, 1, 2: every training image, softmax + cross-entropy (see README).
+const BEST_SETTINGS = {
+  samples: 18623, epochs: 2, batch_size: 32, optimizer: "adam", lr: 0.001, seed: 0, loss: "softmax_ce", shuffle: true,
+};
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed"];
 
 class App {
@@ -66,6 +73,7 @@ class App {
     $("load-progress").hidden = true;
     this.showModel(model);
     await this.restoreSavedModel();
+    this.refreshWeights();
     this.setIdle();
     setStatus("Python is ready: draw a digit, or train the network.", "ready");
     performance.mark("python-ready");
@@ -78,6 +86,8 @@ class App {
       setStatus(`${event.text} ${event.percent} %`);
     } else if (event.type === "progress") {
       this.onProgress(event.progress);
+    } else if (event.type === "weights") {
+      paintWeightTiles($("weights-grid"), event.weights);
     }
   }
 
@@ -105,7 +115,9 @@ class App {
       this.train();
     });
     $("stop").addEventListener("click", () => this.stop());
-    $("reset-settings").addEventListener("click", () => this.resetSettings());
+    $("reset-settings").addEventListener("click", () => this.applySettings(SEED_SETTINGS));
+    $("preset-best").addEventListener("click", () => this.applySettings(BEST_SETTINGS));
+    $("export-csv").addEventListener("click", () => this.exportCsv());
     $("evaluate").addEventListener("click", () => this.evaluate());
     $("model-select").addEventListener("change", (e) => this.useModel(e.target.value));
     $("model-download").addEventListener("click", () => this.downloadModel());
@@ -116,20 +128,23 @@ class App {
 
   setIdle() {
     const busy = !this.ready || this.training;
-    for (const id of ["train", "reset-settings", "evaluate", "model-select", "model-download", "model-upload"]) {
+    for (const id of ["train", "reset-settings", "preset-best", "evaluate", "model-select", "model-download", "model-upload"]) {
       $(id).disabled = busy;
     }
     for (const el of $("settings").querySelectorAll("input, select")) el.disabled = busy;
     $("stop").disabled = !this.training;
   }
 
-  resetSettings() {
-    for (const [name, value] of Object.entries(SEED_SETTINGS)) $(name).value = String(value);
+  applySettings(values) {
+    for (const [name, value] of Object.entries(values)) {
+      if (typeof value === "boolean") $(name).checked = value;
+      else $(name).value = String(value);
+    }
     showMessage("settings-message", "");
   }
 
   readSettings() {
-    const settings = { optimizer: $("optimizer").value };
+    const settings = { optimizer: $("optimizer").value, loss: $("loss").value, shuffle: $("shuffle").checked };
     for (const name of NUMBER_FIELDS) {
       const input = $(name);
       const value = Number(input.value);
@@ -175,12 +190,14 @@ class App {
     $("prediction").dataset.digit = String(result.digit);
     renderScores(result.classes, result.scores, result.outputs);
     paintDigit($("preview"), result.image);
+    renderActivations($("activations"), result.activations);
   }
 
   showNothingDrawn() {
     $("prediction").textContent = "–";
     delete $("prediction").dataset.digit;
     $("scores").replaceChildren();
+    $("activations").replaceChildren();
     paintDigit($("preview"), new Uint8Array(784));
   }
 
@@ -202,13 +219,19 @@ class App {
     setStatus("Training: fetching the MNIST training images…", "busy");
     try {
       const { progress, evaluation } = await this.worker.request("train", { settings });
-      this.chart.keepAsOverlay(`${settings.optimizer} lr ${settings.lr}`);
+      const acc = evaluation ? `, ${(100 * evaluation.accuracy).toFixed(2)} %` : "";
+      this.chart.keepAsOverlay(
+        `${settings.samples}×${settings.epochs} · batch ${settings.batch_size} · ${settings.optimizer} lr ${settings.lr} · ${settings.loss}${acc}`,
+      );
+      this.renderLegend();
+      $("export-csv").disabled = this.chart.losses.length === 0;
       if (progress.state === "diverged") setStatus(`Training stopped: ${progress.message}`, "error");
       else if (progress.state === "stopped") setStatus(`Stopped after ${progress.step} of ${progress.total} steps. Python is ready.`, "ready");
       else setStatus(`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready");
       if (evaluation) {
         this.showEvaluation(evaluation);
         this.showModel(evaluation.model);
+        this.refreshWeights();
         this.saveTrained();
       }
     } catch (error) {
@@ -252,13 +275,54 @@ class App {
     }
   }
 
+  renderLegend() {
+    const legend = $("run-legend");
+    legend.replaceChildren();
+    this.chart.overlays.forEach((run, k) => {
+      const li = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = run.color;
+      li.append(swatch, `${k === 0 ? "last run" : `run −${k}`}: ${run.label}`);
+      legend.append(li);
+    });
+  }
+
+  exportCsv() {
+    const rows = ["step,loss,moving_average"];
+    this.chart.losses.forEach((loss, i) => rows.push(`${i + 1},${loss},${this.chart.averages[i] ?? ""}`));
+    const url = URL.createObjectURL(new Blob([rows.join("\n") + "\n"], { type: "text/csv" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = "training-log.csv";
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  async refreshWeights() {
+    try {
+      paintWeightTiles($("weights-grid"), await this.worker.request("weights"));
+    } catch {
+      // only a picture: the app works without it
+    }
+  }
+
   showEvaluation(ev) {
     $("test-accuracy").textContent = `${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} of ${ev.total})`;
     $("test-accuracy").dataset.accuracy = String(ev.accuracy);
     renderConfusion(ev.classes, ev.confusion);
-    const gallery = $("gallery");
-    gallery.replaceChildren();
-    for (const item of ev.gallery) {
+    this.renderGallery($("gallery"), ev.gallery, ev.outputs);
+    this.renderGallery($("mistakes"), ev.mistakes, ev.outputs);
+    $("mistakes-label").textContent = ev.mistake_count
+      ? `The ${ev.mistake_count} test images the model gets wrong${ev.mistake_count > ev.mistakes.length ? ` (the first ${ev.mistakes.length})` : ""}`
+      : "The model gets every test image right.";
+  }
+
+  renderGallery(list, items, outputs) {
+    list.replaceChildren();
+    for (const item of items) {
       const li = document.createElement("li");
       const wrong = item.label !== item.predicted;
       li.className = wrong ? "wrong" : "right";
@@ -270,9 +334,9 @@ class App {
       const text = document.createElement("span");
       const scores = item.scores.map((s) => s.toFixed(2)).join(" ");
       text.textContent = wrong ? `✗ ${item.predicted}, is ${item.label}` : `✓ ${item.predicted}`;
-      text.title = `${ev.outputs}: ${scores}`;
+      text.title = `${outputs}: ${scores}`;
       li.append(canvas, text);
-      gallery.append(li);
+      list.append(li);
     }
   }
 
@@ -291,6 +355,7 @@ class App {
   async useModel(slot) {
     try {
       this.showModel(await this.worker.request("use-model", { slot }));
+      this.refreshWeights();
       showMessage("model-message", "");
       if (!this.pad.isEmpty) this.predict();
     } catch (error) {
@@ -326,6 +391,7 @@ class App {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const info = await this.worker.request("load-model", { bytes }, [bytes.buffer]);
       this.showModel(info);
+      this.refreshWeights();
       showMessage("model-message", `Loaded ${file.name}.`, "ok");
       this.saveTrained();
       if (!this.pad.isEmpty) this.predict();

@@ -5,6 +5,7 @@ import { loadPyodide } from "./pyodide/pyodide.mjs";
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
 const DATA_URL = new URL("./data/", import.meta.url).href;
 const CHUNK_TARGET_MS = 60; // one training chunk's duration: short, so Stop is handled quickly
+const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
 const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
 
 let pyodide = null;
@@ -98,6 +99,7 @@ async function train({ settings }) {
   const started = toJs(session.start_training(pyodide.toPy(settings)));
   let steps = 20;
   let progress;
+  let weightsSentAt = 0;
   for (;;) {
     await nextTask(); // let a Stop message in
     if (stopRequested) {
@@ -109,6 +111,10 @@ async function train({ settings }) {
     progress = toJs(session.train_chunk(steps));
     const ms = performance.now() - t0;
     postMessage({ type: "progress", progress });
+    if (performance.now() - weightsSentAt > WEIGHTS_EVERY_MS) {
+      weightsSentAt = performance.now();
+      postMessage({ type: "weights", weights: toJs(session.weight_tiles(64, "training")) });
+    }
     if (progress.state !== "running") break;
     steps = Math.max(1, Math.min(5000, Math.round((steps * CHUNK_TARGET_MS) / Math.max(ms, 1))));
   }
@@ -129,6 +135,9 @@ const handlers = {
   async evaluate() {
     await loadData("test");
     return toJs(session.evaluate());
+  },
+  async weights() {
+    return toJs(session.weight_tiles(64, "current"));
   },
   async "use-model"({ slot }) {
     return toJs(session.use_model(slot));

@@ -51,7 +51,7 @@ variants = load_module("variants", HERE / "variants.py")
 class CountingHandler(serve.SiteHandler):
     """Counts the body bytes the server sends, so first and repeat visits can be compared."""
 
-    def copyfile(self, source, outputfile) -> None:  # noqa: ANN001 - http.server's signature
+    def copyfile(self, source, outputfile) -> None:
         data = source.read()
         outputfile.write(data)
         with self.server.lock:
@@ -77,7 +77,7 @@ def start_server(folder: Path):
 
 def bench_site() -> Path:
     """A copy of the site with the benchmark page (and TensorFlow.js, only here) beside it."""
-    if not (HERE / "node_modules" / "@tensorflow" / "tfjs-core").exists():
+    if not (HERE / "node_modules" / "@tensorflow" / "tfjs").exists():
         print("==> npm ci in tests/benchmarks (TensorFlow.js, for the benchmark only)", flush=True)
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
     folder = Path(tempfile.mkdtemp(prefix="dfs-bench-"))
@@ -87,9 +87,9 @@ def bench_site() -> Path:
     shutil.copyfile(HERE / "variants.py", bench / "variants.py")
     tfjs = bench / "tfjs"
     tfjs.mkdir()
-    core = HERE / "node_modules/@tensorflow/tfjs-core/dist"
+    core = HERE / "node_modules/@tensorflow/tfjs/dist"
     wasm = HERE / "node_modules/@tensorflow/tfjs-backend-wasm/dist"
-    shutil.copyfile(core / "tf-core.min.js", tfjs / "tf-core.min.js")
+    shutil.copyfile(core / "tf.min.js", tfjs / "tf.min.js")
     shutil.copyfile(wasm / "tf-backend-wasm.min.js", tfjs / "tf-backend-wasm.min.js")
     for f in wasm.glob("*.wasm"):
         shutil.copyfile(f, tfjs / f.name)
@@ -256,16 +256,22 @@ def print_table(report: dict) -> None:
             acc = median([r["accuracy"] for r in ok])
             print(f"{name:28s} {s:9.2f} {ref / s:7.2f}× {100 * acc:8.2f}%")
     st = report["startup"]
+    cold, warm = st["cold_ready_s"], st["warm_ready_s"]
     print("\nStart-up (median), navigation to:")
     print(f"  drawing usable: cold {st['cold_drawing_usable_s']:.2f} s, warm {st['warm_drawing_usable_s']:.2f} s")
-    print(f"  status ready:   cold {st['cold_ready_s']:.2f} s, warm {st['warm_ready_s']:.2f} s "
-          f"(warm/cold {st['warm_ready_s'] / st['cold_ready_s']:.2f})")
-    print(f"Bytes: first visit {st['first_visit_bytes'] / 1e6:.2f} MB, repeat visit {st['repeat_visit_bytes'] / 1e3:.1f} kB")
+    print(f"  status ready:   cold {cold:.2f} s, warm {warm:.2f} s (warm/cold {warm / cold:.2f})")
+    first, repeat = st["first_visit_bytes"] / 1e6, st["repeat_visit_bytes"] / 1e3
+    print(f"Bytes: first visit {first:.2f} MB, repeat visit {repeat:.1f} kB")
     pr = report["prediction"]
-    print(f"Prediction, stroke end to screen ({pr['count']} drawings): p50 {pr['p50_ms']:.1f} ms, p95 {pr['p95_ms']:.1f} ms")
+    print(
+        f"Prediction, stroke end to screen ({pr['count']} drawings): "
+        f"p50 {pr['p50_ms']:.1f} ms, p95 {pr['p95_ms']:.1f} ms"
+    )
     rs = report["responsiveness"]
-    print(f"Longest main-thread task during the full training: {rs['longest_task_ms']:.0f} ms "
-          f"({rs['long_tasks']} tasks over 50 ms; training took {rs['training_wall_s']:.1f} s wall)")
+    print(
+        f"Longest main-thread task during the full training: {rs['longest_task_ms']:.0f} ms "
+        f"({rs['long_tasks']} tasks over 50 ms; training took {rs['training_wall_s']:.1f} s wall)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-// TensorFlow.js (core + the wasm backend, its fastest here) on the seed network and loop.
-importScripts("tfjs/tf-core.min.js", "tfjs/tf-backend-wasm.min.js");
+// TensorFlow.js with its wasm backend (its fastest here: cpu and WebGL on the software
+// renderer are several times slower) on the seed network and loop.
+importScripts("tfjs/tf.min.js", "tfjs/tf-backend-wasm.min.js");
 
 async function loadSplit(base, part, limit) {
   const mod = await import("./data.js");
@@ -12,30 +13,32 @@ async function run(dataBase) {
   await tf.ready();
   const train = await loadSplit(dataBase, "train", 5000);
   const test = await loadSplit(dataBase, "test", Infinity);
-  const init = (d, h) => tf.variable(tf.randomNormal([d, h], 0, 1, "float32", 0).mul(0.01));
+  const init = (d, h) => tf.variable(tf.mul(tf.randomNormal([d, h], 0, 1, "float32", 0), 0.01));
   const params = [init(784, 500), tf.variable(tf.zeros([500])), init(500, 100), tf.variable(tf.zeros([100])),
                   init(100, 3), tf.variable(tf.zeros([3]))];
+  const affine = (x, W, b) => tf.add(tf.matMul(x, W), b);
   const predict = (x) => {
-    let h = tf.leakyRelu(x.matMul(params[0]).add(params[1]), 0.1);
-    h = tf.leakyRelu(h.matMul(params[2]).add(params[3]), 0.1);
-    return h.matMul(params[4]).add(params[5]);
+    const h1 = tf.leakyRelu(affine(x, params[0], params[1]), 0.1);
+    const h2 = tf.leakyRelu(affine(h1, params[2], params[3]), 0.1);
+    return affine(h2, params[4], params[5]);
   };
   const xs = tf.tensor2d(Float32Array.from(train.x), [train.n, 784]);
-  const ts = tf.oneHot(tf.tensor1d(Array.from(train.labels), "int32"), 3).toFloat();
+  const ts = tf.cast(tf.oneHot(tf.tensor1d(Array.from(train.labels), "int32"), 3), "float32");
   const optimizer = tf.train.momentum(0.01, 0.9);
   const t0 = performance.now();
   for (let i = 0; i < train.n; i++) {
     tf.tidy(() => {
-      const x = xs.slice([i, 0], [1, 784]);
-      const t = ts.slice([i, 0], [1, 3]);
-      optimizer.minimize(() => predict(x).sub(t).square().sum().mul(0.5), false, params);
+      const x = tf.slice(xs, [i, 0], [1, 784]);
+      const t = tf.slice(ts, [i, 0], [1, 3]);
+      optimizer.minimize(() => tf.mul(tf.sum(tf.square(tf.sub(predict(x), t))), 0.5), false, params);
     });
   }
   await params[0].data(); // wait for the last step
   const seconds = (performance.now() - t0) / 1000;
   const accuracy = tf.tidy(() => {
-    const y = predict(tf.tensor2d(Float32Array.from(test.x), [test.n, 784])).argMax(1);
-    return y.equal(tf.tensor1d(Array.from(test.labels), "int32")).mean().dataSync()[0];
+    const y = tf.argMax(predict(tf.tensor2d(Float32Array.from(test.x), [test.n, 784])), 1);
+    const right = tf.cast(tf.equal(y, tf.tensor1d(Array.from(test.labels), "int32")), "float32");
+    return tf.mean(right).dataSync()[0];
   });
   return { seconds, accuracy, backend: tf.getBackend() };
 }

@@ -1,0 +1,66 @@
+"""Beyond the seed: looking inside the network, comparing runs, exporting the log, the best preset."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.drawing import DIGITS, PLACES, draw
+
+NONBLANK = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                     let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i] + d[i+1] + d[i+2]; return s; }"""
+
+
+def test_weights_activations_runs_and_csv(app, tmp_path):
+    page, watch = app
+    grid = page.get_by_test_id("weights-grid")
+    expect(grid).to_be_visible()
+    page.wait_for_timeout(300)
+    pretrained_sum = grid.evaluate(NONBLANK)
+    assert pretrained_sum > 0  # the pretrained model's weights are drawn at start-up
+
+    draw(page, DIGITS[1](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+    strips = page.get_by_test_id("activations").locator("canvas")
+    expect(strips).to_have_count(2)
+    assert [s.get_attribute("data-units") for s in strips.all()] == ["500", "100"]
+
+    # Two short runs with different settings: the weight grid changes live, both runs are listed.
+    for lr in ("0.01", "0.02"):
+        page.get_by_test_id("samples").fill("400")
+        page.get_by_test_id("lr").fill(lr)
+        page.get_by_test_id("train").click()
+        expect(page.get_by_test_id("status")).to_contain_text("Training done: 400 steps", timeout=120_000)
+    assert grid.evaluate(NONBLANK) != pretrained_sum
+    legend = page.get_by_test_id("run-legend").locator("li")
+    expect(legend).to_have_count(2)
+    expect(legend.first).to_contain_text("lr 0.02")
+    expect(legend.nth(1)).to_contain_text("lr 0.01")
+
+    # The mistakes gallery lists only wrong predictions.
+    mistakes = page.get_by_test_id("mistakes").locator("li")
+    assert mistakes.count() >= 1
+    for item in mistakes.all()[:10]:
+        assert item.get_attribute("data-label") != item.get_attribute("data-predicted")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    path = tmp_path / "log.csv"
+    download.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "step,loss,moving_average" and len(lines) == 401
+    step, loss, avg = lines[-1].split(",")
+    assert step == "400" and float(loss) >= 0 and float(avg) > 0
+    screenshot(page, "inside")
+    watch.assert_clean()
+
+
+def test_best_preset_fills_the_settings(app):
+    page, _ = app
+    page.get_by_test_id("preset-best").click()
+    assert page.get_by_test_id("loss").input_value() == "softmax_ce"
+    assert page.get_by_test_id("samples").input_value() == "18623"
+    assert page.get_by_test_id("optimizer").input_value() == "adam"
+    assert page.get_by_test_id("shuffle").is_checked()
+    page.get_by_test_id("reset-settings").click()
+    assert not page.get_by_test_id("shuffle").is_checked()
+    assert page.get_by_test_id("loss").input_value() == "mse"
+    assert page.get_by_test_id("samples").input_value() == "5000"

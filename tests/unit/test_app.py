@@ -1,0 +1,64 @@
+"""The worker's API, used as the worker uses it (plain values in, plain values out)."""
+
+import gzip
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pycore import mnist, model_io
+from pycore.app import Session
+from pycore.errors import ModelFileError
+from pycore.network import Network, NetworkConfig
+
+
+@pytest.fixture
+def session(mnist_dir):
+    s = Session()
+    s.load_model(model_io.to_bytes(Network(NetworkConfig(sizes=(784, 30, 10, 3)), seed=0)), "pretrained")
+    for part in ("train", "test"):
+        split = mnist.load_split(mnist_dir, part).select((0, 1, 2), limit=400)
+        s.set_data(part, gzip.compress(mnist.to_idx(split.images)), mnist.to_idx(split.labels))
+    return s
+
+
+def test_predict_rgba_and_nothing_drawn(session):
+    img = Image.new("RGBA", (100, 100), (0, 0, 0, 255))
+    assert session.predict_rgba(img.tobytes(), 100, 100) == {"empty": True, "message": "nothing drawn"}
+    ImageDraw.Draw(img).line([(50, 10), (50, 90)], fill=(255, 255, 255, 255), width=8)
+    result = session.predict_rgba(img.tobytes(), 100, 100)
+    assert result["digit"] in (0, 1, 2) and len(result["scores"]) == 3
+    assert len(result["image"]) == 784
+    assert [len(a) for a in result["activations"]] == [30 * 4, 10 * 4]  # float32 per hidden unit
+
+
+def test_train_evaluate_and_switch_models(session):
+    started = session.start_training({"samples": 300, "seed": 1})
+    assert started == {"total": 300, "samples": 300, "fast": True}
+    progress = session.train_chunk(120)
+    assert progress["step"] == 120 and len(progress["losses"]) == 120
+    tiles = session.weight_tiles(16, source="training")
+    assert tiles["count"] == 16 and len(tiles["pixels"]) == 16 * 784
+    while session.train_chunk(120)["state"] == "running":
+        pass
+    result = session.finish_training()
+    assert result["total"] == 400 and len(result["gallery"]) == 20
+    assert result["mistake_count"] == result["total"] - result["correct"]
+    assert all(m["label"] != m["predicted"] for m in result["mistakes"])
+    assert result["model"]["slot"] == "trained"
+    assert session.use_model("pretrained")["slot"] == "pretrained"
+
+
+def test_bad_model_leaves_the_current_one(session):
+    before = session.model_bytes()
+    with pytest.raises(ModelFileError):
+        session.load_model(b"PK\x03\x04 broken", "trained")
+    assert session.current == "pretrained" and session.model_bytes() == before
+
+
+def test_stop_keeps_a_usable_model(session):
+    session.start_training({"samples": 400})
+    session.train_chunk(50)
+    assert session.stop_training()["state"] == "stopped"
+    assert session.finish_training()["model"]["slot"] == "trained"
+    assert np.isfinite(session.model.params["W1"]).all()
