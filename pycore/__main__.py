@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="mse: the seed's 0.5·Σ(y−t)² (default); softmax_ce: softmax + cross-entropy",
     )
     train.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    train.add_argument("--weight-scale", type=float, default=0.01, help="initial weights: this × randn (default 0.01)")
     train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default 0)")
     train.add_argument("--plain", action="store_true", help="use the plain loop, not the sparse fast path")
     train.add_argument("--out", type=Path, default=None, help="save the trained model here (.npz)")
@@ -102,6 +103,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         sizes=(784, *hidden, len(args.classes)),
         activation=args.activation,
         loss=args.loss,
+        weight_scale=args.weight_scale,
         dtype=args.dtype,
         classes=args.classes,
     )

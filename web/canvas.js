@@ -106,9 +106,13 @@ export function paintDigit(canvas, pixels, side = 28) {
   canvas.height = side;
   const ctx = canvas.getContext("2d");
   const img = ctx.createImageData(side, side);
+  const data = img.data;
   for (let i = 0; i < side * side; i++) {
     const v = pixels[i];
-    img.data.set([v, v, v, 255], i * 4);
+    data[4 * i] = v;
+    data[4 * i + 1] = v;
+    data[4 * i + 2] = v;
+    data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }

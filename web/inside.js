@@ -40,10 +40,14 @@ export function renderActivations(box, activations) {
     canvas.dataset.units = String(values.length);
     const ctx = canvas.getContext("2d");
     const img = ctx.createImageData(values.length, 1);
-    const top = Math.max(1e-9, ...values.map(Math.abs));
+    let top = 1e-9;
+    for (const v of values) top = Math.max(top, Math.abs(v));
     values.forEach((v, j) => {
-      const level = Math.round(255 * Math.max(0, v) / top);
-      img.data.set([level, Math.round(level * 0.7), v < 0 ? 60 : 0, 255], j * 4);
+      const level = Math.round((255 * Math.max(0, v)) / top);
+      img.data[4 * j] = level;
+      img.data[4 * j + 1] = Math.round(level * 0.7);
+      img.data[4 * j + 2] = v < 0 ? 60 : 0;
+      img.data[4 * j + 3] = 255;
     });
     ctx.putImageData(img, 0, 0);
     box.append(name, canvas);

@@ -18,6 +18,7 @@ const BEST_SETTINGS = {
   samples: 18623, epochs: 2, batch_size: 32, optimizer: "adam", lr: 0.001, seed: 0, loss: "softmax_ce", shuffle: true,
 };
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed"];
+const GALLERY_BATCH = 8; // gallery images drawn per task
 
 class App {
   constructor() {
@@ -320,23 +321,14 @@ class App {
       : "The model gets every test image right.";
   }
 
-  renderGallery(list, items, outputs) {
+  // Drawn a few items per task, so a long list never blocks the page for more than a moment.
+  async renderGallery(list, items, outputs) {
+    const token = (list.dataset.token = String(Number(list.dataset.token || 0) + 1));
     list.replaceChildren();
-    for (const item of items) {
-      const li = document.createElement("li");
-      const wrong = item.label !== item.predicted;
-      li.className = wrong ? "wrong" : "right";
-      li.dataset.label = String(item.label);
-      li.dataset.predicted = String(item.predicted);
-      const canvas = document.createElement("canvas");
-      paintDigit(canvas, item.image);
-      canvas.setAttribute("aria-label", `test image ${item.index + 1}, a ${item.label}`);
-      const text = document.createElement("span");
-      const scores = item.scores.map((s) => s.toFixed(2)).join(" ");
-      text.textContent = wrong ? `✗ ${item.predicted}, is ${item.label}` : `✓ ${item.predicted}`;
-      text.title = `${outputs}: ${scores}`;
-      li.append(canvas, text);
-      list.append(li);
+    for (let start = 0; start < items.length; start += GALLERY_BATCH) {
+      if (start > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (list.dataset.token !== token) return; // a newer evaluation replaced this one
+      for (const item of items.slice(start, start + GALLERY_BATCH)) list.append(galleryItem(item, outputs));
     }
   }
 
@@ -428,6 +420,22 @@ class App {
     $("model-forget").hidden = true;
     showMessage("model-message", "The saved model is forgotten; it will not come back on the next visit.", "ok");
   }
+}
+
+function galleryItem(item, outputs) {
+  const li = document.createElement("li");
+  const wrong = item.label !== item.predicted;
+  li.className = wrong ? "wrong" : "right";
+  li.dataset.label = String(item.label);
+  li.dataset.predicted = String(item.predicted);
+  const canvas = document.createElement("canvas");
+  paintDigit(canvas, item.image);
+  canvas.setAttribute("aria-label", `test image ${item.index + 1}, a ${item.label}`);
+  const text = document.createElement("span");
+  text.textContent = wrong ? `✗ ${item.predicted}, is ${item.label}` : `✓ ${item.predicted}`;
+  text.title = `${outputs}: ${item.scores.map((v) => v.toFixed(2)).join(" ")}`;
+  li.append(canvas, text);
+  return li;
 }
 
 // Repeat visits and offline use: the service worker serves the site from its cache. On the first

@@ -37,7 +37,7 @@ def test_weights_activations_runs_and_csv(app, tmp_path):
 
     # The mistakes gallery lists only wrong predictions.
     mistakes = page.get_by_test_id("mistakes").locator("li")
-    assert mistakes.count() >= 1
+    expect(mistakes.first).to_be_visible()
     for item in mistakes.all()[:10]:
         assert item.get_attribute("data-label") != item.get_attribute("data-predicted")
 
