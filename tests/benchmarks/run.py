@@ -23,18 +23,12 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: make the tests package importable
+from tests.browser import launch_chromium  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 SITE = ROOT / "_site"
 OUT = ROOT / "test-results" / "benchmark.json"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def load_module(name: str, path: Path):
@@ -160,7 +154,6 @@ def start_up(browser, base: str, server, reps: int) -> dict:
 
 
 def prediction_latency(browser, base: str, drawings: int) -> dict:
-    sys.path.insert(0, str(ROOT))
     from tests.e2e.drawing import DIGITS, PLACES, draw
 
     page = browser.new_page(viewport={"width": 1200, "height": 1000})
@@ -215,8 +208,7 @@ def main() -> int:
     server, base = start_server(folder)
     report: dict = {"reps": args.reps, "date": time.strftime("%Y-%m-%d %H:%M")}
     with sync_playwright() as p:
-        exe = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-        browser = p.chromium.launch(executable_path=exe, args=FLAGS)
+        browser = launch_chromium(p)
         report["chromium"] = browser.version
         print(f"==> Chromium {browser.version}; site at {base}", flush=True)
         print("==> start-up and bytes", flush=True)

@@ -11,19 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route, expect, sync_playwright
 
+from tests.browser import launch_chromium
 from tests.conftest import ROOT
 
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 READY_TIMEOUT_MS = 90_000
 
 _spec = importlib.util.spec_from_file_location("site_server", ROOT / "build" / "serve.py")
@@ -45,11 +36,7 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's Chromium where it exists, else Playwright's own browser."""
-    if DEBIAN_CHROMIUM.exists():
-        browser = playwright.chromium.launch(executable_path=str(DEBIAN_CHROMIUM), args=CHROMIUM_FLAGS)
-    else:
-        browser = playwright.chromium.launch(args=CHROMIUM_FLAGS)
+    browser = launch_chromium(playwright)
     yield browser
     browser.close()
 
