@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -137,7 +138,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         for i, loss in enumerate(progress.losses):
             step = progress.first_step + i  # 0-based, like the seed's loop counter
             if step % SEED_LOSS_EVERY == 0:
-                print(("\r" if show_bar else "") + f"step {step + 1:>6}  loss {loss:.6f}" + " " * 30)
+                line = f"step {step + 1:>6}  loss {loss:.6f}"
+                print(f"\r{line}{' ' * 30}" if show_bar else line)  # the padding overwrites the bar
         if show_bar:
             print(progress_bar(progress), end="", flush=True)
     if show_bar:
@@ -204,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     except PycoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the output was piped into a program that stopped reading (e.g. head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
