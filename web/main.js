@@ -17,6 +17,17 @@ const SEED_SETTINGS = {
 const BEST_SETTINGS = {
   samples: 18623, epochs: 2, batch_size: 32, optimizer: "adam", lr: 0.001, seed: 0, loss: "softmax_ce", shuffle: true,
 };
+// The 0–9 mode: all of MNIST, 784-500-100-10 with softmax + cross-entropy, mini-batches and Adam.
+const TEN_DIGIT_SETTINGS = {
+  samples: 60000, epochs: 1, batch_size: 100, optimizer: "adam", lr: 0.0005, seed: 0, loss: "softmax_ce", shuffle: true,
+};
+const MODES = {
+  "0-2": { classes: [0, 1, 2], maxSamples: 18623, settings: SEED_SETTINGS,
+           hint: "The default is the seed experiment: 5000 MNIST images of 0, 1 and 2, one per step, Momentum, fresh random weights." },
+  "0-9": { classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], maxSamples: 60000, settings: TEN_DIGIT_SETTINGS,
+           hint: "All ten digits: 60,000 MNIST images in mini-batches of 100, Adam, softmax + cross-entropy, fresh random weights." },
+};
+const SLOT_LABELS = { pretrained: "Pretrained 0–2 (seed experiment)", "pretrained-0-9": "Pretrained 0–9", trained: "Trained here" };
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed"];
 const GALLERY_BATCH = 8; // gallery images drawn per task
 
@@ -24,6 +35,7 @@ class App {
   constructor() {
     this.ready = false;
     this.training = false;
+    this.mode = "0-2";
     this.predicting = false; // one prediction in flight at a time
     this.predictAgain = false;
     this.trainStart = 0;
@@ -87,6 +99,10 @@ class App {
       setStatus(`${event.text} ${event.percent} %`);
     } else if (event.type === "progress") {
       this.onProgress(event.progress);
+    } else if (event.type === "data-progress") {
+      $("load-progress").hidden = false;
+      $("load-progress").value = event.percent;
+      setStatus(`Fetching all of MNIST ${event.percent} %`, "busy");
     } else if (event.type === "weights") {
       paintWeightTiles($("weights-grid"), event.weights);
     }
@@ -116,11 +132,12 @@ class App {
       this.train();
     });
     $("stop").addEventListener("click", () => this.stop());
-    $("reset-settings").addEventListener("click", () => this.applySettings(SEED_SETTINGS));
+    $("reset-settings").addEventListener("click", () => this.applySettings(MODES[this.mode].settings));
     $("preset-best").addEventListener("click", () => this.applySettings(BEST_SETTINGS));
     $("export-csv").addEventListener("click", () => this.exportCsv());
     $("evaluate").addEventListener("click", () => this.evaluate());
     $("model-select").addEventListener("change", (e) => this.useModel(e.target.value));
+    $("mode").addEventListener("change", (e) => this.setMode(e.target.value));
     $("model-download").addEventListener("click", () => this.downloadModel());
     $("model-upload").addEventListener("change", (e) => this.uploadModel(e.target));
     $("model-forget").addEventListener("click", () => this.forgetSaved());
@@ -129,7 +146,8 @@ class App {
 
   setIdle() {
     const busy = !this.ready || this.training;
-    for (const id of ["train", "reset-settings", "preset-best", "evaluate", "model-select", "model-download", "model-upload"]) {
+    const ids = ["train", "reset-settings", "preset-best", "evaluate", "model-select", "model-download", "model-upload", "mode"];
+    for (const id of ids) {
       $(id).disabled = busy;
     }
     for (const el of $("settings").querySelectorAll("input, select")) el.disabled = busy;
@@ -145,7 +163,12 @@ class App {
   }
 
   readSettings() {
-    const settings = { optimizer: $("optimizer").value, loss: $("loss").value, shuffle: $("shuffle").checked };
+    const settings = {
+      optimizer: $("optimizer").value,
+      loss: $("loss").value,
+      shuffle: $("shuffle").checked,
+      classes: MODES[this.mode].classes,
+    };
     for (const name of NUMBER_FIELDS) {
       const input = $(name);
       const value = Number(input.value);
@@ -214,7 +237,8 @@ class App {
     showMessage("settings-message", "");
     this.training = true;
     this.setIdle();
-    this.chart.reset(Math.ceil(Math.min(settings.samples, 18623) / settings.batch_size) * settings.epochs);
+    const samples = Math.min(settings.samples, MODES[this.mode].maxSamples);
+    this.chart.reset(Math.ceil(samples / settings.batch_size) * settings.epochs);
     this.trainStart = performance.now();
     this.lastProgress = null;
     setStatus("Training: fetching the MNIST training images…", "busy");
@@ -336,12 +360,36 @@ class App {
   showModel(info) {
     const select = $("model-select");
     const has = (slot) => [...select.options].some((o) => o.value === slot);
-    if (info.slots.includes("trained") && !has("trained")) {
-      select.append(new Option("Trained here", "trained"));
+    for (const slot of info.slots) {
+      if (!has(slot)) select.append(new Option(SLOT_LABELS[slot] || slot, slot));
     }
     select.value = info.slot;
     const acc = info.notes && Number.isFinite(info.notes.test_accuracy) ? `, ${(100 * info.notes.test_accuracy).toFixed(2)} % on test images` : "";
     $("model-info").textContent = `${info.sizes.join("-")}, ${info.outputs}${acc}`;
+  }
+
+  async setMode(mode) {
+    const previous = this.mode;
+    this.ready = false; // controls off while the data and model load
+    this.setIdle();
+    try {
+      const info = await this.worker.request("set-mode", { mode });
+      this.mode = mode;
+      this.showModel(info);
+      this.applySettings(MODES[mode].settings);
+      $("samples").max = String(MODES[mode].maxSamples);
+      $("train-hint").textContent = MODES[mode].hint;
+      this.refreshWeights();
+      setStatus(`Python is ready: draw a digit, or train the network (${mode === "0-9" ? "all ten digits" : "0, 1 and 2"}).`, "ready");
+      if (!this.pad.isEmpty) this.predict();
+    } catch (error) {
+      $("mode").value = previous;
+      setStatus(`Error: could not switch to ${mode}: ${error.message}`, "error");
+    } finally {
+      $("load-progress").hidden = true;
+      this.ready = true;
+      this.setIdle();
+    }
   }
 
   async useModel(slot) {

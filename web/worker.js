@@ -13,6 +13,7 @@ let session = null;
 let manifest = null;
 let stopRequested = false;
 let dataLoads = {}; // part -> Promise, so each part is fetched once
+let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
 
 const status = (stage, percent, text) => postMessage({ type: "status", stage, percent, text });
 
@@ -78,6 +79,7 @@ async function boot() {
 }
 
 function loadData(part) {
+  if (allDigits) return allDigits; // all of MNIST holds the 0–2 images too, in the same order
   if (!dataLoads[part]) {
     dataLoads[part] = (async () => {
       const [images, labels] = await Promise.all([
@@ -89,6 +91,50 @@ function loadData(part) {
     dataLoads[part].catch(() => delete dataLoads[part]);
   }
   return dataLoads[part];
+}
+
+// Fetch a file, reporting progress (bytes so far) through onBytes.
+async function fetchWithProgress(name, onBytes) {
+  const response = await fetch(DATA_URL + name);
+  if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status}`);
+  const chunks = [];
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    onBytes(value.length);
+  }
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  return bytes;
+}
+
+// All 60,000 training and 10,000 test images, with a progress bar; replaces the 0–2 data.
+function loadAllDigits() {
+  if (!allDigits) {
+    allDigits = (async () => {
+      const parts = ["train_images", "train_labels", "test_images", "test_labels"].map((k) => manifest.data_all[k]);
+      const files = parts.map((p) => p.file);
+      const total = parts.reduce((n, p) => n + p.size, 0);
+      let loaded = 0;
+      const report = (n) => {
+        loaded += n;
+        postMessage({ type: "data-progress", percent: Math.min(100, Math.round((100 * loaded) / total)) });
+      };
+      const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+        files.map((f) => fetchWithProgress(f, report)),
+      );
+      toJs(session.set_data("train", trainImages, trainLabels));
+      return toJs(session.set_data("test", testImages, testLabels));
+    })();
+    allDigits.catch(() => (allDigits = null));
+  }
+  return allDigits;
 }
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -135,6 +181,14 @@ const handlers = {
   async evaluate() {
     await loadData("test");
     return toJs(session.evaluate());
+  },
+  async "set-mode"({ mode }) {
+    if (mode === "0-2") return toJs(session.use_model("pretrained"));
+    await loadAllDigits();
+    const slots = toJs(session.model_info()).slots;
+    if (slots.includes("pretrained-0-9")) return toJs(session.use_model("pretrained-0-9"));
+    const bytes = await fetchBytes(manifest.pretrained_all.file);
+    return toJs(session.load_model(bytes, "pretrained-0-9"));
   },
   async weights() {
     return toJs(session.weight_tiles(64, "current"));

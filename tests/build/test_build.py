@@ -81,12 +81,14 @@ def test_manifest_lists_every_file_with_its_hash(site):
     assert info["data"]["train_count"] == 18623 and info["data"]["test_count"] == 3147
 
 
-def test_site_lock_lists_only_what_ships_with_official_hashes(site):
+def test_site_lock_lists_only_what_ships_and_the_originals_were_official(site):
     lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text())
     official = json.loads((ROOT / "node_modules/pyodide/pyodide-lock.json").read_text())
+    originals = json.loads((site / "build-info.json").read_text())["verified_originals"]
     assert set(lock["packages"]) == {"numpy", "pillow", "pycore"}
     for key in ("numpy", "pillow"):
-        assert lock["packages"][key]["sha256"] == official["packages"][key]["sha256"]
+        entry = official["packages"][key]
+        assert originals[entry["file_name"]] == entry["sha256"]  # what was byte-compiled was the official file
     for entry in lock["packages"].values():
         path = site / "pyodide" / entry["file_name"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
@@ -100,8 +102,23 @@ def test_site_data_is_mnist_in_dataset_order(site):
     labels = mnist.parse_idx((site / "data/mnist-012-train-labels.idx.gz").read_bytes())
     assert images.shape == (18623, 28, 28)
     assert (images == train.images).all() and (labels == train.labels).all()
-    size = sum(p.stat().st_size for p in (site / "data").glob("*.gz"))
+    size = sum(p.stat().st_size for p in (site / "data").glob("mnist-012-*.gz"))
     assert size < 4_000_000  # compact: about a quarter of the raw 17 MB
+
+
+def test_site_has_all_of_mnist_and_a_verified_0_9_model(site):
+    from pycore import mnist, model_io
+
+    info = json.loads((site / "data" / "manifest.json").read_text())
+    assert info["data_all"]["train_count"] == 60000 and info["data_all"]["test_count"] == 10000
+    labels = mnist.parse_idx((site / "data" / info["data_all"]["test_labels"]["file"]).read_bytes())
+    assert (labels == mnist.load_split(MNIST, "test").labels).all()
+    for part in ("train_images", "train_labels", "test_images", "test_labels"):
+        entry = info["data_all"][part]
+        assert entry["size"] == (site / "data" / entry["file"]).stat().st_size
+    net, notes = model_io.load(site / "data" / info["pretrained_all"]["file"])
+    assert net.config.sizes == (784, 500, 100, 10) and net.outputs == "probabilities"
+    assert notes["test_accuracy"] == info["pretrained_all"]["test_accuracy"] > 0.97
 
 
 def test_only_relative_urls_in_the_web_files(site):

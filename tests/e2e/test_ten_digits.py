@@ -1,0 +1,45 @@
+"""The 0–9 mode: all of MNIST fetched on demand, the pretrained 0–9 model, training on ten digits."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.drawing import ALL_DIGITS, PLACES, draw
+from tests.e2e.test_inside import NONBLANK
+
+
+def switch_to_ten_digits(page):
+    page.get_by_test_id("mode").select_option("0-9")
+    expect(page.get_by_test_id("status")).to_contain_text("all ten digits", timeout=120_000)
+    expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-10, probabilities")
+
+
+def test_draw_every_digit_with_the_pretrained_0_9_model(app):
+    page, watch = app
+    switch_to_ten_digits(page)
+    for digit, strokes in ALL_DIGITS.items():
+        page.get_by_test_id("clear").click()
+        draw(page, strokes(), PLACES["centred"])
+        expect(page.get_by_test_id("scores").locator(".score")).to_have_count(10)
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", str(digit))
+    expect(page.locator("#scores-label")).to_have_text("Probabilities")
+    screenshot(page, "ten-digits")
+    watch.assert_clean()
+
+
+def test_train_briefly_on_ten_digits(app):
+    page, watch = app
+    switch_to_ten_digits(page)
+    page.wait_for_timeout(300)
+    grid_before = page.get_by_test_id("weights-grid").evaluate(NONBLANK)
+    page.get_by_test_id("samples").fill("3000")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 30 steps", timeout=180_000)
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 10000", timeout=120_000)
+    accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
+    assert accuracy > 0.4  # 30 steps of Adam from fresh weights: far above chance (0.1)
+    assert page.get_by_test_id("weights-grid").evaluate(NONBLANK) != grid_before
+    expect(page.get_by_test_id("confusion").locator("tr")).to_have_count(11)
+    expect(page.get_by_test_id("model-select")).to_have_value("trained")
+    page.get_by_test_id("mode").select_option("0-2")
+    expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-3")
+    watch.assert_clean()
