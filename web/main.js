@@ -151,6 +151,7 @@ class App {
       $(id).disabled = busy;
     }
     for (const el of $("settings").querySelectorAll("input, select")) el.disabled = busy;
+    $("preset-best").disabled = busy || this.mode !== "0-2"; // the best preset is for 0, 1, 2
     $("stop").disabled = !this.training;
   }
 

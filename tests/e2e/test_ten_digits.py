@@ -11,6 +11,8 @@ def switch_to_ten_digits(page):
     page.get_by_test_id("mode").select_option("0-9")
     expect(page.get_by_test_id("status")).to_contain_text("all ten digits", timeout=120_000)
     expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-10, probabilities")
+    expect(page.get_by_test_id("preset-best")).to_be_disabled()  # that preset is for 0, 1, 2
+    assert page.get_by_test_id("batch-size").input_value() == "100"
 
 
 def test_draw_every_digit_with_the_pretrained_0_9_model(app):
