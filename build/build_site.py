@@ -165,7 +165,7 @@ def pretrained_model(mnist_dir: Path, cache: Path, out: Path, recipe: dict) -> d
     key = hashlib.sha256()
     for path in sorted((ROOT / "pycore").glob("*.py")):
         key.update(path.read_bytes())
-    key.update(json.dumps({k: v for k, v in recipe.items()}, sort_keys=True, default=list).encode())
+    key.update(json.dumps(recipe, sort_keys=True, default=list).encode())
     cached = cache / f"pretrained-{key.hexdigest()[:16]}.npz"
     if not cached.exists():
         config = TrainConfig(**{"samples": recipe["samples"], **recipe["train"]})

@@ -3,7 +3,7 @@ import { DrawingPad, paintDigit } from "./canvas.js";
 import { LossChart } from "./chart.js";
 import { paintWeightTiles, renderActivations } from "./inside.js";
 import { forgetModel, loadModel, saveModel } from "./storage.js";
-import { $, formatDuration, formatScore, renderConfusion, renderScores, setStatus, showMessage } from "./ui.js";
+import { $, formatDuration, renderConfusion, renderScores, setStatus, showMessage } from "./ui.js";
 import { WorkerClient } from "./worker-client.js";
 
 const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
@@ -38,7 +38,6 @@ class App {
     this.mode = "0-2";
     this.predicting = false; // one prediction in flight at a time
     this.predictAgain = false;
-    this.trainStart = 0;
     this.chart = new LossChart($("loss-chart"));
     this.pad = new DrawingPad($("draw-canvas"), {
       onStrokeEnd: () => {
@@ -240,8 +239,6 @@ class App {
     this.setIdle();
     const samples = Math.min(settings.samples, MODES[this.mode].maxSamples);
     this.chart.reset(Math.ceil(samples / settings.batch_size) * settings.epochs);
-    this.trainStart = performance.now();
-    this.lastProgress = null;
     setStatus("Training: fetching the MNIST training images…", "busy");
     try {
       const { progress, evaluation } = await this.worker.request("train", { settings });
