@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step (default 1)")
     train.add_argument("--optimizer", default=defaults.optimizer, choices=["sgd", "momentum", "adagrad", "adam"])
     train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate (default 0.01)")
+    train.add_argument(
+        "--lr-schedule",
+        default=defaults.lr_schedule,
+        choices=["constant", "linear"],
+        help="constant (default), or linear: falls to 0 at the last step",
+    )
     train.add_argument("--momentum", type=float, default=defaults.momentum, help="momentum (default 0.9)")
     train.add_argument("--shuffle", action="store_true", help="reshuffle the images every epoch")
     train.add_argument("--hidden", default="500,100", help="hidden layer sizes (default 500,100)")
@@ -72,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     train.add_argument("--weight-scale", type=float, default=0.01, help="initial weights: this × randn (default 0.01)")
+    train.add_argument(
+        "--init", default="normal", choices=["normal", "he"], help="normal: weight-scale × randn (default); he"
+    )
     train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default 0)")
     train.add_argument("--plain", action="store_true", help="use the plain loop, not the sparse fast path")
     train.add_argument("--out", type=Path, default=None, help="save the trained model here (.npz)")
@@ -105,6 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         activation=args.activation,
         loss=args.loss,
         weight_scale=args.weight_scale,
+        init=args.init,
         dtype=args.dtype,
         classes=args.classes,
     )
@@ -114,6 +124,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         optimizer=args.optimizer,
         lr=args.lr,
+        lr_schedule=args.lr_schedule,
         momentum=args.momentum,
         shuffle=args.shuffle,
         seed=args.seed,
@@ -127,7 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{net!r}")
     print(
         f"training on the first {used} training images of digits {args.classes}: "
-        f"{trainer.total} steps, {config.optimizer} lr={config.lr}, batch {config.batch_size}, "
+        f"{trainer.total} steps, {config.optimizer} lr={config.lr} ({config.lr_schedule}), batch {config.batch_size}, "
         f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path"
     )
     show_bar = not args.quiet and sys.stdout.isatty()

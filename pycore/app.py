@@ -132,7 +132,7 @@ class Session:
     # ---- training --------------------------------------------------------------------------
     def start_training(self, settings: dict) -> dict:
         """Start a run with fresh random weights. ``settings`` holds TrainConfig fields plus
-        optional network fields (``hidden``, ``loss``, ``dtype``, ``classes``)."""
+        optional network fields (``hidden``, ``loss``, ``dtype``, ``init``, ``classes``)."""
         if self.train_split is None:
             raise ConfigError("the training images are not loaded yet")
         settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
@@ -142,6 +142,7 @@ class Session:
             sizes=(784, *hidden, len(classes)),
             loss=str(settings.pop("loss", "mse")),
             dtype=str(settings.pop("dtype", "float64")),
+            init=str(settings.pop("init", "normal")),
             classes=classes,
         )
         try:

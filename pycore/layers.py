@@ -47,6 +47,45 @@ class Affine:
         return f"Affine({self.W.shape[0]} -> {self.W.shape[1]}, {self.W.dtype})"
 
 
+class SparseInputAffine(Affine):
+    """An :class:`Affine` that skips the input columns that are zero in the whole batch.
+
+    A zero column adds nothing to ``x @ W`` and gives a zero row of ``dW``, so the results are
+    those of :class:`Affine`, with fewer multiplications. MNIST's blank border makes about a
+    third of the pixels zero across a batch of 100 (over half for a single image).
+    ``tests/unit/test_layers.py`` checks it against :class:`Affine`. The network's first layer.
+    """
+
+    DENSE_ABOVE = 0.9  # with more than this fraction of columns in use, multiply everything
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        super().__init__(W, b)
+        self.cols: np.ndarray | None = None  # (K,) indices of the columns in use, or None: all
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) -> (N, H); caches only the K columns in use, (N, K)."""
+        cols = np.flatnonzero(x.any(axis=0))  # (K,)
+        if cols.size > self.DENSE_ABOVE * x.shape[1]:
+            self.cols = None
+            return super().forward(x)
+        self.cols = cols
+        self.x = x[:, cols]  # (N, K)
+        out = linalg.forward(self.x, self.W[cols])  # (N, K) × (K, H) -> (N, H)
+        out += self.b
+        return out
+
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """(N, H) -> (N, D); ``dW`` is zero outside the rows in use."""
+        if self.cols is None:
+            return super().backward(dout, need_dx)
+        self.dW.fill(0)
+        self.dW[self.cols] = linalg.weight_grad(
+            self.x, dout, out=np.empty((self.cols.size, self.W.shape[1]), self.W.dtype)
+        )
+        np.sum(dout, axis=0, out=self.db)  # (H,)
+        return linalg.input_grad(dout, self.W) if need_dx else None  # (N, D)
+
+
 class LeakyReLU:
     """``y = x`` where ``x > 0``, else ``alpha * x``."""
 

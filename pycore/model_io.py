@@ -90,6 +90,7 @@ def _network_from_arrays(arrays: dict[str, np.ndarray], name: str) -> tuple[Netw
             alpha=float(raw.get("alpha", 0.1)),
             loss=str(raw["loss"]),
             weight_scale=float(raw.get("weight_scale", 0.01)),
+            init=str(raw.get("init", "normal")),
             dtype=str(raw["dtype"]),
             classes=tuple(int(c) for c in raw["classes"]),
         )

@@ -41,7 +41,9 @@ class Momentum:
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         for key, p in params.items():
             v = self.velocity(key, p)
-            scaled = self.scaled.setdefault(key, np.empty_like(p))
+            if key not in self.scaled:
+                self.scaled[key] = np.empty_like(p)
+            scaled = self.scaled[key]
             v *= self.momentum
             v -= np.multiply(grads[key], self.lr, out=scaled)
             p += v
@@ -61,7 +63,9 @@ class AdaGrad:
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         for key, p in params.items():
             g = grads[key]
-            h = self.h.setdefault(key, np.zeros_like(p))
+            if key not in self.h:
+                self.h[key] = np.zeros_like(p)
+            h = self.h[key]
             h += g * g
             p -= self.lr * g / (np.sqrt(h) + self.eps)
 
@@ -70,7 +74,14 @@ class AdaGrad:
 
 
 class Adam:
-    """Adam (Kingma & Ba) with bias correction."""
+    """Adam (Kingma & Ba) with bias correction::
+
+        m = beta1·m + (1 − beta1)·dW
+        v = beta2·v + (1 − beta2)·dW²
+        W -= lr · sqrt(1 − beta2^t) / (1 − beta1^t) · m / (sqrt(v) + eps)
+
+    Computed in place, through one scratch array per parameter, so a step allocates nothing.
+    """
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.lr = lr
@@ -78,19 +89,26 @@ class Adam:
         self.beta2 = beta2
         self.eps = eps
         self.t = 0
-        self.m: dict[str, np.ndarray] = {}
-        self.v: dict[str, np.ndarray] = {}
+        self.m: dict[str, np.ndarray] = {}  # first moment per parameter, created on first update
+        self.v: dict[str, np.ndarray] = {}  # second moment per parameter
+        self.scratch: dict[str, np.ndarray] = {}
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         self.t += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
         for key, p in params.items():
-            g = grads[key]
-            m = self.m.setdefault(key, np.zeros_like(p))
-            v = self.v.setdefault(key, np.zeros_like(p))
-            m += (1.0 - self.beta1) * (g - m)
-            v += (1.0 - self.beta2) * (g * g - v)
-            p -= lr_t * m / (np.sqrt(v) + self.eps)
+            if key not in self.m:
+                self.m[key], self.v[key], self.scratch[key] = (np.zeros_like(p) for _ in range(3))
+            g, m, v, s = grads[key], self.m[key], self.v[key], self.scratch[key]
+            m *= self.beta1
+            m += np.multiply(g, 1.0 - self.beta1, out=s)
+            v *= self.beta2
+            np.multiply(g, g, out=s)
+            v += np.multiply(s, 1.0 - self.beta2, out=s)
+            np.sqrt(v, out=s)
+            s += self.eps
+            np.divide(m, s, out=s)
+            p -= np.multiply(s, lr_t, out=s)
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"

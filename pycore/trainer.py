@@ -20,6 +20,7 @@ from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 
 MOVING_AVERAGE_STEPS = 100  # window of the loss's moving average
+LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over the whole run
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class TrainConfig:
     epochs: int = 1  # passes over those images
     batch_size: int = 1  # images per step (the seed: 1)
     optimizer: str = "momentum"  # sgd | momentum | adagrad | adam
-    lr: float = 0.01  # learning rate
+    lr: float = 0.01  # learning rate (of the first step)
+    lr_schedule: str = "constant"  # constant | linear: falls in a straight line to 0 at the last step
     momentum: float = 0.9  # for the momentum optimizer
     shuffle: bool = False  # reshuffle the images every epoch (the seed keeps dataset order)
     seed: int = 0  # seeds the weights and the shuffling
@@ -47,6 +49,10 @@ class TrainConfig:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ConfigError(f"learning rate must be a positive number, got {self.lr}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(
+                f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
+            )
         if not (0 <= self.momentum < 1):
             raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
 
@@ -130,6 +136,12 @@ class Trainer:
             self.optimizer.update(self.net.params, self.net.backward())
         return loss
 
+    def learning_rate(self, step: int) -> float:
+        """The learning rate of step ``step`` (counted from 0) under the configured schedule."""
+        if self.config.lr_schedule == "linear":
+            return self.config.lr * (1.0 - step / self.total)
+        return self.config.lr
+
     def moving_average(self, upto: int) -> float:
         """Mean loss of the ``MOVING_AVERAGE_STEPS`` steps ending at step ``upto``."""
         lo = max(0, upto - MOVING_AVERAGE_STEPS)
@@ -145,6 +157,7 @@ class Trainer:
         end = min(self.total, self.step + steps)
         while self.step < end:
             xb, tb = self._batch(self.step)
+            self.optimizer.lr = self.learning_rate(self.step)
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
                 loss = self.fast.step(xb[0], tb) if self.fast else self._plain_step(xb, tb)
             if not np.isfinite(loss):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pycore.layers import Affine, LeakyReLU, ReLU, Sigmoid, make_activation
+from pycore.layers import Affine, LeakyReLU, ReLU, Sigmoid, SparseInputAffine, make_activation
 from tests.conftest import numerical_gradient, relative_error
 
 
@@ -101,3 +101,29 @@ def test_sigmoid_is_stable_for_large_inputs():
 def test_unknown_activation_is_named():
     with pytest.raises(ValueError, match="tanh"):
         make_activation("tanh")
+
+
+@pytest.mark.parametrize("rows", [1, 8, 32])
+def test_sparse_input_affine_equals_affine(rows, rng):
+    """The fast first layer: the same output, dW, db and dx as the plain Affine."""
+    W = rng.standard_normal((784, 20))
+    b = rng.standard_normal(20)
+    x = rng.random((rows, 784))
+    x[x < 0.8] = 0
+    x[:, :200] = 0  # a blank border: columns zero in the whole batch
+    dout = rng.standard_normal((rows, 20))
+    plain, sparse = Affine(W, b), SparseInputAffine(W, b)
+    np.testing.assert_allclose(sparse.forward(x), plain.forward(x), rtol=1e-12, atol=1e-12)
+    assert sparse.cols is not None and sparse.cols.size < 600  # it did skip columns
+    np.testing.assert_allclose(sparse.backward(dout), plain.backward(dout), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sparse.dW, plain.dW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sparse.db, plain.db, rtol=1e-12, atol=1e-12)
+    assert not sparse.dW[:200].any()
+
+
+def test_sparse_input_affine_falls_back_to_dense_input(rng):
+    W, b = rng.standard_normal((30, 4)), rng.standard_normal(4)
+    x = rng.standard_normal((5, 30))  # no zero column
+    layer = SparseInputAffine(W, b)
+    np.testing.assert_allclose(layer.forward(x), Affine(W, b).forward(x))
+    assert layer.cols is None

@@ -28,7 +28,7 @@ def test_default_is_the_seed_network():
     net = Network()
     assert net.config.sizes == (784, 500, 100, 3)
     assert [type(layer).__name__ for layer in net.layers] == [
-        "Affine", "LeakyReLU", "Affine", "LeakyReLU", "Affine",
+        "SparseInputAffine", "LeakyReLU", "Affine", "LeakyReLU", "Affine",
     ]  # fmt: skip
     assert net.layers[1].alpha == 0.1
     assert net.params["W1"].shape == (784, 500)
@@ -79,11 +79,25 @@ def test_softmax_network_outputs_probabilities():
 
 @pytest.mark.parametrize(
     "kw",
-    [{"sizes": (784,)}, {"activation": "tanh"}, {"loss": "hinge"}, {"dtype": "float16"}, {"classes": (0, 1)}],
+    [
+        {"sizes": (784,)},
+        {"activation": "tanh"},
+        {"loss": "hinge"},
+        {"dtype": "float16"},
+        {"classes": (0, 1)},
+        {"init": "xavier"},
+    ],
 )
 def test_bad_configs_are_refused(kw):
     with pytest.raises(ConfigError):
         NetworkConfig(**kw)
+
+
+def test_he_init_scales_each_layer_by_its_input_width():
+    net = Network(NetworkConfig(sizes=(784, 500, 100, 10), classes=tuple(range(10)), init="he"), seed=0)
+    for key, inputs in (("W1", 784), ("W2", 500), ("W3", 100)):
+        assert net.params[key].std() == pytest.approx(np.sqrt(2 / inputs), rel=0.1)
+    assert Network(seed=0).params["W2"].std() == pytest.approx(0.01, rel=0.05)  # the seed's
 
 
 def test_repr_says_what_it_is():

@@ -113,8 +113,55 @@ def test_same_seed_same_run_bit_for_bit(rng):
 
 
 @pytest.mark.parametrize(
-    "kw", [{"samples": 0}, {"epochs": 0}, {"batch_size": 0}, {"optimizer": "x"}, {"lr": -1}, {"lr": float("nan")}]
+    "kw",
+    [
+        {"samples": 0},
+        {"epochs": 0},
+        {"batch_size": 0},
+        {"optimizer": "x"},
+        {"lr": -1},
+        {"lr": float("nan")},
+        {"lr_schedule": "step"},
+    ],
 )
 def test_bad_settings_are_refused(kw):
     with pytest.raises(ConfigError):
         TrainConfig(**kw)
+
+
+def test_linear_schedule_falls_to_zero(rng):
+    x, t = data(rng, n=40)
+    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=40, batch_size=10, lr=0.02, lr_schedule="linear"))
+    assert [trainer.learning_rate(s) for s in range(4)] == pytest.approx([0.02, 0.015, 0.01, 0.005])
+    seen = []
+    real_update = trainer.optimizer.update
+
+    def spy(params, grads):
+        seen.append(trainer.optimizer.lr)
+        real_update(params, grads)
+
+    trainer.optimizer.update = spy
+    trainer.run()
+    assert seen == pytest.approx([0.02, 0.015, 0.01, 0.005])  # the optimizer used them, step by step
+    assert Trainer(Network(seed=0), x, t, TrainConfig(samples=40)).learning_rate(30) == 0.01  # constant
+
+
+def test_dense_first_layer_gives_the_same_run(rng):
+    """The network's zero-skipping first layer trains exactly like a plain Affine (mini-batches, Adam)."""
+    from pycore.layers import Affine
+
+    x, t = data(rng, n=64)
+    config = TrainConfig(samples=64, batch_size=16, epochs=2, optimizer="adam", lr=0.002, shuffle=True)
+
+    def run(dense):
+        net = Network(NetworkConfig(loss="softmax_ce"), seed=0)
+        if dense:
+            net.affines[0] = net.layers[0] = Affine(net.params["W1"], net.params["b1"])
+        trainer = Trainer(net, x, t, config)
+        trainer.run()
+        return net.params, trainer.losses
+
+    (fast, fast_losses), (plain, plain_losses) = run(False), run(True)
+    np.testing.assert_allclose(fast_losses, plain_losses, rtol=1e-10)
+    for key in plain:
+        np.testing.assert_allclose(fast[key], plain[key], rtol=1e-9, atol=1e-12)
