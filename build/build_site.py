@@ -137,16 +137,17 @@ SEED_MODEL = {  # the seed experiment
     "classes": DATA_CLASSES,
     "samples": 5000,
 }
-TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy, mini-batches and Adam
+TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy, He weights, mini-batches, Adam with a falling rate
     "file": "pretrained-0-9.npz",
-    "net": {"loss": "softmax_ce", "weight_scale": 0.05},
+    "net": {"loss": "softmax_ce", "init": "he"},
     "train": {
         "seed": SEED,
         "samples": 60000,
-        "epochs": 10,
+        "epochs": 5,
         "batch_size": 100,
         "optimizer": "adam",
-        "lr": 0.0005,
+        "lr": 0.002,
+        "lr_schedule": "linear",
         "shuffle": True,
     },
     "classes": tuple(range(10)),

@@ -194,12 +194,34 @@ def responsiveness(browser, base: str) -> dict:
     return {"longest_task_ms": max(tasks, default=0.0), "long_tasks": len(tasks), "training_wall_s": wall}
 
 
+def preset_run(browser, base: str, mode: str) -> dict:
+    """Train with a mode's own preset in the page: "0-2" = the Best preset, "0-9" = the 0–9 defaults."""
+    page = browser.new_page()
+    page.goto(base)
+    wait_ready(page)
+    if mode == "0-9":
+        page.get_by_test_id("mode").select_option("0-9")
+        page.get_by_test_id("status").filter(has_text="all ten digits").wait_for(timeout=300_000)
+    else:
+        page.get_by_test_id("preset-best").click()
+    started = time.perf_counter()
+    page.get_by_test_id("train").click()
+    page.get_by_test_id("test-accuracy").filter(has_text="%").wait_for(timeout=1_800_000)
+    deadline = time.time() + 60
+    while not (run := page.evaluate("window.digitsApp.lastRun")) and time.time() < deadline:
+        page.wait_for_timeout(50)
+    wall = time.perf_counter() - started
+    page.close()
+    return {**run, "wall_s": wall}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--drawings", type=int, default=50)
     parser.add_argument("--only", default=None, help="comma-separated browser training variants")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-presets", action="store_true", help="skip the Best 0–2 and the 0–9 training runs")
     args = parser.parse_args()
     if not (SITE / "build-info.json").exists():
         print("The site is not built: run `make build` (or `make bench`).", file=sys.stderr)
@@ -217,6 +239,9 @@ def main() -> int:
         report["prediction"] = prediction_latency(browser, base, args.drawings)
         print("==> responsiveness while training", flush=True)
         report["responsiveness"] = responsiveness(browser, base)
+        if not args.skip_presets:
+            print("==> the Best preset (0–2) and the 0–9 defaults, trained in the page", flush=True)
+            report["presets"] = {mode: preset_run(browser, base, mode) for mode in ("0-2", "0-9")}
         if not args.skip_training:
             print("==> seed training loop in the browser (this takes several minutes)", flush=True)
             report["training"] = training_in_browser(browser, base, args.reps, args.only)
@@ -259,6 +284,13 @@ def print_table(report: dict) -> None:
         f"Prediction, stroke end to screen ({pr['count']} drawings): "
         f"p50 {pr['p50_ms']:.1f} ms, p95 {pr['p95_ms']:.1f} ms"
     )
+    for mode, run in report.get("presets", {}).items():
+        name = "Best preset, 0–2" if mode == "0-2" else "0–9 defaults"
+        accuracy = f"{100 * run['accuracy']:.2f} %" if run.get("accuracy") is not None else "no accuracy"
+        print(
+            f"{name}: {accuracy} on the test images after {run['steps']} steps in {run['elapsed']:.1f} s of training "
+            f"({run['wall_s']:.1f} s from Train to the accuracy on screen)"
+        )
     rs = report["responsiveness"]
     print(
         f"Longest main-thread task during the full training: {rs['longest_task_ms']:.0f} ms "

@@ -118,7 +118,13 @@ def test_site_has_all_of_mnist_and_a_verified_0_9_model(site):
         assert entry["size"] == (site / "data" / entry["file"]).stat().st_size
     net, notes = model_io.load(site / "data" / info["pretrained_all"]["file"])
     assert net.config.sizes == (784, 500, 100, 10) and net.outputs == "probabilities"
-    assert notes["test_accuracy"] == info["pretrained_all"]["test_accuracy"] > 0.97
+    assert notes["test_accuracy"] == info["pretrained_all"]["test_accuracy"] >= 0.98  # the issue asks for 98 %
+    from pycore.evaluation import evaluate
+
+    test = mnist.load_split(MNIST, "test")
+    assert (
+        evaluate(net, test.inputs("float32"), test.labels).accuracy == notes["test_accuracy"]
+    )  # measured, not just said
 
 
 def test_only_relative_urls_in_the_web_files(site):

@@ -13,6 +13,9 @@ def switch_to_ten_digits(page):
     expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-10, probabilities")
     expect(page.get_by_test_id("preset-best")).to_be_disabled()  # that preset is for 0, 1, 2
     assert page.get_by_test_id("batch-size").input_value() == "100"
+    assert page.get_by_test_id("lr-schedule").input_value() == "linear"
+    assert page.get_by_test_id("init").input_value() == "he"
+    assert page.get_by_test_id("dtype").input_value() == "float32"
 
 
 def test_draw_every_digit_with_the_pretrained_0_9_model(app):
@@ -35,12 +38,14 @@ def test_train_briefly_on_ten_digits(app):
     grid_before = page.get_by_test_id("weights-grid").evaluate(NONBLANK)
     page.get_by_test_id("samples").fill("3000")
     page.get_by_test_id("train").click()
-    expect(page.get_by_test_id("status")).to_contain_text("Training done: 30 steps", timeout=180_000)
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 60 steps", timeout=180_000)
     expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 10000", timeout=120_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
-    assert accuracy > 0.4  # 30 steps of Adam from fresh weights: far above chance (0.1)
+    assert accuracy > 0.6  # 2 × 30 steps of Adam from fresh He weights: far above chance (0.1)
     assert page.get_by_test_id("weights-grid").evaluate(NONBLANK) != grid_before
     expect(page.get_by_test_id("confusion").locator("tr")).to_have_count(11)
+    expect(page.get_by_test_id("run-legend")).to_contain_text("3000×2 · batch 100 · adam lr 0.004→0")
+    expect(page.get_by_test_id("run-legend")).to_contain_text("He · float32")
     expect(page.get_by_test_id("model-select")).to_have_value("trained")
     page.get_by_test_id("mode").select_option("0-2")
     expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-3")
