@@ -256,7 +256,7 @@ class App {
     this.chart.reset(Math.ceil(samples / settings.batch_size) * settings.epochs);
     setStatus("Training: fetching the MNIST training images…", "busy");
     try {
-      const { progress, evaluation } = await this.worker.request("train", { settings });
+      const { progress, evaluation, timings } = await this.worker.request("train", { settings });
       const acc = evaluation ? `, ${(100 * evaluation.accuracy).toFixed(2)} %` : "";
       this.chart.keepAsOverlay(runLabel(settings) + acc);
       this.renderLegend();
@@ -266,7 +266,7 @@ class App {
       else setStatus(`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready");
       // For the benchmark: seconds spent in training steps, and the test accuracy.
       this.lastRun = { settings, state: progress.state, steps: progress.step, elapsed: progress.elapsed,
-                       accuracy: evaluation ? evaluation.accuracy : null };
+                       accuracy: evaluation ? evaluation.accuracy : null, ...timings };
       if (evaluation) {
         this.showEvaluation(evaluation);
         this.showModel(evaluation.model);
