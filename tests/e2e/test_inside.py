@@ -60,7 +60,13 @@ def test_best_preset_fills_the_settings(app):
     assert page.get_by_test_id("samples").input_value() == "18623"
     assert page.get_by_test_id("optimizer").input_value() == "adam"
     assert page.get_by_test_id("shuffle").is_checked()
+    assert page.get_by_test_id("lr-schedule").input_value() == "linear"
+    assert page.get_by_test_id("init").input_value() == "he"
+    assert page.get_by_test_id("dtype").input_value() == "float32"
     page.get_by_test_id("reset-settings").click()
     assert not page.get_by_test_id("shuffle").is_checked()
+    assert page.get_by_test_id("lr-schedule").input_value() == "constant"
+    assert page.get_by_test_id("init").input_value() == "normal"
+    assert page.get_by_test_id("dtype").input_value() == "float64"
     assert page.get_by_test_id("loss").input_value() == "mse"
     assert page.get_by_test_id("samples").input_value() == "5000"
