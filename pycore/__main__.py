@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--momentum", type=float, default=defaults.momentum, help="momentum (default 0.9)")
     train.add_argument("--shuffle", action="store_true", help="reshuffle the images every epoch")
+    train.add_argument(
+        "--label-smoothing", type=float, default=0.0, help="train towards (1-e)*one-hot + e/classes (default 0)"
+    )
     train.add_argument("--hidden", default="500,100", help="hidden layer sizes (default 500,100)")
     train.add_argument("--activation", default="leaky_relu", choices=["leaky_relu", "relu", "sigmoid"])
     train.add_argument(
@@ -127,6 +130,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         lr_schedule=args.lr_schedule,
         momentum=args.momentum,
         shuffle=args.shuffle,
+        label_smoothing=args.label_smoothing,
         seed=args.seed,
         fast=not args.plain,
     )

@@ -35,6 +35,7 @@ class TrainConfig:
     lr_schedule: str = "constant"  # constant | linear: falls in a straight line to 0 at the last step
     momentum: float = 0.9  # for the momentum optimizer
     shuffle: bool = False  # reshuffle the images every epoch (the seed keeps dataset order)
+    label_smoothing: float = 0.0  # train towards (1 - ε)·one-hot + ε/C instead of the one-hot targets
     seed: int = 0  # seeds the weights and the shuffling
     fast: bool = True  # skip zero pixels when it is exact (batch 1, SGD or Momentum)
 
@@ -53,6 +54,8 @@ class TrainConfig:
             raise ConfigError(
                 f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
             )
+        if not (0 <= self.label_smoothing < 1):
+            raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
         if not (0 <= self.momentum < 1):
             raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
 
@@ -102,6 +105,9 @@ class Trainer:
         self.net = network
         self.x = np.ascontiguousarray(x[:n], dtype=network.dtype)  # (n, 784)
         self.t = np.ascontiguousarray(t[:n], dtype=network.dtype)  # (n, C)
+        if self.config.label_smoothing:
+            eps = self.config.label_smoothing
+            self.t = self.t * (1.0 - eps) + eps / self.t.shape[1]
         self.on_progress = on_progress
         self.optimizer = make_optimizer(self.config.optimizer, self.config.lr, self.config.momentum)
         self.fast = (

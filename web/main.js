@@ -12,33 +12,34 @@ const bootTimeout = () => Number(new URLSearchParams(location.search).get("boot-
 const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 const SEED_SETTINGS = {
   samples: 5000, epochs: 1, batch_size: 1, optimizer: "momentum", lr: 0.01, lr_schedule: "constant", seed: 0,
-  loss: "mse", init: "normal", dtype: "float64", shuffle: false,
+  loss: "mse", label_smoothing: 0, init: "normal", dtype: "float64", shuffle: false,
 };
-// The "best" preset for 0, 1, 2: every training image, softmax + cross-entropy, He weights,
-// Adam with a learning rate falling to 0, float32 (see README).
+// The "best" preset for 0, 1, 2: every training image, softmax + cross-entropy with label
+// smoothing, He weights, Adam with a learning rate falling to 0, float32 (see README).
 const BEST_SETTINGS = {
   samples: 18623, epochs: 2, batch_size: 32, optimizer: "adam", lr: 0.002, lr_schedule: "linear", seed: 0,
-  loss: "softmax_ce", init: "he", dtype: "float32", shuffle: true,
+  loss: "softmax_ce", label_smoothing: 0.1, init: "he", dtype: "float32", shuffle: true,
 };
 // The 0–9 mode: all of MNIST, 784-500-100-10 with softmax + cross-entropy, mini-batches and Adam.
 const TEN_DIGIT_SETTINGS = {
   samples: 60000, epochs: 2, batch_size: 100, optimizer: "adam", lr: 0.004, lr_schedule: "linear", seed: 0,
-  loss: "softmax_ce", init: "he", dtype: "float32", shuffle: true,
+  loss: "softmax_ce", label_smoothing: 0.1, init: "he", dtype: "float32", shuffle: true,
 };
 const MODES = {
   "0-2": { classes: [0, 1, 2], maxSamples: 18623, settings: SEED_SETTINGS,
            hint: "The default is the seed experiment: 5000 MNIST images of 0, 1 and 2, one per step, Momentum, fresh random weights." },
   "0-9": { classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], maxSamples: 60000, settings: TEN_DIGIT_SETTINGS,
-           hint: "All ten digits: 60,000 MNIST images, 2 epochs in mini-batches of 100, Adam with a falling learning rate, softmax + cross-entropy, fresh He weights, float32." },
+           hint: "All ten digits: 60,000 MNIST images, 2 epochs in mini-batches of 100, Adam with a falling learning rate, softmax + cross-entropy with label smoothing 0.1, fresh He weights, float32." },
 };
 const SLOT_LABELS = { pretrained: "Pretrained 0–2 (seed experiment)", "pretrained-0-9": "Pretrained 0–9", trained: "Trained here" };
-const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed"];
+const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing"];
+const FRACTION_FIELDS = ["lr", "label_smoothing"]; // the other number fields are whole numbers
 const GALLERY_BATCH = 8; // gallery images drawn per task
 
 /** A short description of a run's settings, for the legend of overlaid runs. */
 function runLabel(s) {
   const schedule = s.lr_schedule === "linear" ? "→0" : "";
-  const init = s.init === "he" ? " · He" : "";
+  const init = (s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "") + (s.init === "he" ? " · He" : "");
   return `${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${init} · ${s.dtype}`;
 }
 
@@ -191,7 +192,7 @@ class App {
         const label = input.closest("label").firstChild.textContent.trim();
         throw new Error(`${label}: enter a number between ${input.min || "0"} and ${input.max || "any"}.`);
       }
-      settings[name] = name === "lr" ? value : Math.round(value);
+      settings[name] = FRACTION_FIELDS.includes(name) ? value : Math.round(value);
     }
     return settings;
   }

@@ -63,7 +63,9 @@ def test_best_preset_fills_the_settings(app):
     assert page.get_by_test_id("lr-schedule").input_value() == "linear"
     assert page.get_by_test_id("init").input_value() == "he"
     assert page.get_by_test_id("dtype").input_value() == "float32"
+    assert page.get_by_test_id("label-smoothing").input_value() == "0.1"
     page.get_by_test_id("reset-settings").click()
+    assert page.get_by_test_id("label-smoothing").input_value() == "0"
     assert not page.get_by_test_id("shuffle").is_checked()
     assert page.get_by_test_id("lr-schedule").input_value() == "constant"
     assert page.get_by_test_id("init").input_value() == "normal"

@@ -122,6 +122,8 @@ def test_same_seed_same_run_bit_for_bit(rng):
         {"lr": -1},
         {"lr": float("nan")},
         {"lr_schedule": "step"},
+        {"label_smoothing": 1.0},
+        {"label_smoothing": -0.1},
     ],
 )
 def test_bad_settings_are_refused(kw):
@@ -165,3 +167,11 @@ def test_dense_first_layer_gives_the_same_run(rng):
     np.testing.assert_allclose(fast_losses, plain_losses, rtol=1e-10)
     for key in plain:
         np.testing.assert_allclose(fast[key], plain[key], rtol=1e-9, atol=1e-12)
+
+
+def test_label_smoothing_moves_the_targets_off_0_and_1(rng):
+    x, t = data(rng, n=30)
+    smoothed = Trainer(Network(seed=0), x, t, TrainConfig(samples=30, label_smoothing=0.3)).t
+    np.testing.assert_allclose(smoothed, t * 0.7 + 0.1)  # 3 classes: ε/C = 0.1
+    np.testing.assert_allclose(smoothed.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(Trainer(Network(seed=0), x, t, TrainConfig(samples=30)).t, t)
