@@ -15,7 +15,6 @@ from . import mnist, model_io, preprocess
 from .errors import ConfigError
 from .evaluation import Evaluation, evaluate
 from .network import Network, NetworkConfig
-from .parallel import ShardedSteps
 from .trainer import TrainConfig, Trainer
 
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
@@ -39,7 +38,6 @@ class Session:
         self.train_split: mnist.Split | None = None
         self.test_split: mnist.Split | None = None
         self.trainer: Trainer | None = None
-        self.sharded: ShardedSteps | None = None  # set while the run is shared with other workers
 
     # ---- models -------------------------------------------------------------------------
     def load_model(self, data: bytes, slot: str = "trained") -> dict:
@@ -155,7 +153,6 @@ class Session:
         if len(split) == 0:
             raise ConfigError(f"no training images of digits {classes}")
         network = Network(net_config, seed=config.seed)
-        self.sharded = None
         self.trainer = Trainer(
             network, split.inputs(net_config.dtype), split.targets(classes, net_config.dtype), config
         )
@@ -164,36 +161,6 @@ class Session:
     def train_chunk(self, steps: int) -> dict:
         """Run up to ``steps`` training steps and report progress."""
         return self._running().run_chunk(int(steps)).to_dict()
-
-    # ---- a run shared between workers (pycore.parallel) ----------------------------------------
-    def share_training(self, shard: int, shards: int) -> dict:
-        """Do the run just started together with ``shards - 1`` other workers; this one is ``shard``."""
-        self.sharded = ShardedSteps(self._running(), int(shard), int(shards))
-        return {"numbers": self.sharded.size}
-
-    def shard_gradient(self) -> bytes:
-        """This worker's part of the current step (gradient and loss), as raw bytes."""
-        return self._sharing().gradient().tobytes()
-
-    def shard_apply(self, others: list) -> dict:
-        """Take the step with the other workers' parts (raw bytes, in shard order)."""
-        sharded = self._sharing()
-        dtype = sharded.trainer.net.dtype
-        sharded.apply_with([np.frombuffer(as_bytes(part), dtype=dtype) for part in others])
-        return {"step": sharded.trainer.step, "state": sharded.trainer.state}
-
-    def stop_sharing(self) -> None:
-        """Go on alone (with :meth:`train_chunk`), e.g. when the other worker is gone."""
-        self.sharded = None
-
-    def training_progress(self, first_step: int) -> dict:
-        """The progress report of the run since ``first_step``."""
-        return self._running().progress(int(first_step)).to_dict()
-
-    def _sharing(self) -> ShardedSteps:
-        if self.sharded is None:
-            raise ConfigError("this training run is not shared with other workers")
-        return self.sharded
 
     def stop_training(self) -> dict:
         return self._running().stop().to_dict()
