@@ -137,7 +137,7 @@ SEED_MODEL = {  # the seed experiment
     "classes": DATA_CLASSES,
     "samples": 5000,
 }
-TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy, He weights, mini-batches, Adam with a falling rate
+TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy (label smoothing), He weights, Adam with a falling rate
     "file": "pretrained-0-9.npz",
     "net": {"loss": "softmax_ce", "init": "he"},
     "train": {
@@ -148,6 +148,7 @@ TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy, He weights, mini-b
         "optimizer": "adam",
         "lr": 0.002,
         "lr_schedule": "linear",
+        "label_smoothing": 0.1,
         "shuffle": True,
     },
     "classes": tuple(range(10)),
