@@ -73,6 +73,7 @@ class Progress:
     loss: float  # loss of the last finished step
     avg_loss: float  # mean loss of the last MOVING_AVERAGE_STEPS steps
     samples_per_sec: float
+    lr: float  # the schedule's rate now: of the next step (of the last one once the run is over)
     elapsed: float  # seconds spent in steps so far
     state: str  # running | done | stopped | diverged
     message: str = ""
@@ -213,6 +214,7 @@ class Trainer:
             loss=float(self.losses[self.step - 1]) if self.step else float("nan"),
             avg_loss=self.moving_average(self.step),
             samples_per_sec=(self.step * self.config.batch_size / self.elapsed) if self.elapsed > 0 else 0.0,
+            lr=self.learning_rate(min(self.step, self.total - 1)),
             elapsed=self.elapsed,
             state=self.state,
             message=self.message,

@@ -296,6 +296,7 @@ class App {
     $("step").textContent = String(p.step);
     $("loss-value").textContent = Number.isFinite(p.loss) ? p.loss.toPrecision(4) : "–";
     $("loss-avg").textContent = Number.isFinite(p.avg_loss) ? p.avg_loss.toPrecision(4) : "–";
+    $("lr-now").textContent = Number.isFinite(p.lr) ? p.lr.toPrecision(3) : "–";
     $("speed").textContent = p.samples_per_sec ? Math.round(p.samples_per_sec).toLocaleString("en") : "–";
     const left = p.samples_per_sec > 0 ? ((p.total - p.step) * (p.elapsed / Math.max(1, p.step))) : NaN;
     $("eta").textContent = p.state === "running" ? formatDuration(left) : "0 s";

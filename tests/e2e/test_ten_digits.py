@@ -1,5 +1,6 @@
 """The 0–9 mode: all of MNIST fetched on demand, the pretrained 0–9 model, training on ten digits."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -42,6 +43,7 @@ def test_train_briefly_on_ten_digits(app):
     expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 10000", timeout=120_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     assert accuracy > 0.6  # 2 × 30 steps of Adam from fresh He weights: far above chance (0.1)
+    assert float(page.get_by_test_id("lr-now").text_content()) == pytest.approx(0.004 / 60, rel=0.01)  # fell linearly
     assert page.get_by_test_id("weights-grid").evaluate(NONBLANK) != grid_before
     expect(page.get_by_test_id("confusion").locator("tr")).to_have_count(11)
     expect(page.get_by_test_id("run-legend")).to_contain_text("3000×2 · batch 100 · adam lr 0.004→0")

@@ -145,6 +145,7 @@ def test_linear_schedule_falls_to_zero(rng):
     trainer.optimizer.update = spy
     trainer.run()
     assert seen == pytest.approx([0.02, 0.015, 0.01, 0.005])  # the optimizer used them, step by step
+    assert trainer.progress(0).lr == pytest.approx(0.005)  # reported: the last step's rate
     assert Trainer(Network(seed=0), x, t, TrainConfig(samples=40)).learning_rate(30) == 0.01  # constant
 
 
