@@ -9,6 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def state_for(store: dict[str, np.ndarray], key: str, like: np.ndarray) -> np.ndarray:
+    """``store[key]``, created as zeros shaped like ``like`` on first use (not on every step)."""
+    if key not in store:
+        store[key] = np.zeros_like(like)
+    return store[key]
+
+
 class SGD:
     """``W -= lr * dW``."""
 
@@ -34,16 +41,12 @@ class Momentum:
 
     def velocity(self, key: str, like: np.ndarray) -> np.ndarray:
         """The velocity array for ``key``, created as zeros on first use."""
-        if key not in self.v:
-            self.v[key] = np.zeros_like(like)
-        return self.v[key]
+        return state_for(self.v, key, like)
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         for key, p in params.items():
             v = self.velocity(key, p)
-            if key not in self.scaled:
-                self.scaled[key] = np.empty_like(p)
-            scaled = self.scaled[key]
+            scaled = state_for(self.scaled, key, p)
             v *= self.momentum
             v -= np.multiply(grads[key], self.lr, out=scaled)
             p += v
@@ -63,9 +66,7 @@ class AdaGrad:
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         for key, p in params.items():
             g = grads[key]
-            if key not in self.h:
-                self.h[key] = np.zeros_like(p)
-            h = self.h[key]
+            h = state_for(self.h, key, p)
             h += g * g
             p -= self.lr * g / (np.sqrt(h) + self.eps)
 
@@ -97,9 +98,8 @@ class Adam:
         self.t += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
         for key, p in params.items():
-            if key not in self.m:
-                self.m[key], self.v[key], self.scratch[key] = (np.zeros_like(p) for _ in range(3))
-            g, m, v, s = grads[key], self.m[key], self.v[key], self.scratch[key]
+            g, m, v = grads[key], state_for(self.m, key, p), state_for(self.v, key, p)
+            s = state_for(self.scratch, key, p)
             m *= self.beta1
             m += np.multiply(g, 1.0 - self.beta1, out=s)
             v *= self.beta2
