@@ -28,10 +28,14 @@ class Affine:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """(N, D) -> (N, H)."""
-        self.x = x
-        out = linalg.forward(x, self.W)  # (N, H)
+        out = self.product(x)  # (N, H)
         out += self.b
         return out
+
+    def product(self, x: np.ndarray) -> np.ndarray:
+        """``x @ W``, (N, H); caches what :meth:`weight_grad` needs."""
+        self.x = x
+        return linalg.forward(x, self.W)
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         """(N, H) -> (N, D); stores ``dW`` and ``db``.
@@ -39,9 +43,13 @@ class Affine:
         ``need_dx=False`` skips the input gradient (``None`` is returned): the network's first
         layer has no layer below it to pass it to.
         """
-        linalg.weight_grad(self.x, dout, out=self.dW)  # (D, H)
+        self.weight_grad(dout)  # (D, H)
         np.sum(dout, axis=0, out=self.db)  # (H,)
         return linalg.input_grad(dout, self.W) if need_dx else None  # (N, D)
+
+    def weight_grad(self, dout: np.ndarray) -> None:
+        """``dW = x.T @ dout``, (D, H), into ``self.dW``."""
+        linalg.weight_grad(self.x, dout, out=self.dW)
 
     def __repr__(self) -> str:
         return f"Affine({self.W.shape[0]} -> {self.W.shape[1]}, {self.W.dtype})"
@@ -61,29 +69,25 @@ class SparseInputAffine(Affine):
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         super().__init__(W, b)
         self.cols: np.ndarray | None = None  # (K,) indices of the columns in use, or None: all
+        self.rows = np.empty_like(W)  # (D, H) room for the K rows of dW in use, so no step allocates them
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """(N, D) -> (N, H); caches only the K columns in use, (N, K)."""
+    def product(self, x: np.ndarray) -> np.ndarray:
+        """``x @ W`` from the K columns in use, (N, H); caches only those columns, (N, K)."""
         cols = np.flatnonzero(x.any(axis=0))  # (K,)
         if cols.size > self.DENSE_ABOVE * x.shape[1]:
             self.cols = None
-            return super().forward(x)
+            return super().product(x)
         self.cols = cols
         self.x = x[:, cols]  # (N, K)
-        out = linalg.forward(self.x, self.W[cols])  # (N, K) × (K, H) -> (N, H)
-        out += self.b
-        return out
+        return linalg.forward(self.x, self.W[cols])  # (N, K) × (K, H) -> (N, H)
 
-    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """(N, H) -> (N, D); ``dW`` is zero outside the rows in use."""
+    def weight_grad(self, dout: np.ndarray) -> None:
+        """``dW``, (D, H): zero outside the K rows in use."""
         if self.cols is None:
-            return super().backward(dout, need_dx)
+            return super().weight_grad(dout)
+        rows = linalg.weight_grad(self.x, dout, out=self.rows[: self.cols.size])  # (K, H)
         self.dW.fill(0)
-        self.dW[self.cols] = linalg.weight_grad(
-            self.x, dout, out=np.empty((self.cols.size, self.W.shape[1]), self.W.dtype)
-        )
-        np.sum(dout, axis=0, out=self.db)  # (H,)
-        return linalg.input_grad(dout, self.W) if need_dx else None  # (N, D)
+        self.dW[self.cols] = rows
 
 
 class LeakyReLU:
