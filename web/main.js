@@ -39,8 +39,9 @@ const GALLERY_BATCH = 8; // gallery images drawn per task
 /** A short description of a run's settings, for the legend of overlaid runs. */
 function runLabel(s) {
   const schedule = s.lr_schedule === "linear" ? "→0" : "";
-  const init = (s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "") + (s.init === "he" ? " · He" : "");
-  return `${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${init} · ${s.dtype}`;
+  const smoothing = s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "";
+  const init = s.init === "he" ? " · He" : "";
+  return `${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}`;
 }
 
 class App {

@@ -6,6 +6,7 @@ const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
 const DATA_URL = new URL("./data/", import.meta.url).href;
 const CHUNK_TARGET_MS = 60; // one training chunk's duration: short, so Stop is handled quickly
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
+const WEIGHT_TILES = 64; // first-layer units shown in the weight grid
 const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
 
 let pyodide = null;
@@ -27,10 +28,26 @@ function toJs(value) {
   }
 }
 
-async function fetchBytes(name) {
+// Fetch a data file; onBytes, if given, hears the size of every chunk as it arrives.
+async function fetchBytes(name, onBytes = null) {
   const response = await fetch(DATA_URL + name);
   if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (!onBytes) return new Uint8Array(await response.arrayBuffer());
+  const chunks = [];
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    onBytes(value.length);
+  }
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  return bytes;
 }
 
 // loadPyodide hangs instead of failing when the .wasm is missing or has the wrong MIME type,
@@ -93,27 +110,6 @@ function loadData(part) {
   return dataLoads[part];
 }
 
-// Fetch a file, reporting progress (bytes so far) through onBytes.
-async function fetchWithProgress(name, onBytes) {
-  const response = await fetch(DATA_URL + name);
-  if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status}`);
-  const chunks = [];
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    onBytes(value.length);
-  }
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.length;
-  }
-  return bytes;
-}
-
 // All 60,000 training and 10,000 test images, with a progress bar; replaces the 0–2 data.
 function loadAllDigits() {
   if (!allDigits) {
@@ -127,7 +123,7 @@ function loadAllDigits() {
         postMessage({ type: "data-progress", percent: Math.min(100, Math.round((100 * loaded) / total)) });
       };
       const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-        files.map((f) => fetchWithProgress(f, report)),
+        files.map((f) => fetchBytes(f, report)),
       );
       toJs(session.set_data("train", trainImages, trainLabels));
       return toJs(session.set_data("test", testImages, testLabels));
@@ -169,7 +165,7 @@ async function train({ settings }) {
     postMessage({ type: "progress", progress });
     if (performance.now() - weightsSentAt > WEIGHTS_EVERY_MS) {
       weightsSentAt = performance.now();
-      postMessage({ type: "weights", weights: toJs(session.weight_tiles(64, "training")) });
+      postMessage({ type: "weights", weights: toJs(session.weight_tiles(WEIGHT_TILES, "training")) });
     }
     if (progress.state !== "running") break;
     steps = Math.max(1, Math.min(5000, Math.round((steps * CHUNK_TARGET_MS) / Math.max(ms, 1))));
@@ -205,7 +201,7 @@ const handlers = {
     return toJs(session.load_model(bytes, "pretrained-0-9"));
   },
   async weights() {
-    return toJs(session.weight_tiles(64, "current"));
+    return toJs(session.weight_tiles(WEIGHT_TILES, "current"));
   },
   async "use-model"({ slot }) {
     return toJs(session.use_model(slot));
