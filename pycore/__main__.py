@@ -13,8 +13,9 @@ import numpy as np
 from . import mnist, model_io, preprocess
 from .errors import PycoreError
 from .evaluation import evaluate
-from .network import Network, NetworkConfig
-from .trainer import Progress, TrainConfig, Trainer
+from .network import DTYPES, INITS, Network, NetworkConfig
+from .optimizers import OPTIMIZERS
+from .trainer import LR_SCHEDULES, Progress, TrainConfig, Trainer
 
 SEED_LOSS_EVERY = 200  # the seed printed the loss every 200 steps
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     defaults = TrainConfig()
+    net_defaults = NetworkConfig()
 
     def add_mnist(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -58,18 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--samples", type=int, default=defaults.samples, help="training images (default 5000)")
     train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the images (default 1)")
     train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step (default 1)")
-    train.add_argument("--optimizer", default=defaults.optimizer, choices=["sgd", "momentum", "adagrad", "adam"])
+    train.add_argument("--optimizer", default=defaults.optimizer, choices=OPTIMIZERS)
     train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate (default 0.01)")
     train.add_argument(
         "--lr-schedule",
         default=defaults.lr_schedule,
-        choices=["constant", "linear"],
+        choices=LR_SCHEDULES,
         help="constant (default), or linear: falls to 0 at the last step",
     )
     train.add_argument("--momentum", type=float, default=defaults.momentum, help="momentum (default 0.9)")
     train.add_argument("--shuffle", action="store_true", help="reshuffle the images every epoch")
     train.add_argument(
-        "--label-smoothing", type=float, default=0.0, help="train towards (1-e)*one-hot + e/classes (default 0)"
+        "--label-smoothing",
+        type=float,
+        default=defaults.label_smoothing,
+        help="train towards (1-e)*one-hot + e/classes (default 0)",
     )
     train.add_argument("--hidden", default="500,100", help="hidden layer sizes (default 500,100)")
     train.add_argument("--activation", default="leaky_relu", choices=["leaky_relu", "relu", "sigmoid"])
@@ -79,10 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["mse", "softmax_ce"],
         help="mse: the seed's 0.5·Σ(y−t)² (default); softmax_ce: softmax + cross-entropy",
     )
-    train.add_argument("--dtype", default="float64", choices=["float64", "float32"])
-    train.add_argument("--weight-scale", type=float, default=0.01, help="initial weights: this × randn (default 0.01)")
+    train.add_argument("--dtype", default=net_defaults.dtype, choices=DTYPES)
     train.add_argument(
-        "--init", default="normal", choices=["normal", "he"], help="normal: weight-scale × randn (default); he"
+        "--weight-scale",
+        type=float,
+        default=net_defaults.weight_scale,
+        help="initial weights: this × randn (default 0.01)",
+    )
+    train.add_argument(
+        "--init", default=net_defaults.init, choices=INITS, help="normal: weight-scale × randn (default); he"
     )
     train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default 0)")
     train.add_argument("--plain", action="store_true", help="use the plain loop, not the sparse fast path")

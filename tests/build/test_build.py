@@ -108,6 +108,7 @@ def test_site_data_is_mnist_in_dataset_order(site):
 
 def test_site_has_all_of_mnist_and_a_verified_0_9_model(site):
     from pycore import mnist, model_io
+    from pycore.evaluation import evaluate
 
     info = json.loads((site / "data" / "manifest.json").read_text())
     assert info["data_all"]["train_count"] == 60000 and info["data_all"]["test_count"] == 10000
@@ -119,12 +120,9 @@ def test_site_has_all_of_mnist_and_a_verified_0_9_model(site):
     net, notes = model_io.load(site / "data" / info["pretrained_all"]["file"])
     assert net.config.sizes == (784, 500, 100, 10) and net.outputs == "probabilities"
     assert notes["test_accuracy"] == info["pretrained_all"]["test_accuracy"] >= 0.98  # the issue asks for 98 %
-    from pycore.evaluation import evaluate
-
     test = mnist.load_split(MNIST, "test")
-    assert (
-        evaluate(net, test.inputs("float32"), test.labels).accuracy == notes["test_accuracy"]
-    )  # measured, not just said
+    measured = evaluate(net, test.inputs("float32"), test.labels).accuracy
+    assert measured == notes["test_accuracy"]  # measured here, not only what the build wrote
 
 
 def test_only_relative_urls_in_the_web_files(site):

@@ -125,3 +125,13 @@ def app(browser: Browser, base_url: str) -> Iterator[tuple[Page, Watch]]:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+SETTING_FIELDS = ("samples", "batch-size", "optimizer", "lr-schedule", "loss", "label-smoothing", "init", "dtype")
+
+
+def shown_settings(page: Page) -> dict:
+    """The training form's values, keyed by data-testid (``shuffle`` as a bool)."""
+    values = {name: page.get_by_test_id(name).input_value() for name in SETTING_FIELDS}
+    values["shuffle"] = page.get_by_test_id("shuffle").is_checked()
+    return values

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, shown_settings
 from tests.e2e.drawing import DIGITS, PLACES, draw
 
 NONBLANK = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -56,22 +56,15 @@ def test_weights_activations_runs_and_csv(app, tmp_path):
 def test_best_preset_fills_the_settings(app):
     page, _ = app
     page.get_by_test_id("preset-best").click()
-    assert page.get_by_test_id("loss").input_value() == "softmax_ce"
-    assert page.get_by_test_id("samples").input_value() == "18623"
-    assert page.get_by_test_id("optimizer").input_value() == "adam"
-    assert page.get_by_test_id("shuffle").is_checked()
-    assert page.get_by_test_id("lr-schedule").input_value() == "linear"
-    assert page.get_by_test_id("init").input_value() == "he"
-    assert page.get_by_test_id("dtype").input_value() == "float32"
-    assert page.get_by_test_id("label-smoothing").input_value() == "0.1"
+    assert shown_settings(page) == {
+        "samples": "18623", "batch-size": "32", "optimizer": "adam", "lr-schedule": "linear",
+        "loss": "softmax_ce", "label-smoothing": "0.1", "init": "he", "dtype": "float32", "shuffle": True,
+    }  # fmt: skip
     page.get_by_test_id("reset-settings").click()
-    assert page.get_by_test_id("label-smoothing").input_value() == "0"
-    assert not page.get_by_test_id("shuffle").is_checked()
-    assert page.get_by_test_id("lr-schedule").input_value() == "constant"
-    assert page.get_by_test_id("init").input_value() == "normal"
-    assert page.get_by_test_id("dtype").input_value() == "float64"
-    assert page.get_by_test_id("loss").input_value() == "mse"
-    assert page.get_by_test_id("samples").input_value() == "5000"
+    assert shown_settings(page) == {
+        "samples": "5000", "batch-size": "1", "optimizer": "momentum", "lr-schedule": "constant",
+        "loss": "mse", "label-smoothing": "0", "init": "normal", "dtype": "float64", "shuffle": False,
+    }  # fmt: skip
 
 
 def test_best_preset_reaches_99_5_percent(app):

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, shown_settings
 from tests.e2e.drawing import ALL_DIGITS, PLACES, draw
 from tests.e2e.test_inside import NONBLANK
 
@@ -13,10 +13,10 @@ def switch_to_ten_digits(page):
     expect(page.get_by_test_id("status")).to_contain_text("all ten digits", timeout=120_000)
     expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-10, probabilities")
     expect(page.get_by_test_id("preset-best")).to_be_disabled()  # that preset is for 0, 1, 2
-    assert page.get_by_test_id("batch-size").input_value() == "100"
-    assert page.get_by_test_id("lr-schedule").input_value() == "linear"
-    assert page.get_by_test_id("init").input_value() == "he"
-    assert page.get_by_test_id("dtype").input_value() == "float32"
+    assert shown_settings(page) == {
+        "samples": "60000", "batch-size": "100", "optimizer": "adam", "lr-schedule": "linear",
+        "loss": "softmax_ce", "label-smoothing": "0.1", "init": "he", "dtype": "float32", "shuffle": True,
+    }  # fmt: skip
 
 
 def test_draw_every_digit_with_the_pretrained_0_9_model(app):
