@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mnist, model_io, preprocess
-from .errors import ConfigError
+from .errors import ConfigError, ModelFileError
 from .evaluation import Evaluation, evaluate
 from .network import Network, NetworkConfig
 from .trainer import TrainConfig, Trainer
@@ -26,6 +26,15 @@ def as_bytes(data: object) -> bytes:
     """``bytes`` from bytes-like data or, in the browser, a JsProxy of a ``Uint8Array``."""
     to_bytes = getattr(data, "to_bytes", None)
     return bytes(to_bytes()) if callable(to_bytes) else bytes(data)
+
+
+def _outputs_are_finite(network: Network) -> bool:
+    """Whether ``network`` gives finite outputs for a few probe images (blank, full, random)."""
+    probe = np.random.default_rng(0).random((4, network.config.sizes[0]))
+    probe[0] = 0.0
+    probe[1] = 1.0
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(network.scores(probe.astype(network.dtype))).all())
 
 
 class Session:
@@ -42,10 +51,27 @@ class Session:
     # ---- models -------------------------------------------------------------------------
     def load_model(self, data: bytes, slot: str = "trained") -> dict:
         """Load a ``.npz`` model into ``slot`` and make it current; the old one stays on error."""
+        self.add_model(data, slot)
+        self.current = slot
+        return self.model_info()
+
+    def add_model(self, data: bytes, slot: str) -> dict:
+        """Load a ``.npz`` model into ``slot`` without making it current."""
         network, notes = model_io.load(as_bytes(data))
+        if not _outputs_are_finite(network):
+            raise ModelFileError("its outputs are not finite numbers (a diverged run?), so it cannot be used")
         self.models[slot] = network
         self.notes[slot] = notes
-        self.current = slot
+        return {"slot": slot, "classes": list(network.config.classes)}
+
+    def switch_mode(self, pretrained_slot: str) -> dict:
+        """Switch the Digits mode: keep the current model if it knows the same digits as the
+        mode's pretrained model, otherwise use that pretrained model."""
+        if pretrained_slot not in self.models:
+            raise ConfigError(f"there is no {pretrained_slot} model yet")
+        classes = self.models[pretrained_slot].config.classes
+        if not self.current or self.model.config.classes != classes:
+            self.current = pretrained_slot
         return self.model_info()
 
     def use_model(self, slot: str) -> dict:
@@ -91,10 +117,11 @@ class Session:
         x = image.reshape(1, -1)
         outs = net.activations(x)
         scores = net.scores(x)[0]
-        best = int(scores.argmax())
+        finite = bool(np.isfinite(scores).all())
         return {
             "empty": False,
-            "digit": int(net.config.classes[best]),
+            # no answer from outputs that are not numbers (a diverged model)
+            "digit": int(net.config.classes[int(scores.argmax())]) if finite else None,
             "classes": list(net.config.classes),
             "scores": scores.tolist(),
             "outputs": net.outputs,
@@ -170,9 +197,16 @@ class Session:
             raise ConfigError("no training run has been started")
         return self.trainer
 
-    def finish_training(self) -> dict:
-        """Evaluate the run's network on the test images and make it the current model."""
+    def finish_training(self) -> dict | None:
+        """Evaluate the run's network on the test images and make it the current model.
+
+        A diverged run (or one whose outputs are not finite numbers) is dropped: the model from
+        before the run stays current, and ``None`` is returned.
+        """
         trainer = self._running()
+        if trainer.state == "diverged" or trainer.step == 0 or not _outputs_are_finite(trainer.net):
+            self.trainer = None
+            return None
         result = self.evaluate(trainer.net)
         self.models["trained"] = trainer.net
         self.notes["trained"] = {
@@ -204,6 +238,9 @@ class Session:
             "correct": result.correct,
             "total": result.total,
             "classes": list(result.classes),
+            # the model's digits whose test images are loaded (all of them, unless a 0–9 model is
+            # checked in the 0–2 mode, where only the images of 0, 1 and 2 are loaded)
+            "tested_classes": sorted({int(c) for c in np.unique(split.labels)}),
             "confusion": result.confusion.tolist(),
             "outputs": network.outputs,
             "gallery": [item(i) for i in range(min(GALLERY_SIZE, result.total))],

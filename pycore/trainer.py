@@ -21,6 +21,7 @@ from .optimizers import OPTIMIZERS, make_optimizer
 
 MOVING_AVERAGE_STEPS = 100  # window of the loss's moving average
 LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over the whole run
+MAX_SEED = 2**32 - 1  # random seeds are whole numbers 0..MAX_SEED
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class TrainConfig:
             )
         if not (0 <= self.label_smoothing < 1):
             raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"random seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}")
         if not (0 <= self.momentum < 1):
             raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
 
@@ -170,8 +173,7 @@ class Trainer:
             if not np.isfinite(loss):
                 self.state = "diverged"
                 self.message = (
-                    f"training diverged at step {self.step + 1}: the loss became {loss}; "
-                    f"the weights of step {self.step} are kept. Try a smaller learning rate."
+                    f"training diverged at step {self.step + 1}: the loss became {loss}. Try a smaller learning rate."
                 )
                 break
             self.losses[self.step] = loss

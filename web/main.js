@@ -3,7 +3,7 @@ import { DrawingPad, paintDigit } from "./canvas.js";
 import { LossChart } from "./chart.js";
 import { paintWeightTiles, renderActivations } from "./inside.js";
 import { forgetModel, loadModel, saveModel } from "./storage.js";
-import { $, formatDuration, renderConfusion, renderScores, setStatus, showMessage } from "./ui.js";
+import { $, formatDuration, formatScore, renderConfusion, renderScores, setStatus, showMessage } from "./ui.js";
 import { WorkerClient } from "./worker-client.js";
 
 const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
@@ -52,13 +52,19 @@ class App {
     this.mode = "0-2";
     this.predicting = false; // one prediction in flight at a time
     this.predictAgain = false;
+    this.drawing = 0; // bumped on every change to the drawing: a reply for an older one is dropped
+    this.shownPredictions = 0; // on the prediction element as data-seq, for tests to wait on
     this.chart = new LossChart($("loss-chart"));
     this.pad = new DrawingPad($("draw-canvas"), {
       onStrokeEnd: () => {
+        this.drawing++;
         this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
         this.predict();
       },
-      onDraw: () => this.predict(),
+      onDraw: () => {
+        this.drawing++;
+        this.predict();
+      },
     });
     this.bindControls();
     performance.mark("drawing-ready");
@@ -68,42 +74,70 @@ class App {
   // ---- start-up ------------------------------------------------------------------------
   startWorker() {
     setStatus("Loading Python 0 %");
-    this.worker = new WorkerClient(
+    $("restart").hidden = true;
+    this.bootFailed = false;
+    const worker = new WorkerClient(
       new URL("./worker.js", import.meta.url),
       (event) => this.onWorkerEvent(event),
-      (reason) => this.fail(`the Python worker crashed (${reason}). Reload the page to start again.`),
+      (reason) => this.onWorkerDeath(worker, reason),
     );
+    this.worker = worker;
     this.bootTimer = setTimeout(() => {
       if (!this.ready) {
         this.fail(
           "loading Python is taking too long. Check your connection and reload; if you serve the site yourself, " +
             "make sure .wasm files are served as application/wasm.",
         );
-        this.worker.terminate();
+        worker.terminate();
       }
     }, bootTimeout());
-    this.worker
+    worker
       .request("boot")
       .then((result) => this.onReady(result))
       .catch((error) => {
-        if (!this.bootFailed) this.fail(`Python could not start: ${error.message}. Reload the page to try again.`);
+        if (!this.bootFailed && !worker.dead) this.fail(`Python could not start: ${error.message}. Reload the page to try again.`);
       });
   }
 
   async onReady({ model, manifest, timings }) {
     clearTimeout(this.bootTimer);
     this.bootTimings = timings; // read by the benchmark
-    this.ready = true;
     this.manifest = manifest;
+    this.worker.watch();
+    const slotBefore = this.slot; // after a restart: the model that was in use
+    this.showModel(model);
+    await this.restoreSavedModel(slotBefore !== undefined);
+    if (this.mode !== "0-2") await this.setMode(this.mode, { restoring: true });
+    if (slotBefore && slotBefore !== this.slot && !this.worker.dead) {
+      await this.worker.request("use-model", { slot: slotBefore }).then((info) => this.showModel(info), () => {});
+    }
+    this.ready = true;
     $("load-progress").value = 100;
     $("load-progress").hidden = true;
-    this.showModel(model);
-    await this.restoreSavedModel();
     this.refreshWeights();
     this.setIdle();
     setStatus("Python is ready: draw a digit, or train the network.", "ready");
     performance.mark("python-ready");
     if (!this.pad.isEmpty) this.predict();
+  }
+
+  // The worker died (killed, out of memory, a Pyodide fatal error, no answer to a ping): say so
+  // and offer Restart, which starts a new worker with the same Digits mode and model.
+  onWorkerDeath(worker, reason) {
+    if (worker !== this.worker) return;
+    clearTimeout(this.bootTimer);
+    this.ready = false;
+    this.training = false;
+    setStatus(`Python stopped: ${reason}. Restart it to go on; your drawing and saved model are kept.`, "error");
+    $("restart").hidden = false;
+    this.setIdle();
+  }
+
+  restart() {
+    this.worker.terminate();
+    this.ready = false;
+    this.setIdle();
+    this.startWorker();
   }
 
   onWorkerEvent(event) {
@@ -125,6 +159,7 @@ class App {
     clearTimeout(this.bootTimer);
     if (!this.ready) this.bootFailed = true;
     setStatus(`Error: ${message}`, "error");
+    $("restart").hidden = false;
     this.training = false;
     this.setIdle();
   }
@@ -132,14 +167,17 @@ class App {
   // ---- controls ------------------------------------------------------------------------
   bindControls() {
     $("clear").addEventListener("click", () => {
+      this.drawing++;
       this.pad.clear();
       this.showNothingDrawn();
     });
     $("undo").addEventListener("click", () => {
+      this.drawing++;
       this.pad.undo();
       if (this.pad.isEmpty) this.showNothingDrawn();
       else this.predict();
     });
+    $("restart").addEventListener("click", () => this.restart());
     $("settings").addEventListener("submit", (e) => {
       e.preventDefault();
       this.train();
@@ -209,14 +247,16 @@ class App {
     this.predicting = true;
     const strokeEnd = this.strokeEndAt;
     this.strokeEndAt = null;
+    const drawing = this.drawing;
     try {
       const pixels = this.pad.pixels();
       const result = await this.worker.request("predict", pixels, [pixels.rgba.buffer]);
+      if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
       if (result.empty) this.showNothingDrawn();
       else this.showPrediction(result);
       if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
-      setStatus(`Error: ${error.message}`, "error");
+      if (!this.worker.dead) setStatus(`Error: ${error.message}`, "error");
     } finally {
       this.predicting = false;
       if (this.predictAgain) {
@@ -227,8 +267,18 @@ class App {
   }
 
   showPrediction(result) {
-    $("prediction").textContent = String(result.digit);
-    $("prediction").dataset.digit = String(result.digit);
+    const prediction = $("prediction");
+    prediction.dataset.seq = String(++this.shownPredictions);
+    if (result.digit === null) {
+      // outputs that are not finite numbers (a diverged model) give no answer
+      prediction.textContent = "?";
+      delete prediction.dataset.digit;
+      prediction.title = "The model's outputs are not finite numbers, so it has no answer.";
+    } else {
+      prediction.textContent = String(result.digit);
+      prediction.dataset.digit = String(result.digit);
+      prediction.title = "";
+    }
     renderScores(result.classes, result.scores, result.outputs);
     paintDigit($("preview"), result.image);
     renderActivations($("activations"), result.activations);
@@ -236,6 +286,7 @@ class App {
 
   showNothingDrawn() {
     $("prediction").textContent = "–";
+    $("prediction").dataset.seq = String(++this.shownPredictions);
     delete $("prediction").dataset.digit;
     $("scores").replaceChildren();
     $("activations").replaceChildren();
@@ -263,8 +314,11 @@ class App {
       this.chart.keepAsOverlay(runLabel(settings) + acc);
       this.renderLegend();
       $("export-csv").disabled = this.chart.losses.length === 0;
-      if (progress.state === "diverged") setStatus(`Training stopped: ${progress.message}`, "error");
-      else if (progress.state === "stopped") setStatus(`Stopped after ${progress.step} of ${progress.total} steps. Python is ready.`, "ready");
+      if (progress.state === "diverged") {
+        setStatus(`Training stopped: ${progress.message} The model from before the run is kept.`, "error");
+      } else if (!evaluation && progress.step > 0) {
+        setStatus("Training ended with outputs that are not finite numbers; the model from before the run is kept. Try a smaller learning rate.", "error");
+      } else if (progress.state === "stopped") setStatus(`Stopped after ${progress.step} of ${progress.total} steps. Python is ready.`, "ready");
       else setStatus(`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready");
       // For the benchmark: seconds spent in training steps, and the test accuracy.
       this.lastRun = { settings, state: progress.state, steps: progress.step, elapsed: progress.elapsed,
@@ -276,7 +330,7 @@ class App {
         this.saveTrained();
       }
     } catch (error) {
-      setStatus(`Error: ${error.message}`, "error");
+      if (!this.worker.dead) setStatus(`Error: ${error.message}`, "error");
     } finally {
       this.training = false;
       this.setIdle();
@@ -313,7 +367,7 @@ class App {
       this.showEvaluation(await this.worker.request("evaluate"));
       setStatus("Python is ready: draw a digit, or train the network.", "ready");
     } catch (error) {
-      setStatus(`Error: ${error.message}`, "error");
+      if (!this.worker.dead) setStatus(`Error: ${error.message}`, "error");
     }
   }
 
@@ -352,7 +406,14 @@ class App {
   }
 
   showEvaluation(ev) {
-    $("test-accuracy").textContent = `${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} of ${ev.total})`;
+    const digits = (list) => list.join(", ");
+    const missing = ev.classes.filter((c) => !ev.tested_classes.includes(c));
+    let text = `${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} of ${ev.total} test images of ${digits(ev.tested_classes)})`;
+    if (missing.length) {
+      text += ` — this model knows ${digits(ev.classes)}, but only the test images of ${digits(ev.tested_classes)} ` +
+        "are loaded in this mode; switch Digits to 0–9 to check it on all of them";
+    }
+    $("test-accuracy").textContent = text;
     $("test-accuracy").dataset.accuracy = String(ev.accuracy);
     renderConfusion(ev.classes, ev.confusion);
     this.renderGallery($("gallery"), ev.gallery, ev.outputs);
@@ -381,32 +442,49 @@ class App {
       if (!has(slot)) select.append(new Option(SLOT_LABELS[slot] || slot, slot));
     }
     select.value = info.slot;
+    this.slot = info.slot;
     const acc = info.notes && Number.isFinite(info.notes.test_accuracy) ? `, ${(100 * info.notes.test_accuracy).toFixed(2)} % on test images` : "";
     $("model-info").textContent = `${info.sizes.join("-")}, ${info.outputs}${acc}`;
   }
 
-  async setMode(mode) {
+  // Switch the Digits mode. `restoring`: after a restart, bring the new worker back to the mode
+  // the page is in, without touching the form.
+  async setMode(mode, { restoring = false } = {}) {
     const previous = this.mode;
     this.ready = false; // controls off while the data and model load
     this.setIdle();
     try {
       const info = await this.worker.request("set-mode", { mode });
-      this.mode = mode;
+      this.applyMode(mode);
       this.showModel(info);
+      if (restoring) return;
       this.applySettings(MODES[mode].settings);
-      $("samples").max = String(MODES[mode].maxSamples);
-      $("train-hint").textContent = MODES[mode].hint;
       this.refreshWeights();
       setStatus(`Python is ready: draw a digit, or train the network (${mode === "0-9" ? "all ten digits" : "0, 1 and 2"}).`, "ready");
       if (!this.pad.isEmpty) this.predict();
     } catch (error) {
-      $("mode").value = previous;
-      setStatus(`Error: could not switch to ${mode}: ${error.message}`, "error");
+      if (this.worker.dead) return;
+      if (restoring) {
+        this.applyMode("0-2");
+        showMessage("model-message", `Could not go back to the 0–9 mode: ${error.message}`);
+      } else {
+        $("mode").value = previous;
+        setStatus(`Error: could not switch to ${mode}: ${error.message}`, "error");
+      }
     } finally {
       $("load-progress").hidden = true;
-      this.ready = true;
-      this.setIdle();
+      if (!restoring && !this.worker.dead) {
+        this.ready = true;
+        this.setIdle();
+      }
     }
+  }
+
+  applyMode(mode) {
+    this.mode = mode;
+    $("mode").value = mode;
+    $("samples").max = String(MODES[mode].maxSamples);
+    $("train-hint").textContent = MODES[mode].hint;
   }
 
   async useModel(slot) {
@@ -467,23 +545,27 @@ class App {
     }
   }
 
-  async restoreSavedModel() {
+  async restoreSavedModel(afterRestart = false) {
     try {
       const saved = await loadModel();
       if (!saved) return;
       const info = await this.worker.request("load-model", { bytes: saved.bytes });
       this.showModel(info);
       $("model-forget").hidden = false;
-      showMessage("model-message", "Using your last trained model (kept from an earlier visit).", "ok");
+      if (!afterRestart) showMessage("model-message", "Using your last trained model (kept from an earlier visit).", "ok");
     } catch (error) {
       showMessage("model-message", `Your saved model could not be restored (${error.message}); using the pretrained one.`);
     }
   }
 
   async forgetSaved() {
-    await forgetModel().catch(() => {});
-    $("model-forget").hidden = true;
-    showMessage("model-message", "The saved model is forgotten; it will not come back on the next visit.", "ok");
+    try {
+      await forgetModel();
+      $("model-forget").hidden = true;
+      showMessage("model-message", "The saved model is forgotten; it will not come back on the next visit.", "ok");
+    } catch (error) {
+      showMessage("model-message", `Could not forget the saved model: ${error.message || error}`);
+    }
   }
 }
 
@@ -498,7 +580,7 @@ function galleryItem(item, outputs) {
   canvas.setAttribute("aria-label", `test image ${item.index + 1}, a ${item.label}`);
   const text = document.createElement("span");
   text.textContent = wrong ? `✗ ${item.predicted}, is ${item.label}` : `✓ ${item.predicted}`;
-  text.title = `${outputs}: ${item.scores.map((v) => v.toFixed(2)).join(" ")}`;
+  text.title = `${outputs}: ${item.scores.map((v) => formatScore(v, 2)).join(" ")}`;
   li.append(canvas, text);
   return li;
 }

@@ -15,8 +15,11 @@ export function showMessage(id, text, kind = "error") {
   el.hidden = !text;
 }
 
-export function formatScore(v) {
-  return Number.isFinite(v) ? v.toFixed(3) : "–";
+/** A score in at most about 8 characters: fixed for ordinary values, compact (2.26e+187) for huge ones. */
+export function formatScore(v, digits = 3) {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  return Math.abs(v) >= 1000 ? v.toExponential(2) : v.toFixed(digits);
 }
 
 export function renderScores(classes, scores, outputs) {

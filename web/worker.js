@@ -15,6 +15,7 @@ let manifest = null;
 let stopRequested = false;
 let dataLoads = {}; // part -> Promise, so each part is fetched once
 let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
+const fileSizes = {}; // data file name -> bytes, from the manifest (for the offline messages)
 
 const status = (stage, percent, text) => postMessage({ type: "status", stage, percent, text });
 
@@ -25,6 +26,21 @@ function toJs(value) {
     return value.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
   } finally {
     value.destroy();
+  }
+}
+
+const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+// Fetch data files. `need` says what they are for, so that a failed fetch (offline) can say what
+// to do: "You are offline: training needs the MNIST images (3.3 MB) once online."
+async function fetchFiles(names, need, onBytes = null) {
+  try {
+    return await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error; // an HTTP error says what it is already
+    const size = names.reduce((n, name) => n + (fileSizes[name] || 0), 0);
+    const what = size ? `${need.what} (${megabytes(size)})` : need.what;
+    throw new Error(`You are offline: ${need.action} needs ${what} once online. Connect and try again.`);
   }
 }
 
@@ -85,6 +101,9 @@ async function boot() {
   if (missing.length) throw new Error(`these packages did not load: ${missing.join(", ")}`);
   status("model", 80, "Loading the pretrained model");
   manifest = await manifestPromise;
+  for (const entry of [...Object.values(manifest.data), ...Object.values(manifest.data_all), manifest.pretrained_all]) {
+    if (entry && entry.file) fileSizes[entry.file] = entry.size;
+  }
   const app = pyodide.pyimport("pycore.app");
   session = app.Session();
   app.destroy();
@@ -95,14 +114,20 @@ async function boot() {
   return { model, manifest, timings };
 }
 
+const MODE_PRETRAINED = { "0-2": "pretrained", "0-9": "pretrained-0-9" }; // each mode's pretrained model
+
+const NEEDS = {
+  train: { action: "training", what: "the MNIST training images" },
+  test: { action: "checking the model", what: "the MNIST test images" },
+  all: { action: "the 0–9 mode", what: "all of MNIST and its pretrained model" },
+};
+
 function loadData(part) {
   if (allDigits) return allDigits; // all of MNIST holds the 0–2 images too, in the same order
   if (!dataLoads[part]) {
     dataLoads[part] = (async () => {
-      const [images, labels] = await Promise.all([
-        fetchBytes(manifest.data[`${part}_images`].file),
-        fetchBytes(manifest.data[`${part}_labels`].file),
-      ]);
+      const files = [manifest.data[`${part}_images`].file, manifest.data[`${part}_labels`].file];
+      const [images, labels] = await fetchFiles(files, NEEDS[part]);
       return toJs(session.set_data(part, images, labels));
     })();
     dataLoads[part].catch(() => delete dataLoads[part]);
@@ -122,9 +147,7 @@ function loadAllDigits() {
         loaded += n;
         postMessage({ type: "data-progress", percent: Math.min(100, Math.round((100 * loaded) / total)) });
       };
-      const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-        files.map((f) => fetchBytes(f, report)),
-      );
+      const [trainImages, trainLabels, testImages, testLabels] = await fetchFiles(files, NEEDS.all, report);
       toJs(session.set_data("train", trainImages, trainLabels));
       return toJs(session.set_data("test", testImages, testLabels));
     })();
@@ -147,7 +170,14 @@ async function train({ settings }) {
   stopRequested = false;
   await Promise.all([loadData("train"), loadData("test")]);
   const t = [performance.now()];
-  const started = toJs(session.start_training(pyodide.toPy(settings)));
+  const pySettings = pyodide.toPy(settings);
+  let started;
+  try {
+    started = toJs(session.start_training(pySettings));
+  } finally {
+    pySettings.destroy();
+  }
+  postMessage({ type: "started", started });
   t.push(performance.now());
   let steps = 20;
   let progress;
@@ -193,12 +223,16 @@ const handlers = {
     return toJs(session.evaluate());
   },
   async "set-mode"({ mode }) {
-    if (mode === "0-2") return toJs(session.use_model("pretrained"));
-    await loadAllDigits();
-    const slots = toJs(session.model_info()).slots;
-    if (slots.includes("pretrained-0-9")) return toJs(session.use_model("pretrained-0-9"));
-    const bytes = await fetchBytes(manifest.pretrained_all.file);
-    return toJs(session.load_model(bytes, "pretrained-0-9"));
+    const slot = MODE_PRETRAINED[mode];
+    if (!slot) throw new Error(`unknown mode ${mode}`);
+    if (mode === "0-9") {
+      await loadAllDigits();
+      if (!toJs(session.model_info()).slots.includes(slot)) {
+        const [bytes] = await fetchFiles([manifest.pretrained_all.file], NEEDS.all);
+        toJs(session.add_model(bytes, slot));
+      }
+    }
+    return toJs(session.switch_mode(slot));
   },
   async weights() {
     return toJs(session.weight_tiles(WEIGHT_TILES, "current"));
@@ -214,16 +248,32 @@ const handlers = {
   },
 };
 
-// Python errors arrive as PythonError with the whole traceback; show people its last line.
+// Python errors arrive as PythonError with the whole traceback. A pycore error (a bad file, a
+// setting out of range) is meant for people: show its message. Anything else is a bug: keep its
+// type in the message and log the traceback to the console.
+const PEOPLE_ERRORS = /^(PycoreError|ModelFileError|MnistFileError|ConfigError)$/;
+
 function message(error) {
   const text = String(error && error.message ? error.message : error);
   const lines = text.trim().split("\n");
   const last = lines[lines.length - 1];
-  return last.replace(/^\w+(\.\w+)*(Error|Exception): /, "");
+  if (error && error.type) {
+    if (PEOPLE_ERRORS.test(error.type)) return last.replace(/^[\w.]+: /, "");
+    console.error(text);
+    return `unexpected ${last}`;
+  }
+  return last;
 }
+
+// After a Pyodide fatal error every later call fails: the page must start a new worker.
+const isFatal = (error) => /fatal(ly)? (error|failed)/i.test(String(error && error.message));
 
 self.onmessage = async (event) => {
   const { id, type, args } = event.data;
+  if (type === "ping") {
+    postMessage({ type: "pong" });
+    return;
+  }
   const handler = handlers[type];
   try {
     if (!handler) throw new Error(`unknown request ${type}`);
@@ -233,6 +283,7 @@ self.onmessage = async (event) => {
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);
     postMessage({ id, ok: true, result }, transfer);
   } catch (error) {
+    if (isFatal(error)) postMessage({ type: "fatal", reason: `Pyodide failed (${message(error)})` });
     postMessage({ id, ok: false, error: message(error) });
   }
 };

@@ -1,0 +1,220 @@
+"""Faults the page must survive: a dead worker, a diverged run, offline use, stale answers, bombs.
+
+How the tests kill the worker (documented in web/PROTOCOL.md, "Faults"): the page's app object is
+``window.digitsApp``, and ``digitsApp.worker.worker`` is the Web Worker itself; terminating it
+behind the client's back is what the browser does to a worker that runs out of memory.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import numpy as np
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import READY_TIMEOUT_MS, screenshot, wait_ready
+from tests.e2e.drawing import ALL_DIGITS, DIGITS, PLACES, draw
+
+KILL_WORKER = "window.digitsApp.worker.worker.terminate()"
+NOTICED_WITHIN_MS = 10_000  # the page must notice a dead worker within 10 s
+
+
+def prediction_seq(page: Page) -> int:
+    return int(page.get_by_test_id("prediction").get_attribute("data-seq") or 0)
+
+
+def saved_model_bytes(page: Page) -> int | None:
+    """The size of the model saved in IndexedDB, or None."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const req = indexedDB.open("digits-from-scratch", 1);
+            req.onerror = () => reject(req.error);
+            req.onsuccess = () => {
+              const db = req.result;
+              const get = db.transaction("models").objectStore("models").get("last-trained");
+              get.onsuccess = () => { db.close(); resolve(get.result ? get.result.bytes.length : null); };
+              get.onerror = () => reject(get.error);
+            };
+        })"""
+    )
+
+
+def test_a_killed_worker_is_noticed_and_restart_brings_the_page_back(app):
+    page, watch = app
+    draw(page, DIGITS[2](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
+    started = time.time()
+    page.evaluate(KILL_WORKER)
+    expect(page.get_by_test_id("status")).to_contain_text("Python stopped", timeout=NOTICED_WITHIN_MS)
+    assert time.time() - started < NOTICED_WITHIN_MS / 1000
+    expect(page.get_by_test_id("restart")).to_be_visible()
+    expect(page.get_by_test_id("train")).to_be_disabled()
+    expect(page.get_by_test_id("evaluate")).to_be_disabled()
+    screenshot(page, "worker-stopped")
+    page.get_by_test_id("restart").click()
+    wait_ready(page)
+    expect(page.get_by_test_id("restart")).to_be_hidden()
+    # The drawing was kept and is predicted again by the new worker.
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
+    page.get_by_test_id("clear").click()
+    draw(page, DIGITS[0](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "0")
+    page.get_by_test_id("evaluate").click()
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("97.74 %")
+    watch.assert_clean()
+
+
+def test_a_worker_killed_during_training_releases_every_control(app):
+    page, watch = app
+    page.get_by_test_id("samples").fill("18623")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("step")).not_to_have_text("0", timeout=60_000)
+    page.get_by_test_id("stop").click()  # a Stop that will never be answered
+    page.evaluate(KILL_WORKER)
+    expect(page.get_by_test_id("status")).to_contain_text("Python stopped", timeout=NOTICED_WITHIN_MS)
+    expect(page.get_by_test_id("stop")).to_be_disabled()
+    page.get_by_test_id("restart").click()
+    wait_ready(page)
+    expect(page.get_by_test_id("train")).to_be_enabled()
+    page.get_by_test_id("samples").fill("200")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 200 steps", timeout=120_000)
+    watch.assert_clean()
+
+
+def test_restart_restores_the_ten_digit_mode(app):
+    page, watch = app
+    page.get_by_test_id("mode").select_option("0-9")
+    expect(page.get_by_test_id("model-select")).to_have_value("pretrained-0-9", timeout=READY_TIMEOUT_MS)
+    expect(page.get_by_test_id("status")).to_contain_text("ready", timeout=READY_TIMEOUT_MS)
+    page.evaluate(KILL_WORKER)
+    expect(page.get_by_test_id("restart")).to_be_visible(timeout=NOTICED_WITHIN_MS)
+    page.get_by_test_id("restart").click()
+    expect(page.get_by_test_id("status")).to_contain_text("ready", timeout=READY_TIMEOUT_MS)
+    expect(page.get_by_test_id("mode")).to_have_value("0-9")
+    expect(page.get_by_test_id("model-select")).to_have_value("pretrained-0-9")
+    draw(page, ALL_DIGITS[7](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "7")
+    watch.assert_clean()
+
+
+def test_a_diverged_run_keeps_the_previous_model_current_and_saved(app):
+    page, watch = app
+    page.get_by_test_id("samples").fill("300")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 300 steps", timeout=120_000)
+    expect(page.get_by_test_id("model-select")).to_have_value("trained")
+    good_info = page.get_by_test_id("model-info").text_content()
+    saved = saved_model_bytes(page)
+    assert saved
+    draw(page, DIGITS[1](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+    scores = page.get_by_test_id("scores").text_content()
+
+    page.get_by_test_id("lr").fill("10")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("diverged", timeout=120_000)
+    expect(page.get_by_test_id("status")).to_contain_text("model from before the run is kept")
+    expect(page.get_by_test_id("train")).to_be_enabled()
+    expect(page.get_by_test_id("model-select")).to_have_value("trained")
+    assert page.get_by_test_id("model-info").text_content() == good_info
+    assert saved_model_bytes(page) == saved
+    # The drawing is predicted again after the run, by the same good model.
+    seq = prediction_seq(page)
+    page.get_by_test_id("undo").click()
+    draw(page, DIGITS[1](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).not_to_have_attribute("data-seq", str(seq))
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+    assert page.get_by_test_id("scores").text_content() == scores
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"]
+    watch.assert_clean()
+
+
+def test_an_absurd_seed_is_refused_in_the_form(app):
+    page, _ = app
+    page.get_by_test_id("seed").fill("1e20")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("settings-message")).to_contain_text("Random seed")
+    expect(page.get_by_test_id("step")).to_have_text("0")
+    page.get_by_test_id("seed").fill("1.5")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("settings-message")).to_contain_text("Random seed")
+
+
+def test_offline_before_the_data_was_fetched_says_what_is_needed(app):
+    page, watch = app
+    page.context.set_offline(True)
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("You are offline: training needs")
+    expect(page.get_by_test_id("status")).to_contain_text("MB")
+    expect(page.get_by_test_id("train")).to_be_enabled()
+    page.get_by_test_id("evaluate").click()
+    expect(page.get_by_test_id("status")).to_contain_text("You are offline: checking the model needs")
+    page.get_by_test_id("mode").select_option("0-9")
+    expect(page.get_by_test_id("status")).to_contain_text("You are offline: the 0–9 mode needs")
+    expect(page.get_by_test_id("mode")).to_have_value("0-2")
+    # Back online, everything works.
+    page.context.set_offline(False)
+    page.get_by_test_id("evaluate").click()
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("97.74 %")
+    watch.errors = [e for e in watch.errors if "ERR_INTERNET_DISCONNECTED" not in e]
+    watch.assert_clean()
+
+
+def test_a_late_prediction_after_clear_is_dropped(app):
+    page, watch = app
+    page.get_by_test_id("samples").fill("18623")
+    page.get_by_test_id("epochs").fill("3")
+    page.get_by_test_id("train").click()  # the worker is busy, so a prediction takes a while
+    expect(page.get_by_test_id("step")).not_to_have_text("0", timeout=60_000)
+    for _ in range(3):
+        draw(page, DIGITS[2](), PLACES["centred"])
+        page.get_by_test_id("clear").click()
+        # Wait until the worker has answered every prediction asked for.
+        page.wait_for_function("() => !window.digitsApp.predicting")
+        expect(page.get_by_test_id("prediction")).to_have_text("–")
+        expect(page.get_by_test_id("scores").locator(".score")).to_have_count(0)
+    page.get_by_test_id("stop").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Stopped after", timeout=30_000)
+    watch.assert_clean()
+
+
+def zip_bomb(inflated_bytes: int) -> bytes:
+    """A small .npz-looking zip with an extra member that inflates to ``inflated_bytes`` zeros."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("meta.npy", b"\x93NUMPY")  # not even a valid header
+        with zf.open("padding.npy", "w", force_zip64=True) as member:
+            block = bytes(16 * 1024 * 1024)
+            for _ in range(inflated_bytes // len(block)):
+                member.write(block)
+    return buf.getvalue()
+
+
+def test_a_bomb_or_a_useless_model_is_refused_and_the_page_stays_responsive(app, tmp_path):
+    page, watch = app
+    bomb = tmp_path / "bomb.npz"
+    bomb.write_bytes(zip_bomb(512 * 1024 * 1024))
+    page.get_by_test_id("model-upload").set_input_files(str(bomb))
+    expect(page.get_by_test_id("model-message")).to_contain_text("Could not load bomb.npz", timeout=30_000)
+    expect(page.get_by_test_id("model-message")).to_contain_text("unchanged")
+    expect(page.get_by_test_id("model-select")).to_have_value("pretrained")
+
+    # A model whose weights are finite but enormous (what a diverged run leaves) is refused too.
+    with page.expect_download() as download:
+        page.get_by_test_id("model-download").click()
+    with np.load(download.value.path()) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["W1"] = np.full_like(arrays["W1"], 1e37)  # finite, but the outputs overflow
+    huge = tmp_path / "huge.npz"
+    np.savez(huge, **arrays)
+    page.get_by_test_id("model-upload").set_input_files(str(huge))
+    expect(page.get_by_test_id("model-message")).to_contain_text("Could not load huge.npz")
+    expect(page.get_by_test_id("model-select")).to_have_value("pretrained")
+
+    draw(page, DIGITS[1](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+    watch.assert_clean()
