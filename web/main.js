@@ -527,7 +527,13 @@ class App {
       const info = await this.worker.request("load-model", { bytes }, [bytes.buffer]);
       this.showModel(info);
       this.refreshWeights();
-      showMessage("model-message", `Loaded ${file.name}.`, "ok");
+      const modeClasses = MODES[this.mode].classes;
+      const other = info.classes.join() !== modeClasses.join();
+      const hint = other
+        ? ` It knows the digits ${info.classes.join(", ")}; the Digits mode is ${this.mode}, so ` +
+          "drawings get its answer, but its test accuracy is checked only on the images this mode loads."
+        : "";
+      showMessage("model-message", `Loaded ${file.name}.${hint}`, "ok");
       this.saveTrained();
       if (!this.pad.isEmpty) this.predict();
     } catch (error) {

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from pycore import mnist, model_io
 from pycore.app import Session
-from pycore.errors import ModelFileError
+from pycore.errors import ConfigError, ModelFileError
 from pycore.network import Network, NetworkConfig
 
 
@@ -62,3 +62,52 @@ def test_stop_keeps_a_usable_model(session):
     assert session.stop_training()["state"] == "stopped"
     assert session.finish_training()["model"]["slot"] == "trained"
     assert np.isfinite(session.model.params["W1"]).all()
+
+
+def test_a_diverged_run_keeps_the_previous_model(session):
+    session.start_training({"samples": 400, "lr": 1e4})
+    while session.train_chunk(100)["state"] == "running":
+        pass
+    assert session.trainer.state == "diverged"
+    before = session.model_bytes()
+    assert session.finish_training() is None
+    assert session.current == "pretrained" and session.model_bytes() == before
+    assert "trained" not in session.models
+
+
+def test_no_digit_for_outputs_that_are_not_numbers(session):
+    session.model.params["W3"][...] = np.nan
+    result = session.predict_test_image(0)
+    assert result["digit"] is None and not np.isfinite(result["scores"]).any()
+
+
+def test_a_model_with_overflowing_outputs_is_refused(session):
+    net = Network(NetworkConfig(sizes=(784, 30, 10, 3), dtype="float32"), seed=0)
+    net.params["W1"][...] = 1e37  # finite weights, but every output overflows
+    with pytest.raises(ModelFileError, match="not finite"):
+        session.load_model(model_io.to_bytes(net), "trained")
+    assert session.current == "pretrained"
+
+
+def test_switching_mode_keeps_a_model_that_knows_the_digits(session):
+    ten = Network(NetworkConfig(sizes=(784, 30, 10, 10), classes=tuple(range(10))), seed=0)
+    session.add_model(model_io.to_bytes(ten), "pretrained-0-9")
+    assert session.current == "pretrained"  # added, not made current
+    assert session.switch_mode("pretrained-0-9")["slot"] == "pretrained-0-9"
+    session.load_model(model_io.to_bytes(ten), "trained")
+    assert session.switch_mode("pretrained-0-9")["slot"] == "trained"  # a 0–9 model stays in 0–9
+    assert session.switch_mode("pretrained")["slot"] == "pretrained"  # but not in 0–2
+
+
+def test_evaluation_says_which_test_images_were_used(session):
+    ten = Network(NetworkConfig(sizes=(784, 30, 10, 10), classes=tuple(range(10))), seed=0)
+    session.load_model(model_io.to_bytes(ten), "trained")
+    result = session.evaluate()
+    assert result["classes"] == list(range(10)) and result["tested_classes"] == [0, 1, 2]
+    assert result["total"] == 400
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1e20, 1.5, "0", True])
+def test_absurd_seeds_are_refused_with_a_message(session, seed):
+    with pytest.raises(ConfigError, match="random seed"):
+        session.start_training({"samples": 10, "seed": seed})
