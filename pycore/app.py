@@ -11,15 +11,44 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import mnist, model_io, preprocess
+from . import mnist, model_io, preprocess, recipes
 from .errors import ConfigError, ModelFileError
 from .evaluation import Evaluation, evaluate
-from .network import Network, NetworkConfig
-from .trainer import TrainConfig, Trainer
+from .network import Network
+from .trainer import LIMITS, Trainer
 
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
 MISTAKES_SHOWN = 40  # wrongly predicted test images returned for the mistakes gallery
 WEIGHT_TILES = 64  # first-layer units shown as 28×28 weight images
+# The page's Digits modes: their digits, default recipe, preset buttons, pretrained model and the
+# manifest entry of their data.
+PAGE_MODES = {
+    "0-2": {"recipe": "seed", "presets": ["seed", "best-012"], "pretrained": "pretrained", "data": "data"},
+    "0-9": {
+        "recipe": "ten-digit-page",
+        "presets": ["ten-digit-page"],
+        "pretrained": "pretrained-0-9",
+        "data": "data_all",
+    },
+}
+
+
+def page_config() -> dict:
+    """What the page's forms show, from the one source of each fact: the recipes (presets and
+    defaults), the modes, and the limits of every setting (``model_bytes``: the largest model file)."""
+    used = {name for mode in PAGE_MODES.values() for name in (mode["recipe"], *mode["presets"])}
+    return {
+        "recipes": {
+            name: {"title": r.title, "description": r.description, "settings": r.settings()}
+            for name, r in recipes.RECIPES.items()
+            if name in used
+        },
+        "modes": {
+            name: {**mode, "classes": list(recipes.get(mode["recipe"]).classes)} for name, mode in PAGE_MODES.items()
+        },
+        "limits": {**{k: list(v) for k, v in LIMITS.items() if k != "momentum"}, "model_bytes": model_io.MAX_BYTES},
+        "weight_tiles": WEIGHT_TILES,
+    }
 
 
 def as_bytes(data: object) -> bytes:
@@ -158,32 +187,14 @@ class Session:
 
     # ---- training --------------------------------------------------------------------------
     def start_training(self, settings: dict) -> dict:
-        """Start a run with fresh random weights. ``settings`` holds TrainConfig fields plus
-        optional network fields (``hidden``, ``loss``, ``dtype``, ``init``, ``classes``)."""
+        """Start a run with fresh random weights: ``settings`` names a recipe (``"recipe"``,
+        default the seed) and overrides any of its settings (see :meth:`Recipe.settings`)."""
         if self.train_split is None:
             raise ConfigError("the training images are not loaded yet")
         settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
-        classes = tuple(int(c) for c in settings.pop("classes", mnist.SEED_CLASSES))
-        hidden = tuple(int(h) for h in settings.pop("hidden", (500, 100)))
-        net_config = NetworkConfig(
-            sizes=(784, *hidden, len(classes)),
-            loss=str(settings.pop("loss", "mse")),
-            dtype=str(settings.pop("dtype", "float64")),
-            init=str(settings.pop("init", "normal")),
-            classes=classes,
-        )
-        try:
-            config = TrainConfig(**settings)
-        except TypeError as exc:
-            raise ConfigError(f"unknown training setting ({exc})") from None
-        split = self.train_split.select(classes, limit=config.samples)
-        if len(split) == 0:
-            raise ConfigError(f"no training images of digits {classes}")
-        network = Network(net_config, seed=config.seed)
-        self.trainer = Trainer(
-            network, split.inputs(net_config.dtype), split.targets(classes, net_config.dtype), config
-        )
-        return {"total": self.trainer.total, "samples": len(split), "fast": self.trainer.fast is not None}
+        recipe = recipes.get(str(settings.pop("recipe", "seed"))).with_overrides(settings)
+        self.trainer = recipes.make_trainer(recipe, self.train_split)
+        return {"total": self.trainer.total, "samples": self.trainer.x.shape[0], "fast": self.trainer.fast is not None}
 
     def train_chunk(self, steps: int) -> dict:
         """Run up to ``steps`` training steps and report progress."""
@@ -249,7 +260,7 @@ class Session:
         }
 
     # ---- inside the network -------------------------------------------------------------------
-    def weight_tiles(self, count: int = WEIGHT_TILES, source: str = "current") -> dict:
+    def weight_tiles(self, source: str = "current", count: int = WEIGHT_TILES) -> dict:
         """The first layer's weights into ``count`` hidden units, as 28×28 images.
 
         Each unit's 784 weights are scaled by their largest magnitude to 0..255, with 128 for 0:
@@ -261,4 +272,5 @@ class Session:
         scale = np.abs(W).max(axis=1, keepdims=True)
         scale[scale == 0] = 1.0
         tiles = np.round(127.5 + 127.5 * W / scale).astype(np.uint8)
-        return {"count": int(tiles.shape[0]), "side": 28, "pixels": tiles.tobytes()}
+        units = int(network.params["W1"].shape[1])  # all the first layer's units, of which ``count`` are shown
+        return {"count": int(tiles.shape[0]), "units": units, "side": 28, "pixels": tiles.tobytes()}

@@ -21,7 +21,23 @@ from .optimizers import OPTIMIZERS, make_optimizer
 
 MOVING_AVERAGE_STEPS = 100  # window of the loss's moving average
 LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over the whole run
-MAX_SEED = 2**32 - 1  # random seeds are whole numbers 0..MAX_SEED
+# Inclusive ranges of the numeric settings. The page's form takes its limits from here.
+LIMITS: dict[str, tuple[float, float]] = {
+    "samples": (1, 60_000),  # MNIST has 60,000 training images
+    "epochs": (1, 100),
+    "batch_size": (1, 1000),
+    "lr": (1e-6, 10.0),
+    "momentum": (0.0, 0.999),
+    "label_smoothing": (0.0, 0.9),
+    "seed": (0, 2**32 - 1),
+}
+WHOLE_NUMBERS = ("samples", "epochs", "batch_size", "seed")
+SETTING_NAMES = {  # in messages
+    "batch_size": "batch size",
+    "lr": "learning rate",
+    "label_smoothing": "label smoothing",
+    "seed": "random seed",
+}
 
 
 @dataclass(frozen=True)
@@ -41,26 +57,19 @@ class TrainConfig:
     fast: bool = True  # skip zero pixels when it is exact (batch 1, SGD or Momentum)
 
     def __post_init__(self) -> None:
-        if self.samples < 1:
-            raise ConfigError(f"samples must be at least 1, got {self.samples}")
-        if self.epochs < 1:
-            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+        for name, (lo, hi) in LIMITS.items():
+            value = getattr(self, name)
+            label = SETTING_NAMES.get(name, name)
+            kind = "a whole number" if name in WHOLE_NUMBERS else "a number"
+            ok_type = isinstance(value, int) if name in WHOLE_NUMBERS else isinstance(value, (int, float))
+            if isinstance(value, bool) or not ok_type or not (math.isfinite(value) and lo <= value <= hi):
+                raise ConfigError(f"{label} must be {kind} from {lo} to {hi}, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ConfigError(f"learning rate must be a positive number, got {self.lr}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(
                 f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
             )
-        if not (0 <= self.label_smoothing < 1):
-            raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError(f"random seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}")
-        if not (0 <= self.momentum < 1):
-            raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -2,6 +2,7 @@
 // Data arrives in chunks; the canvas is redrawn at most once per animation frame.
 
 const MAX_POINTS = 2000; // points drawn per series; longer runs are thinned evenly
+const MAX_DECADES = 8; // the y-axis spans at most this many powers of ten
 const COLORS = { loss: "rgba(120, 160, 255, 0.45)", avg: "#ffb020", grid: "#33405a", text: "#a9b4c8" };
 const OVERLAY_COLORS = ["#7bd88f", "#ff6b8b", "#b48cff", "#5ad1e6"];
 
@@ -55,8 +56,7 @@ export class LossChart {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const pad = { l: 44, r: 8, t: 8, b: 20 };
-    const lo = 1e-4;
-    const hi = 1;
+    const [lo, hi] = this.#range();
     const x = (i, total) => pad.l + ((w - pad.l - pad.r) * i) / total;
     const y = (v) => {
       const c = Math.min(hi, Math.max(lo, v));
@@ -66,19 +66,39 @@ export class LossChart {
     ctx.fillStyle = COLORS.text;
     ctx.strokeStyle = COLORS.grid;
     ctx.lineWidth = 1;
-    for (let e = 0; e >= -4; e--) {
+    const top = Math.round(Math.log10(hi));
+    const bottom = Math.round(Math.log10(lo));
+    const every = Math.max(1, Math.ceil((top - bottom) / 6)); // at most about 6 grid lines
+    for (let e = top; e >= bottom; e -= every) {
       const yy = y(10 ** e);
       ctx.beginPath();
       ctx.moveTo(pad.l, yy);
       ctx.lineTo(w - pad.r, yy);
       ctx.stroke();
-      ctx.fillText(e === 0 ? "1" : `1e${e}`, 4, yy + 4);
+      ctx.fillText(e === 0 ? "1" : e === 1 ? "10" : `1e${e}`, 4, yy + 4);
     }
     ctx.fillText(`step ${this.losses.length} / ${this.total}`, pad.l, h - 5);
     // Earlier runs (kept for comparison), each on its own step axis.
     this.overlays.forEach((o) => this.#line(o.averages, o.total, x, y, o.color, 1.5));
     this.#line(this.losses, this.total, x, y, COLORS.loss, 1);
     this.#line(this.averages, this.total, x, y, COLORS.avg, 2.5);
+  }
+
+  // The y-range in whole decades around every value shown (1e-4..1 when there is none yet).
+  #range() {
+    let min = Infinity;
+    let max = 0;
+    for (const series of [this.losses, this.averages, ...this.overlays.map((o) => o.averages)]) {
+      for (const v of series) {
+        if (!(v > 0) || !Number.isFinite(v)) continue;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+    if (!(max > 0)) return [1e-4, 1];
+    const hi = 10 ** Math.ceil(Math.log10(max));
+    const lo = Math.max(10 ** Math.floor(Math.log10(min)), hi / 10 ** MAX_DECADES);
+    return [Math.min(lo, hi / 10), hi];
   }
 
   #line(values, total, x, y, color, width) {

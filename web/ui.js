@@ -1,4 +1,4 @@
-// Small DOM verbs. The only module besides canvas/chart that touches the page's elements.
+// Small DOM verbs shared by the panels: status line, messages, scores, durations, downloads.
 
 export const $ = (id) => document.getElementById(id);
 
@@ -48,39 +48,20 @@ export function renderScores(classes, scores, outputs) {
   });
 }
 
-export function renderConfusion(classes, confusion) {
-  const table = $("confusion");
-  table.replaceChildren();
-  const caption = document.createElement("caption");
-  caption.textContent = "Rows: true digit · columns: predicted";
-  const head = document.createElement("tr");
-  head.append(document.createElement("th"));
-  for (const c of classes) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = String(c);
-    head.append(th);
-  }
-  table.append(caption, head);
-  confusion.forEach((row, i) => {
-    const tr = document.createElement("tr");
-    const th = document.createElement("th");
-    th.scope = "row";
-    th.textContent = String(classes[i]);
-    tr.append(th);
-    row.forEach((n, j) => {
-      const td = document.createElement("td");
-      td.textContent = String(n);
-      if (i === j) td.className = "diag";
-      else if (n > 0) td.className = "off";
-      tr.append(td);
-    });
-    table.append(tr);
-  });
-}
-
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return "–";
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** Save a Blob as a file, as a download link would. */
+export function downloadBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -6,7 +6,6 @@ const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
 const DATA_URL = new URL("./data/", import.meta.url).href;
 const CHUNK_TARGET_MS = 60; // one training chunk's duration: short, so Stop is handled quickly
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
-const WEIGHT_TILES = 64; // first-layer units shown in the weight grid
 const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
 
 let pyodide = null;
@@ -106,12 +105,13 @@ async function boot() {
   }
   const app = pyodide.pyimport("pycore.app");
   session = app.Session();
+  const config = toJs(app.page_config());
   app.destroy();
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
   status("ready", 100, "Ready");
-  return { model, manifest, timings };
+  return { model, manifest, config, timings };
 }
 
 const MODE_PRETRAINED = { "0-2": "pretrained", "0-9": "pretrained-0-9" }; // each mode's pretrained model
@@ -195,7 +195,7 @@ async function train({ settings }) {
     postMessage({ type: "progress", progress });
     if (performance.now() - weightsSentAt > WEIGHTS_EVERY_MS) {
       weightsSentAt = performance.now();
-      postMessage({ type: "weights", weights: toJs(session.weight_tiles(WEIGHT_TILES, "training")) });
+      postMessage({ type: "weights", weights: toJs(session.weight_tiles("training")) });
     }
     if (progress.state !== "running") break;
     steps = Math.max(1, Math.min(5000, Math.round((steps * CHUNK_TARGET_MS) / Math.max(ms, 1))));
@@ -235,7 +235,7 @@ const handlers = {
     return toJs(session.switch_mode(slot));
   },
   async weights() {
-    return toJs(session.weight_tiles(WEIGHT_TILES, "current"));
+    return toJs(session.weight_tiles());
   },
   async "use-model"({ slot }) {
     return toJs(session.use_model(slot));

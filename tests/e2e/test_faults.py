@@ -174,7 +174,7 @@ def test_a_late_prediction_after_clear_is_dropped(app):
         draw(page, DIGITS[2](), PLACES["centred"])
         page.get_by_test_id("clear").click()
         # Wait until the worker has answered every prediction asked for.
-        page.wait_for_function("() => !window.digitsApp.predicting")
+        page.wait_for_function("() => !window.digitsApp.prediction.predicting")
         expect(page.get_by_test_id("prediction")).to_have_text("–")
         expect(page.get_by_test_id("scores").locator(".score")).to_have_count(0)
     page.get_by_test_id("stop").click()

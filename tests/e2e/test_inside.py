@@ -55,12 +55,12 @@ def test_weights_activations_runs_and_csv(app, tmp_path):
 
 def test_best_preset_fills_the_settings(app):
     page, _ = app
-    page.get_by_test_id("preset-best").click()
+    page.get_by_test_id("preset-best-012").click()
     assert shown_settings(page) == {
         "samples": "18623", "batch-size": "32", "optimizer": "adam", "lr-schedule": "linear",
         "loss": "softmax_ce", "label-smoothing": "0.1", "init": "he", "dtype": "float32", "shuffle": True,
     }  # fmt: skip
-    page.get_by_test_id("reset-settings").click()
+    page.get_by_test_id("preset-seed").click()
     assert shown_settings(page) == {
         "samples": "5000", "batch-size": "1", "optimizer": "momentum", "lr-schedule": "constant",
         "loss": "mse", "label-smoothing": "0", "init": "normal", "dtype": "float64", "shuffle": False,
@@ -70,7 +70,7 @@ def test_best_preset_fills_the_settings(app):
 def test_best_preset_reaches_99_5_percent(app):
     """The Best preset trains on all 18,623 images of 0, 1, 2 and gets at least 99.5 % of the test images."""
     page, watch = app
-    page.get_by_test_id("preset-best").click()
+    page.get_by_test_id("preset-best-012").click()
     page.get_by_test_id("train").click()
     expect(page.get_by_test_id("status")).to_contain_text("Training done: 1164 steps", timeout=300_000)
     expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)

@@ -12,7 +12,8 @@ def switch_to_ten_digits(page):
     page.get_by_test_id("mode").select_option("0-9")
     expect(page.get_by_test_id("status")).to_contain_text("all ten digits", timeout=120_000)
     expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-10, probabilities")
-    expect(page.get_by_test_id("preset-best")).to_be_disabled()  # that preset is for 0, 1, 2
+    expect(page.get_by_test_id("preset-best-012")).to_have_count(0)  # that preset is for 0, 1, 2
+    expect(page.get_by_test_id("preset-ten-digit-page")).to_be_enabled()
     assert shown_settings(page) == {
         "samples": "60000", "batch-size": "100", "optimizer": "adam", "lr-schedule": "linear",
         "loss": "softmax_ce", "label-smoothing": "0.1", "init": "he", "dtype": "float32", "shuffle": True,

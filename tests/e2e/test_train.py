@@ -81,7 +81,7 @@ def test_settings_reset_and_bad_input(app):
     expect(page.get_by_test_id("step")).to_have_text("0")
     page.get_by_test_id("batch-size").fill("7")
     page.get_by_test_id("optimizer").select_option("adam")
-    page.get_by_test_id("reset-settings").click()
+    page.get_by_test_id("preset-seed").click()
     assert page.get_by_test_id("lr").input_value() == "0.01"
     assert page.get_by_test_id("batch-size").input_value() == "1"
     assert page.get_by_test_id("optimizer").input_value() == "momentum"

@@ -37,7 +37,7 @@ def test_train_evaluate_and_switch_models(session):
     assert started == {"total": 300, "samples": 300, "fast": True}
     progress = session.train_chunk(120)
     assert progress["step"] == 120 and len(progress["losses"]) == 120
-    tiles = session.weight_tiles(16, source="training")
+    tiles = session.weight_tiles("training", count=16)
     assert tiles["count"] == 16 and len(tiles["pixels"]) == 16 * 784
     while session.train_chunk(120)["state"] == "running":
         pass
@@ -65,7 +65,7 @@ def test_stop_keeps_a_usable_model(session):
 
 
 def test_a_diverged_run_keeps_the_previous_model(session):
-    session.start_training({"samples": 400, "lr": 1e4})
+    session.start_training({"samples": 400, "lr": 10.0})
     while session.train_chunk(100)["state"] == "running":
         pass
     assert session.trainer.state == "diverged"

@@ -68,7 +68,7 @@ def test_stop_between_chunks_keeps_the_last_step(rng):
 def test_divergence_stops_with_a_message_naming_the_step(rng):
     x, t = data(rng)
     net = Network(seed=0)
-    trainer = Trainer(net, x, t, TrainConfig(samples=60, lr=1e6, optimizer="sgd"))
+    trainer = Trainer(net, x, t, TrainConfig(samples=60, lr=10.0, momentum=0.999))
     p = trainer.run()
     assert p.state == "diverged"
     assert f"step {p.step + 1}" in p.message and "learning rate" in p.message

@@ -1,0 +1,98 @@
+// The drawing card: predict the drawing on every stroke (and live while drawing), show the answer.
+import { DrawingPad, paintDigit } from "./canvas.js";
+import { renderActivations } from "./inside.js";
+import { $, renderScores, setStatus } from "./ui.js";
+
+export class PredictionPanel {
+  constructor(app) {
+    this.app = app;
+    this.predicting = false; // one prediction in flight at a time
+    this.again = false; // the drawing changed while one was in flight
+    this.drawing = 0; // bumped on every change to the drawing: an answer for an older one is dropped
+    this.shown = 0; // answers shown, on the prediction element as data-seq (tests wait on it)
+    this.strokeEndAt = null;
+    this.pad = new DrawingPad($("draw-canvas"), {
+      onStrokeEnd: () => {
+        this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
+        this.changed();
+      },
+      onDraw: () => this.changed(),
+    });
+    $("clear").addEventListener("click", () => {
+      this.pad.clear();
+      this.changed();
+    });
+    $("undo").addEventListener("click", () => {
+      this.pad.undo();
+      this.changed();
+    });
+  }
+
+  get isEmpty() {
+    return this.pad.isEmpty;
+  }
+
+  changed() {
+    this.drawing++;
+    if (this.pad.isEmpty) this.showNothingDrawn();
+    else this.predict();
+  }
+
+  async predict() {
+    const { app } = this;
+    if (!app.ready) return; // drawing works before Python is ready; the page predicts then
+    if (this.predicting) {
+      this.again = true;
+      return;
+    }
+    if (this.pad.isEmpty) return this.showNothingDrawn();
+    this.predicting = true;
+    const strokeEnd = this.strokeEndAt;
+    this.strokeEndAt = null;
+    const drawing = this.drawing;
+    try {
+      const pixels = this.pad.pixels();
+      const result = await app.worker.request("predict", pixels, [pixels.rgba.buffer]);
+      if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
+      if (result.empty) this.showNothingDrawn();
+      else this.show(result);
+      if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
+    } catch (error) {
+      if (!app.worker.dead) setStatus(`Error: ${error.message}`, "error");
+    } finally {
+      this.predicting = false;
+      if (this.again) {
+        this.again = false;
+        this.predict();
+      }
+    }
+  }
+
+  show(result) {
+    const prediction = $("prediction");
+    prediction.dataset.seq = String(++this.shown);
+    if (result.digit === null) {
+      // outputs that are not finite numbers (a diverged model) give no answer
+      prediction.textContent = "?";
+      delete prediction.dataset.digit;
+      prediction.title = "The model's outputs are not finite numbers, so it has no answer.";
+    } else {
+      prediction.textContent = String(result.digit);
+      prediction.dataset.digit = String(result.digit);
+      prediction.title = "";
+    }
+    renderScores(result.classes, result.scores, result.outputs);
+    paintDigit($("preview"), result.image);
+    renderActivations($("activations"), result.activations);
+  }
+
+  showNothingDrawn() {
+    const prediction = $("prediction");
+    prediction.textContent = "–";
+    prediction.dataset.seq = String(++this.shown);
+    delete prediction.dataset.digit;
+    $("scores").replaceChildren();
+    $("activations").replaceChildren();
+    paintDigit($("preview"), new Uint8Array(784));
+  }
+}

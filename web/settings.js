@@ -1,0 +1,110 @@
+// The training form: presets, the Digits mode's defaults and limits, and validation.
+// The recipes (presets) and limits come from Python (pycore.recipes) in the boot reply; this
+// module only shows them and reads the form back.
+import { $, showMessage } from "./ui.js";
+
+// Form fields, keyed by the setting they hold (element ids equal these names).
+const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing"];
+const FRACTION_FIELDS = ["lr", "label_smoothing"]; // the other number fields are whole numbers
+const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype"];
+const CHECK_FIELDS = ["shuffle"];
+
+export class SettingsForm {
+  constructor({ onPreset }) {
+    this.form = $("settings");
+    this.recipes = {}; // name -> {description, settings}
+    this.modes = {}; // "0-2" / "0-9" -> {classes, recipe, presets, max_samples}
+    this.mode = null;
+    this.onPreset = onPreset;
+  }
+
+  /** Take the recipes, modes and limits from the boot reply. */
+  configure({ recipes, modes, limits }) {
+    this.recipes = recipes;
+    this.modes = modes;
+    for (const name of NUMBER_FIELDS) {
+      const [min, max] = limits[name];
+      $(name).min = String(min);
+      $(name).max = String(max);
+    }
+    this.renderPresets();
+  }
+
+  /** The preset buttons of the mode: one per recipe the mode lists. */
+  renderPresets() {
+    const box = $("presets");
+    box.replaceChildren();
+    const mode = this.modes[this.mode];
+    if (!mode) return;
+    for (const name of mode.presets) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.testid = `preset-${name}`;
+      button.dataset.recipe = name;
+      button.textContent = this.recipes[name].title;
+      button.title = this.recipes[name].description;
+      button.addEventListener("click", () => {
+        this.apply(this.recipes[name].settings);
+        this.onPreset(name);
+      });
+      box.append(button);
+    }
+  }
+
+  /** Show the mode's default recipe and its limits. */
+  setMode(modeName) {
+    this.mode = modeName;
+    const mode = this.modes[modeName];
+    if (!mode) return;
+    $("samples").max = String(mode.max_samples);
+    $("train-hint").textContent = this.recipes[mode.recipe].description;
+    this.renderPresets();
+  }
+
+  applyModeDefaults() {
+    const mode = this.modes[this.mode];
+    if (mode) this.apply(this.recipes[mode.recipe].settings);
+  }
+
+  apply(values) {
+    for (const name of [...NUMBER_FIELDS, ...CHOICE_FIELDS]) {
+      if (name in values) $(name).value = String(values[name]);
+    }
+    for (const name of CHECK_FIELDS) {
+      if (name in values) $(name).checked = Boolean(values[name]);
+    }
+    showMessage("settings-message", "");
+  }
+
+  /** The form's settings for a run of the current mode; throws an Error that names a bad field. */
+  read() {
+    const mode = this.modes[this.mode];
+    const settings = { recipe: mode.recipe };
+    for (const name of CHOICE_FIELDS) settings[name] = $(name).value;
+    for (const name of CHECK_FIELDS) settings[name] = $(name).checked;
+    for (const name of NUMBER_FIELDS) {
+      const input = $(name);
+      const value = Number(input.value);
+      if (input.value === "" || !Number.isFinite(value) || !input.checkValidity()) {
+        const label = input.closest("label").firstChild.textContent.trim();
+        const whole = FRACTION_FIELDS.includes(name) ? "a number" : "a whole number";
+        throw new Error(`${label}: enter ${whole} from ${input.min} to ${input.max}.`);
+      }
+      settings[name] = value;
+    }
+    return settings;
+  }
+
+  /** Enable or disable every field and preset. */
+  setDisabled(disabled) {
+    for (const el of this.form.querySelectorAll("input, select, #presets button")) el.disabled = disabled;
+  }
+}
+
+/** A short description of a run's settings, for the legend of overlaid runs. */
+export function runLabel(s) {
+  const schedule = s.lr_schedule === "linear" ? "→0" : "";
+  const smoothing = s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "";
+  const init = s.init === "he" ? " · He" : "";
+  return `${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}`;
+}
