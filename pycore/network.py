@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .layers import ACTIVATIONS, Affine, SparseInputAffine, make_activation
-from .losses import LOSSES, make_loss
+from .losses import LOSSES, make_loss, softmax
 
 DTYPES = ("float64", "float32")
 INITS = ("normal", "he")  # normal: weight_scale·randn (the seed); he: sqrt(2 / inputs)·randn per layer
@@ -97,30 +97,31 @@ class Network:
         """``"scores"`` for the seed's MSE network, ``"probabilities"`` for softmax."""
         return self.loss.outputs
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Raw outputs: (N, 784) -> (N, C)."""
-        x = np.asarray(x, dtype=self.dtype)
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
-
-    def scores(self, x: np.ndarray) -> np.ndarray:
-        """What to show people: raw scores (MSE) or probabilities (softmax), (N, C)."""
-        y = self.predict(x)
-        if self.outputs == "probabilities":
-            from .losses import softmax
-
-            return softmax(y)
-        return y
-
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
-        """The output of every layer for ``x`` (N, 784), first to last."""
+        """The output of every layer for ``x`` (N, 784), first to last: one forward pass."""
         outs = []
         x = np.asarray(x, dtype=self.dtype)
         for layer in self.layers:
             x = layer.forward(x)
             outs.append(x)
         return outs
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Raw outputs: (N, 784) -> (N, C)."""
+        return self.activations(x)[-1]
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """What to show people: raw scores (MSE) or probabilities (softmax), (N, C)."""
+        return self._shown(self.predict(x))
+
+    def hidden_activations(self, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """One forward pass: the output of each hidden layer's activation, (N, H) each, and the scores (N, C)."""
+        outs = self.activations(x)
+        hidden = [out for layer, out in zip(self.layers, outs, strict=True) if not isinstance(layer, Affine)]
+        return hidden, self._shown(outs[-1])
+
+    def _shown(self, y: np.ndarray) -> np.ndarray:
+        return softmax(y) if self.outputs == "probabilities" else y
 
     def forward_loss(self, x: np.ndarray, t: np.ndarray) -> float:
         """Forward pass and loss; caches what :meth:`backward` needs."""

@@ -239,6 +239,7 @@ class App {
 
 function showWeights(tiles) {
   paintWeightTiles($("weights-grid"), tiles);
+  $("weights-grid").dataset.model = tiles.model; // tests wait on it
   $("weights-label").textContent =
     `First layer: what ${tiles.count} of its ${tiles.units} units respond to (bright: excites, dark: inhibits)`;
 }

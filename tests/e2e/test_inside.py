@@ -12,8 +12,7 @@ NONBLANK = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.
 def test_weights_activations_runs_and_csv(app, tmp_path):
     page, watch = app
     grid = page.get_by_test_id("weights-grid")
-    expect(grid).to_be_visible()
-    page.wait_for_timeout(300)
+    expect(grid).to_have_attribute("data-model", "pretrained")  # painted
     pretrained_sum = grid.evaluate(NONBLANK)
     assert pretrained_sum > 0  # the pretrained model's weights are drawn at start-up
 

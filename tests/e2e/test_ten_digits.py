@@ -36,7 +36,7 @@ def test_draw_every_digit_with_the_pretrained_0_9_model(app):
 def test_train_briefly_on_ten_digits(app):
     page, watch = app
     switch_to_ten_digits(page)
-    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("weights-grid")).to_have_attribute("data-model", "pretrained-0-9")
     grid_before = page.get_by_test_id("weights-grid").evaluate(NONBLANK)
     page.get_by_test_id("samples").fill("3000")
     page.get_by_test_id("train").click()
