@@ -6,16 +6,19 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from . import mnist, model_io, preprocess
+from . import mnist, model_io, preprocess, recipes
 from .errors import PycoreError
 from .evaluation import evaluate
-from .network import DTYPES, INITS, Network, NetworkConfig
+from .layers import ACTIVATIONS
+from .losses import LOSSES
+from .network import DTYPES, INITS
 from .optimizers import OPTIMIZERS
-from .trainer import LR_SCHEDULES, Progress, TrainConfig, Trainer
+from .trainer import LR_SCHEDULES, Progress
 
 SEED_LOSS_EVERY = 200  # the seed printed the loss every 200 steps
 
@@ -35,14 +38,25 @@ def parse_classes(text: str) -> tuple[int, ...]:
     return digits
 
 
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """``"500,100"`` -> (500, 100); ``""`` -> () (no hidden layer)."""
+    try:
+        sizes = tuple(int(h) for h in text.split(",") if h.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"hidden sizes must be whole numbers separated by commas, got {text!r}"
+        ) from None
+    if any(h < 1 for h in sizes):
+        raise argparse.ArgumentTypeError(f"hidden sizes must be at least 1, got {text!r}")
+    return sizes
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pycore",
         description="Digits from Scratch: train, evaluate and use a from-scratch NumPy network on MNIST.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    defaults = TrainConfig()
-    net_defaults = NetworkConfig()
 
     def add_mnist(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -52,49 +66,40 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"folder with MNIST's IDX files (default: $PYCORE_MNIST or {mnist.DEFAULT_DIR})",
         )
 
-    train = sub.add_parser("train", help="train a network (the seed experiment by default)")
+    train = sub.add_parser(
+        "train",
+        help="train a network (the seed experiment by default)",
+        description="Train a network from a recipe (default: the seed experiment); any flag overrides the recipe.",
+    )
     add_mnist(train)
+    train.add_argument("--recipe", default="seed", choices=recipes.RECIPES, help="the named experiment to start from")
+    train.add_argument("--list-recipes", action="store_true", help="list the recipes and exit")
+    seed = recipes.get("seed").settings()  # the defaults shown in --help
+    train.add_argument("--classes", type=parse_classes, help="digits to learn: 0,1,2 or 0-9 (seed: 0,1,2)")
+    train.add_argument("--samples", type=int, help=f"training images (seed: {seed['samples']})")
+    train.add_argument("--epochs", type=int, help=f"passes over the images (seed: {seed['epochs']})")
+    train.add_argument("--batch-size", type=int, help=f"images per step (seed: {seed['batch_size']})")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(seed: {seed['optimizer']})")
+    train.add_argument("--lr", type=float, help=f"learning rate (seed: {seed['lr']})")
     train.add_argument(
-        "--classes", type=parse_classes, default=mnist.SEED_CLASSES, help="digits to learn: 0,1,2 (default) or 0-9"
+        "--lr-schedule", choices=LR_SCHEDULES, help="constant (seed), or linear: falls to 0 at the last step"
     )
-    train.add_argument("--samples", type=int, default=defaults.samples, help="training images (default 5000)")
-    train.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the images (default 1)")
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step (default 1)")
-    train.add_argument("--optimizer", default=defaults.optimizer, choices=OPTIMIZERS)
-    train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate (default 0.01)")
+    train.add_argument("--momentum", type=float, help=f"momentum (seed: {seed['momentum']})")
     train.add_argument(
-        "--lr-schedule",
-        default=defaults.lr_schedule,
-        choices=LR_SCHEDULES,
-        help="constant (default), or linear: falls to 0 at the last step",
+        "--shuffle", action=argparse.BooleanOptionalAction, help="reshuffle the images every epoch (seed: no)"
     )
-    train.add_argument("--momentum", type=float, default=defaults.momentum, help="momentum (default 0.9)")
-    train.add_argument("--shuffle", action="store_true", help="reshuffle the images every epoch")
+    train.add_argument("--label-smoothing", type=float, help="train towards (1-e)*one-hot + e/classes (seed: 0)")
+    train.add_argument("--hidden", type=parse_hidden, help="hidden layer sizes, e.g. 500,100 (the seed's)")
+    train.add_argument("--activation", choices=ACTIVATIONS, help=f"(seed: {seed['activation']})")
     train.add_argument(
-        "--label-smoothing",
-        type=float,
-        default=defaults.label_smoothing,
-        help="train towards (1-e)*one-hot + e/classes (default 0)",
+        "--loss", choices=LOSSES, help="mse: the seed's 0.5·Σ(y−t)²; softmax_ce: softmax + cross-entropy"
     )
-    train.add_argument("--hidden", default="500,100", help="hidden layer sizes (default 500,100)")
-    train.add_argument("--activation", default="leaky_relu", choices=["leaky_relu", "relu", "sigmoid"])
+    train.add_argument("--dtype", choices=DTYPES, help=f"(seed: {seed['dtype']})")
     train.add_argument(
-        "--loss",
-        default="mse",
-        choices=["mse", "softmax_ce"],
-        help="mse: the seed's 0.5·Σ(y−t)² (default); softmax_ce: softmax + cross-entropy",
+        "--weight-scale", type=float, help=f"initial weights: this × randn (seed: {seed['weight_scale']})"
     )
-    train.add_argument("--dtype", default=net_defaults.dtype, choices=DTYPES)
-    train.add_argument(
-        "--weight-scale",
-        type=float,
-        default=net_defaults.weight_scale,
-        help="initial weights: this × randn (default 0.01)",
-    )
-    train.add_argument(
-        "--init", default=net_defaults.init, choices=INITS, help="normal: weight-scale × randn (default); he"
-    )
-    train.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default 0)")
+    train.add_argument("--init", choices=INITS, help="normal: weight-scale × randn (the seed's); he")
+    train.add_argument("--seed", type=int, help=f"random seed (seed: {seed['seed']})")
     train.add_argument("--plain", action="store_true", help="use the plain loop, not the sparse fast path")
     train.add_argument("--out", type=Path, default=None, help="save the trained model here (.npz)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -117,41 +122,32 @@ def progress_bar(p: Progress, width: int = 30) -> str:
     )
 
 
+def recipe_from_args(args: argparse.Namespace) -> recipes.Recipe:
+    """The chosen recipe with every flag that was given applied over it."""
+    given = {
+        name: getattr(args, name)
+        for name in recipes.get(args.recipe).settings()
+        if getattr(args, name, None) is not None
+    }
+    recipe = recipes.get(args.recipe).with_overrides(given)
+    return replace(recipe, train=replace(recipe.train, fast=not args.plain))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.list_recipes:
+        for recipe in recipes.RECIPES.values():
+            print(f"{recipe.name:<22} {recipe.description}")
+        return 0
+    recipe = recipe_from_args(args)
+    config, classes = recipe.train, recipe.classes
     folder = args.mnist or mnist.default_dir()
-    train_split = mnist.load_split(folder, "train").select(args.classes)
-    test_split = mnist.load_split(folder, "test").select(args.classes)
-    hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
-    net_config = NetworkConfig(
-        sizes=(784, *hidden, len(args.classes)),
-        activation=args.activation,
-        loss=args.loss,
-        weight_scale=args.weight_scale,
-        init=args.init,
-        dtype=args.dtype,
-        classes=args.classes,
-    )
-    config = TrainConfig(
-        samples=args.samples,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        lr_schedule=args.lr_schedule,
-        momentum=args.momentum,
-        shuffle=args.shuffle,
-        label_smoothing=args.label_smoothing,
-        seed=args.seed,
-        fast=not args.plain,
-    )
-    net = Network(net_config, seed=args.seed)
-    x = train_split.inputs(args.dtype)
-    t = train_split.targets(args.classes, args.dtype)
-    trainer = Trainer(net, x, t, config)
-    used = min(config.samples, len(train_split))
+    train_split = mnist.load_split(folder, "train")
+    test_split = mnist.load_split(folder, "test").select(classes)
+    trainer = recipes.make_trainer(recipe, train_split)
+    net = trainer.net
     print(f"{net!r}")
     print(
-        f"training on the first {used} training images of digits {args.classes}: "
+        f"training on the first {trainer.x.shape[0]} training images of digits {classes}: "
         f"{trainer.total} steps, {config.optimizer} lr={config.lr} ({config.lr_schedule}), batch {config.batch_size}, "
         f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path"
     )
@@ -175,11 +171,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     if trainer.message:
         print(trainer.message)
-    result = evaluate(net, test_split.inputs(args.dtype), test_split.labels)
+    result = evaluate(net, test_split.inputs(recipe.network.dtype), test_split.labels)
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
-    print_confusion(result.confusion, args.classes)
+    print_confusion(result.confusion, classes)
     if args.out:
-        model_io.save(net, args.out, notes={"test_accuracy": result.accuracy, "train": config.to_dict()})
+        notes = {"recipe": recipe.name, "test_accuracy": result.accuracy, "train": config.to_dict()}
+        model_io.save(net, args.out, notes=notes)
         print(f"saved the model to {args.out}")
     return 0 if trainer.state == "done" else 1
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pycore import mnist, model_io
-from pycore.__main__ import main, parse_classes
+from pycore import mnist, model_io, recipes
+from pycore.__main__ import build_parser, main, parse_classes, recipe_from_args
 
 
 def test_classes_parsing():
@@ -86,3 +86,43 @@ def test_short_training_run_with_options(mnist_dir, tmp_path, capsys):
     assert "60 steps" in text and "plain path" in text
     net, _ = model_io.load(out)
     assert net.config.classes == tuple(range(10)) and net.params["W1"].dtype == np.float32
+
+
+def test_list_recipes(capsys):
+    assert main(["train", "--list-recipes"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines()] == list(recipes.RECIPES)
+
+
+def test_flags_override_the_recipe_and_the_readme_commands_are_the_recipes():
+    parse = build_parser().parse_args
+    assert recipe_from_args(parse(["train"])) == recipes.get("seed")
+    readme_pretrained = [
+        "train",
+        "--classes",
+        "0-9",
+        "--samples",
+        "60000",
+        "--batch-size",
+        "100",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.002",
+        "--lr-schedule",
+        "linear",
+        "--loss",
+        "softmax_ce",
+        "--label-smoothing",
+        "0.1",
+        "--init",
+        "he",
+        "--epochs",
+        "5",
+        "--shuffle",
+    ]
+    assert recipe_from_args(parse(readme_pretrained)).network == recipes.get("ten-digit-pretrained").network
+    assert recipe_from_args(parse(readme_pretrained)).train == recipes.get("ten-digit-pretrained").train
+    best = recipe_from_args(parse(["train", "--recipe", "best-012", "--lr", "0.01", "--no-shuffle"]))
+    assert best.train.lr == 0.01 and not best.train.shuffle and best.train.batch_size == 32
+    assert not recipe_from_args(parse(["train", "--plain"])).train.fast
