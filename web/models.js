@@ -116,5 +116,6 @@ export class ModelsPanel {
 
   setDisabled(disabled) {
     for (const id of ["model-select", "model-download", "model-upload"]) $(id).disabled = disabled;
+    for (const label of $("model-upload").labels) label.setAttribute("aria-disabled", String(disabled));
   }
 }
