@@ -8,6 +8,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -51,8 +52,15 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (and exit status 2), without the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="python -m pycore",
         description="Digits from Scratch: train, evaluate and use a from-scratch NumPy network on MNIST.",
     )
@@ -114,11 +122,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def format_loss(loss: float) -> str:
+    """A loss as the seed printed it (six decimals), or compactly when it is huge or not a number."""
+    return f"{loss:.6f}" if abs(loss) < 1e4 else f"{loss:.4g}"
+
+
+def check_writable(out: Path) -> None:
+    """Refuse an --out path that cannot be written, before any training."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise PycoreError(f"--out {out}: is a folder; give a file name such as {out / 'model.npz'}")
+    if not folder.is_dir():
+        raise PycoreError(f"--out {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PycoreError(f"--out {out}: the folder {folder} is not writable")
+
+
 def progress_bar(p: Progress, width: int = 30) -> str:
     done = int(width * p.step / p.total)
     return (
         f"\r[{'#' * done}{'.' * (width - done)}] {p.step}/{p.total} "
-        f"loss(avg) {p.avg_loss:.4f}  {p.samples_per_sec:,.0f} samples/s"
+        f"loss(avg) {format_loss(p.avg_loss)}  {p.samples_per_sec:,.0f} samples/s"
     )
 
 
@@ -140,6 +164,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 0
     recipe = recipe_from_args(args)
     config, classes = recipe.train, recipe.classes
+    if args.out:
+        check_writable(args.out)
     folder = args.mnist or mnist.default_dir()
     train_split = mnist.load_split(folder, "train")
     test_split = mnist.load_split(folder, "test").select(classes)
@@ -159,7 +185,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         for i, loss in enumerate(progress.losses):
             step = progress.first_step + i  # 0-based, like the seed's loop counter
             if step % SEED_LOSS_EVERY == 0:
-                line = f"step {step + 1:>6}  loss {loss:.6f}"
+                line = f"step {step + 1:>6}  loss {format_loss(loss)}"
                 print(f"\r{line}{' ' * 30}" if show_bar else line)  # the padding overwrites the bar
         if show_bar:
             print(progress_bar(progress), end="", flush=True)
@@ -167,14 +193,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         print()
     print(
         f"{trainer.state}: {trainer.step} steps in {time.perf_counter() - start:.2f} s "
-        f"({progress.samples_per_sec:,.0f} samples/s); final moving-average loss {progress.avg_loss:.6f}"
+        f"({progress.samples_per_sec:,.0f} samples/s); final moving-average loss {format_loss(progress.avg_loss)}"
     )
     if trainer.message:
         print(trainer.message)
-    result = evaluate(net, test_split.inputs(recipe.network.dtype), test_split.labels)
+    with np.errstate(all="ignore"):  # a diverged network's outputs overflow; its accuracy is still shown
+        result = evaluate(net, test_split.inputs(recipe.network.dtype), test_split.labels)
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, classes)
-    if args.out:
+    if args.out and trainer.state == "diverged":
+        print(f"not saved to {args.out}: training diverged, so the model is of no use")
+    elif args.out:
         notes = {"recipe": recipe.name, "test_accuracy": result.accuracy, "train": config.to_dict()}
         model_io.save(net, args.out, notes=notes)
         print(f"saved the model to {args.out}")
@@ -205,10 +234,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
         data = args.image.read_bytes()
     except FileNotFoundError:
         raise PycoreError(f"{args.image}: file not found") from None
+    except IsADirectoryError:
+        raise PycoreError(f"{args.image}: is a folder, not an image file") from None
+    except OSError as exc:
+        raise PycoreError(f"{args.image}: cannot be read ({exc.strerror or exc})") from None
     try:
         image = preprocess.from_png(data)
-    except OSError as exc:  # Pillow: not an image it can read
-        raise PycoreError(f"{args.image}: not an image file Pillow can read ({exc})") from None
+    except PycoreError as exc:
+        raise PycoreError(f"{args.image}: {exc}") from None
     if image is None:
         print("nothing drawn: the image is blank")
         return 1

@@ -18,12 +18,11 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import ConfigError, ModelFileError
-from .network import Network, NetworkConfig
+from .network import MAX_PARAMETERS, Network, NetworkConfig
 
 FORMAT = "digits-from-scratch-model"
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024  # refuse larger files: no model here needs that much
-MAX_PARAMETERS = 5_000_000  # and refuse a declared network larger than this, before reading its weights
 MAX_META_BYTES = 64 * 1024  # the meta entry (JSON text) is a few hundred bytes
 MAX_META_DEPTH = 16  # nesting of the meta JSON (it needs 3)
 MAX_NPY_HEADER = 4096  # an .npy header is about 128 bytes

@@ -7,6 +7,7 @@ into them in place, so the layers always see the current values.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ from .layers import ACTIVATIONS, Affine, SparseInputAffine, make_activation
 from .losses import LOSSES, make_loss, softmax
 
 DTYPES = ("float64", "float32")
+MAX_PARAMETERS = 5_000_000  # weights and biases; the seed network has 442,903
 INITS = ("normal", "he")  # normal: weight_scale·randn (the seed); he: sqrt(2 / inputs)·randn per layer
 
 
@@ -43,8 +45,21 @@ class NetworkConfig:
             raise ConfigError(f"unknown weight initialisation {self.init!r}; choose one of {', '.join(INITS)}")
         if self.dtype not in DTYPES:
             raise ConfigError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        if not (math.isfinite(self.weight_scale) and self.weight_scale > 0):
+            raise ConfigError(f"the initial weight scale must be a positive number, got {self.weight_scale}")
+        if not (math.isfinite(self.alpha) and 0 <= self.alpha < 1):
+            raise ConfigError(f"the LeakyReLU slope must be in [0, 1), got {self.alpha}")
+        if self.parameter_count() > MAX_PARAMETERS:
+            raise ConfigError(
+                f"a {'-'.join(map(str, self.sizes))} network has {self.parameter_count():,} parameters; "
+                f"at most {MAX_PARAMETERS:,} fit here"
+            )
         if len(self.classes) != self.sizes[-1]:
             raise ConfigError(f"{len(self.classes)} classes but the output layer has {self.sizes[-1]} units")
+
+    def parameter_count(self) -> int:
+        """Weights and biases of all the Affine layers."""
+        return sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True))
 
     def to_dict(self) -> dict:
         """A JSON-ready description (lists, not tuples)."""

@@ -8,13 +8,18 @@ Ink is bright (1.0) on a black (0.0) background, like MNIST.
 from __future__ import annotations
 
 import io
+import struct
+import warnings
 
 import numpy as np
 from PIL import Image
 
+from .errors import PycoreError
+
 FIELD = 28  # output side, px
 BOX = 20  # the longer side of the digit after scaling, px
 INK_THRESHOLD = 0.1  # ink fraction (0..1) below which a pixel counts as background
+MAX_IMAGE_PIXELS = 4096 * 4096  # larger image files are refused before they are decoded
 
 
 def ink_from_image(image: Image.Image) -> np.ndarray:
@@ -73,8 +78,28 @@ def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
 
 
 def from_png(data: bytes) -> np.ndarray | None:
-    """Decode an image file (PNG, JPEG, …) and run :func:`to_mnist` on it."""
-    return to_mnist(Image.open(io.BytesIO(data)))
+    """Decode an image file (PNG, JPEG, …) and run :func:`to_mnist` on it.
+
+    Raises :class:`PycoreError` for data that is not an image Pillow can read, and for images
+    over ``MAX_IMAGE_PIXELS``, refused from their header before any pixel is decoded.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we refuse big images ourselves
+        try:
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                limit = f"{MAX_IMAGE_PIXELS:,}"
+                raise PycoreError(f"the image is too large ({width}×{height} pixels; at most {limit} are read)")
+            image.load()
+        except PycoreError:
+            raise
+        except Image.DecompressionBombError:
+            raise PycoreError(f"the image is too large; at most {MAX_IMAGE_PIXELS:,} pixels are read") from None
+        except (OSError, ValueError, SyntaxError, struct.error) as exc:
+            reason = type(exc).__name__ if "<_io." in str(exc) else str(exc)
+            raise PycoreError(f"not an image file Pillow can read ({reason})") from None
+    return to_mnist(image)
 
 
 def from_rgba(data: bytes | bytearray | memoryview, width: int, height: int) -> np.ndarray | None:

@@ -1,11 +1,14 @@
 """The command line, run in-process on the real MNIST from the set-up."""
 
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from pycore import mnist, model_io, recipes
 from pycore.__main__ import build_parser, main, parse_classes, recipe_from_args
+from pycore.network import Network, NetworkConfig
 
 
 def test_classes_parsing():
@@ -126,3 +129,59 @@ def test_flags_override_the_recipe_and_the_readme_commands_are_the_recipes():
     best = recipe_from_args(parse(["train", "--recipe", "best-012", "--lr", "0.01", "--no-shuffle"]))
     assert best.train.lr == 0.01 and not best.train.shuffle and best.train.batch_size == 32
     assert not recipe_from_args(parse(["train", "--plain"])).train.fast
+
+
+def user_error_cases(tmp_path):
+    """(argv, what the one-line message must say): every user error exits 2 with one line."""
+    model = tmp_path / "model.npz"
+    model_io.save(Network(NetworkConfig(sizes=(784, 8, 3)), seed=0), model)
+    big = tmp_path / "big.png"
+    Image.new("L", (5000, 4000)).save(big)  # 20 million pixels: over the limit, refused from its header
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    return [
+        (["predict", str(model), str(big)], "too large"),
+        (["predict", str(tmp_path), str(big)], "not a file"),
+        (["predict", str(model), str(tmp_path)], "is a folder"),
+        (["predict", str(model), str(text)], "not an image file"),
+        (["evaluate", str(text)], "not a model file"),
+        (["train", "--hidden", "abc"], "hidden sizes"),
+        (["train", "--hidden", "0"], "hidden sizes"),
+        (["train", "--hidden", "100000000"], "parameters"),
+        (["train", "--weight-scale", "nan"], "weight scale"),
+        (["train", "--out", str(tmp_path / "missing" / "x.npz")], "does not exist"),
+        (["train", "--out", str(tmp_path)], "is a folder"),
+        (["train", "--samples", "0"], "samples"),
+        (["train", "--lr", "-1"], "learning rate"),
+        (["train", "--classes", "0-99"], "classes"),
+        (["train", "--seed", "1e20"], "--seed"),
+        (["train", "--recipe", "nope"], "--recipe"),
+    ]
+
+
+def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys, mnist_dir):
+    for argv, says in user_error_cases(tmp_path):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no RuntimeWarning or DecompressionBombWarning either
+            try:
+                code = main([*argv, "--mnist", str(mnist_dir)] if argv[0] == "train" else argv)
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert code == 2, (argv, captured.err)
+        assert len(lines) == 1 and lines[0].startswith("error: "), (argv, captured.err)
+        assert says in lines[0] and "Traceback" not in captured.err and "<_io." not in lines[0], (argv, lines)
+
+
+def test_a_diverged_run_is_not_saved(tmp_path, capsys, mnist_dir):
+    out = tmp_path / "diverged.npz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code = main(
+            ["train", "--mnist", str(mnist_dir), "--lr", "10", "--samples", "300", "--out", str(out), "--quiet"]
+        )
+    printed = capsys.readouterr().out
+    assert code == 1 and not out.exists()
+    assert "diverged at step" in printed and "not saved" in printed
+    assert "e+" in printed.splitlines()[3]  # the huge loss in compact notation

@@ -1,0 +1,26 @@
+"""The page's training form: no numbers of its own, and Python's choices (one source of truth)."""
+
+import re
+
+from pycore.losses import LOSSES
+from pycore.network import DTYPES, INITS
+from pycore.optimizers import OPTIMIZERS
+from pycore.trainer import LR_SCHEDULES
+from tests.conftest import ROOT
+
+
+def test_the_page_holds_no_setting_values_and_offers_pythons_choices():
+    html = (ROOT / "web" / "index.html").read_text()
+    form = html[html.index('<form id="settings"') : html.index("</form>")]
+    for tag in re.findall(r"<input [^>]*>", form):
+        assert not re.search(r' (min|max|value)="', tag), f"a number Python holds is written in the page: {tag}"
+    for select, names in [
+        ("optimizer", OPTIMIZERS),
+        ("lr_schedule", LR_SCHEDULES),
+        ("loss", LOSSES),
+        ("init", INITS),
+        ("dtype", DTYPES),
+    ]:
+        block = form[form.index(f'<select id="{select}"') :]
+        block = block[: block.index("</select>")]
+        assert sorted(re.findall(r'<option value="([^"]+)"', block)) == sorted(names), select
