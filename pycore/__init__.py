@@ -2,7 +2,7 @@
 
 from .errors import ConfigError, MnistFileError, ModelFileError, PycoreError
 from .evaluation import Evaluation, evaluate
-from .layers import Affine, LeakyReLU, ReLU, Sigmoid
+from .layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import MeanSquaredError, SoftmaxCrossEntropy, softmax
 from .network import Network, NetworkConfig
 from .optimizers import SGD, AdaGrad, Adam, Momentum
@@ -29,6 +29,7 @@ __all__ = [
     "ReLU",
     "Sigmoid",
     "SoftmaxCrossEntropy",
+    "Tanh",
     "TrainConfig",
     "Trainer",
     "__version__",

@@ -33,6 +33,36 @@ PAGE_MODES = {
 }
 
 
+# The network shapes the page offers: how many hidden layers, and how wide each may be.
+HIDDEN_LAYERS = (0, 4)
+HIDDEN_WIDTH = (1, 2048)
+ALPHA = (0.0, 0.99)  # the LeakyReLU slope
+
+
+def page_recipe(settings: dict) -> recipes.Recipe:
+    """The recipe a page's settings describe (``recipe`` plus overrides), within the page's limits."""
+    settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
+    recipe = recipes.get(str(settings.pop("recipe", "seed"))).with_overrides(settings)
+    hidden = recipe.hidden
+    if not HIDDEN_LAYERS[0] <= len(hidden) <= HIDDEN_LAYERS[1]:
+        raise ConfigError(f"hidden layers: from {HIDDEN_LAYERS[0]} to {HIDDEN_LAYERS[1]} of them, got {len(hidden)}")
+    if any(not HIDDEN_WIDTH[0] <= h <= HIDDEN_WIDTH[1] for h in hidden):
+        raise ConfigError(f"hidden layers: each {HIDDEN_WIDTH[0]} to {HIDDEN_WIDTH[1]} units wide, got {list(hidden)}")
+    if not ALPHA[0] <= recipe.network.alpha <= ALPHA[1]:
+        raise ConfigError(f"the LeakyReLU slope must be from {ALPHA[0]} to {ALPHA[1]}, got {recipe.network.alpha}")
+    return recipe
+
+
+def describe(settings: dict) -> dict:
+    """The shape a page's settings give, with its size: ``{sizes, parameters, multiply_adds}``."""
+    network = page_recipe(settings).network
+    return {
+        "sizes": list(network.sizes),
+        "parameters": network.parameter_count(),
+        "multiply_adds": network.multiply_adds(),
+    }
+
+
 def page_config() -> dict:
     """What the page's forms show, from the one source of each fact: the recipes (presets and
     defaults), the modes, and the limits of every setting (``model_bytes``: the largest model file)."""
@@ -46,7 +76,13 @@ def page_config() -> dict:
         "modes": {
             name: {**mode, "classes": list(recipes.get(mode["recipe"]).classes)} for name, mode in PAGE_MODES.items()
         },
-        "limits": {**{k: list(v) for k, v in LIMITS.items() if k != "momentum"}, "model_bytes": model_io.MAX_BYTES},
+        "limits": {
+            **{k: list(v) for k, v in LIMITS.items() if k != "momentum"},
+            "alpha": list(ALPHA),
+            "hidden_layers": list(HIDDEN_LAYERS),
+            "hidden_width": list(HIDDEN_WIDTH),
+            "model_bytes": model_io.MAX_BYTES,
+        },
         "weight_tiles": WEIGHT_TILES,
     }
 
@@ -114,6 +150,10 @@ class Session:
             "classes": list(net.config.classes),
             "outputs": net.outputs,
             "dtype": net.config.dtype,
+            "activation": net.config.activation,
+            "alpha": net.config.alpha,
+            "loss": net.config.loss,
+            "init": net.config.init,
             "description": repr(net),
             "notes": self.notes.get(self.current, {}),
         }
@@ -175,14 +215,16 @@ class Session:
         return self.test_split
 
     # ---- training --------------------------------------------------------------------------
+    def describe(self, settings: dict) -> dict:
+        """The network shape the page's settings give (see :func:`describe`)."""
+        return describe(settings)
+
     def start_training(self, settings: dict) -> dict:
         """Start a run with fresh random weights: ``settings`` names a recipe (``"recipe"``,
         default the seed) and overrides any of its settings (see :meth:`Recipe.settings`)."""
         if self.train_split is None:
             raise ConfigError("the training images are not loaded yet")
-        settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
-        recipe = recipes.get(str(settings.pop("recipe", "seed"))).with_overrides(settings)
-        self.trainer = recipes.make_trainer(recipe, self.train_split)
+        self.trainer = recipes.make_trainer(page_recipe(settings), self.train_split)
         return {"total": self.trainer.total, "samples": self.trainer.x.shape[0], "fast": self.trainer.fast is not None}
 
     def train_chunk(self, steps: int) -> dict:

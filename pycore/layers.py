@@ -148,10 +148,27 @@ class Sigmoid:
         return "Sigmoid()"
 
 
-ACTIVATIONS = ("leaky_relu", "relu", "sigmoid")
+class Tanh:
+    """``y = tanh(x)``, whose derivative is ``1 - y²``."""
+
+    def __init__(self) -> None:
+        self.out: np.ndarray | None = None  # (N, H) cached output
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out**2)
+
+    def __repr__(self) -> str:
+        return "Tanh()"
 
 
-def make_activation(name: str, alpha: float = 0.1) -> LeakyReLU | ReLU | Sigmoid:
+ACTIVATIONS = ("leaky_relu", "relu", "sigmoid", "tanh")
+
+
+def make_activation(name: str, alpha: float = 0.1) -> LeakyReLU | ReLU | Sigmoid | Tanh:
     """Build an activation layer by name (one of ``ACTIVATIONS``)."""
     if name == "leaky_relu":
         return LeakyReLU(alpha)
@@ -159,4 +176,6 @@ def make_activation(name: str, alpha: float = 0.1) -> LeakyReLU | ReLU | Sigmoid
         return ReLU()
     if name == "sigmoid":
         return Sigmoid()
+    if name == "tanh":
+        return Tanh()
     raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")

@@ -61,6 +61,10 @@ class NetworkConfig:
         """Weights and biases of all the Affine layers."""
         return sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True))
 
+    def multiply_adds(self) -> int:
+        """Multiply-adds of one forward pass for one image (the weight products)."""
+        return sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True))
+
     def to_dict(self) -> dict:
         """A JSON-ready description (lists, not tuples)."""
         d = asdict(self)

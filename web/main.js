@@ -4,6 +4,7 @@ import { LossChart } from "./chart.js";
 import { paintWeightTiles } from "./inside.js";
 import { ModelsPanel } from "./models.js";
 import { PredictionPanel } from "./prediction.js";
+import { applyFields, copyLink, parseFragment, reportLink } from "./link.js";
 import { showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
 import { TrainingPanel } from "./training.js";
@@ -23,7 +24,10 @@ class App {
     this.modes = {}; // from Python's page config in the boot reply
     this.limits = {};
     this.prediction = new PredictionPanel(this);
-    this.settings = new SettingsForm({ onPreset: () => {} });
+    this.settings = new SettingsForm({
+      onPreset: () => {},
+      describe: (settings) => (this.ready ? this.worker.request("describe", { settings }) : Promise.reject(new Error(""))),
+    });
     this.models = new ModelsPanel(this, () => this.modelChanged());
     this.trainingPanel = new TrainingPanel(this, new LossChart($("loss-chart")), (ev) => this.runFinished(ev));
     $("settings").addEventListener("submit", (e) => {
@@ -33,6 +37,7 @@ class App {
     $("evaluate").addEventListener("click", () => this.evaluate());
     $("mode").addEventListener("change", (e) => this.setMode(e.target.value));
     $("restart").addEventListener("click", () => this.restart());
+    $("copy-link").addEventListener("click", () => this.copyLink());
     this.updateControls();
     performance.mark("drawing-ready");
     serviceWorkerControl().then(() => this.startWorker());
@@ -85,11 +90,34 @@ class App {
     if (this.worker.dead) return;
     this.ready = true;
     $("load-progress").hidden = true;
+    this.settings.showShape();
     this.refreshWeights();
     this.updateControls();
     setStatus(READY, "ready");
     performance.mark("python-ready");
     this.prediction.predict();
+    if (!restarting) await this.applyLink();
+  }
+
+  /** Restore the experiment in the URL's fragment, if any (see link.js). */
+  async applyLink() {
+    const { mode, fields, problem } = parseFragment(location.hash);
+    if (problem) return reportLink([], problem);
+    if (mode === undefined && !fields.size) return;
+    const ignored = [];
+    if (mode !== undefined && !(mode in this.modes)) ignored.push(`mode (${String(mode).slice(0, 20)})`);
+    else if (mode !== undefined && mode !== this.mode) await this.setMode(mode);
+    ignored.push(...applyFields(this.settings, fields));
+    this.settings.showShape();
+    reportLink(ignored);
+  }
+
+  copyLink() {
+    try {
+      copyLink(this.mode, this.settings.read());
+    } catch (error) {
+      showMessage("settings-message", error.message);
+    }
   }
 
   onWorkerEvent(event) {
@@ -141,7 +169,7 @@ class App {
   /** Enable what can be used now: nothing before Python is ready, only Stop while training. */
   updateControls() {
     const busy = !this.ready || this.training;
-    for (const id of ["train", "evaluate", "mode"]) $(id).disabled = busy;
+    for (const id of ["train", "evaluate", "mode", "copy-link"]) $(id).disabled = busy;
     this.settings.setDisabled(busy);
     this.models.setDisabled(busy);
     $("stop").disabled = !this.training;

@@ -71,6 +71,7 @@ export class ModelsPanel {
           "drawings get its answer, but its test accuracy is checked only on the images this mode loads."
         : "";
       showMessage("model-message", `Loaded ${file.name}.${hint}`, "ok");
+      this.app.settings.applyModel(info); // the form shows the loaded network's shape
       this.saveCurrent();
       this.onChanged();
     } catch (error) {

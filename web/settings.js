@@ -4,14 +4,19 @@
 import { $, showMessage } from "./ui.js";
 
 // Form fields, keyed by the setting they hold (element ids equal these names).
-const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing"];
-const FRACTION_FIELDS = ["lr", "label_smoothing"]; // the other number fields are whole numbers
-const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype"];
+const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing", "alpha"];
+const FRACTION_FIELDS = ["lr", "label_smoothing", "alpha"]; // the other number fields are whole numbers
+const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype", "activation"];
+const SHAPE_FIELDS = ["hidden", "activation", "alpha", "loss", "init", "dtype"]; // what a model file records
 const CHECK_FIELDS = ["shuffle"];
 
 export class SettingsForm {
-  constructor({ onPreset }) {
+  constructor({ onPreset, describe }) {
     this.form = $("settings");
+    this.describe = describe; // asks Python for the shape the form gives: {sizes, parameters, multiply_adds}
+    this.limits = {};
+    this.form.addEventListener("input", () => this.showShape());
+    this.form.addEventListener("change", () => this.showShape());
     this.recipes = {}; // name -> {description, settings}
     this.modes = {}; // "0-2" / "0-9" -> {classes, recipe, presets, max_samples}
     this.mode = null;
@@ -22,8 +27,10 @@ export class SettingsForm {
   configure({ recipes, modes, limits }) {
     this.recipes = recipes;
     this.modes = modes;
+    this.limits = limits;
     for (const name of NUMBER_FIELDS) {
       const [min, max] = limits[name];
+      $(name).step = FRACTION_FIELDS.includes(name) ? "any" : "1";
       $(name).min = String(min);
       $(name).max = String(max);
     }
@@ -73,7 +80,47 @@ export class SettingsForm {
     for (const name of CHECK_FIELDS) {
       if (name in values) $(name).checked = Boolean(values[name]);
     }
+    if ("hidden" in values) $("hidden").value = values.hidden.join(",");
     showMessage("settings-message", "");
+    this.showShape();
+  }
+
+  /** Set the shape fields to a loaded model's (its hidden sizes, activation, loss, ...). */
+  applyModel(info) {
+    const values = { hidden: info.sizes.slice(1, -1) };
+    for (const name of SHAPE_FIELDS) if (name in info) values[name] = info[name];
+    this.apply(values);
+  }
+
+  /** The hidden sizes typed in the form ("500,100"; empty: none); throws a message when malformed. */
+  readHidden() {
+    const text = $("hidden").value.trim();
+    const [minLayers, maxLayers] = this.limits.hidden_layers;
+    const [minWidth, maxWidth] = this.limits.hidden_width;
+    const problem = new Error(`Hidden layers: enter ${minLayers} to ${maxLayers} widths from ${minWidth} to ${maxWidth}, ` +
+      "separated by commas (e.g. 500,100), or nothing for no hidden layer.");
+    if (!text) return [];
+    const parts = text.split(",").map((p) => p.trim());
+    if (parts.length > maxLayers || !parts.every((p) => /^\d{1,5}$/.test(p))) throw problem;
+    const sizes = parts.map(Number);
+    if (sizes.some((n) => n < minWidth || n > maxWidth)) throw problem;
+    return sizes;
+  }
+
+  /** Show the network the form describes, with its size (Python counts; the page only shows). */
+  async showShape() {
+    $("alpha-label").hidden = $("activation").value !== "leaky_relu";
+    if (!this.describe || !this.modes[this.mode]) return;
+    const asked = (this.shapeAsked = (this.shapeAsked || 0) + 1);
+    let text;
+    try {
+      const settings = this.read();
+      const { sizes, parameters, multiply_adds: macs } = await this.describe(settings);
+      text = `${sizes.join("-")} · ${parameters.toLocaleString("en")} parameters · ${macs.toLocaleString("en")} multiply-adds per image`;
+    } catch (error) {
+      text = error.message;
+    }
+    if (asked === this.shapeAsked) $("shape").textContent = text;
   }
 
   /** The form's settings for a run of the current mode; throws an Error that names a bad field. */
@@ -82,6 +129,7 @@ export class SettingsForm {
     const settings = { recipe: mode.recipe };
     for (const name of CHOICE_FIELDS) settings[name] = $(name).value;
     for (const name of CHECK_FIELDS) settings[name] = $(name).checked;
+    settings.hidden = this.readHidden();
     for (const name of NUMBER_FIELDS) {
       const input = $(name);
       const value = Number(input.value);
@@ -103,8 +151,9 @@ export class SettingsForm {
 
 /** A short description of a run's settings, for the legend of overlaid runs. */
 export function runLabel(s) {
+  const shape = `${s.hidden.length ? s.hidden.join("-") : "no hidden layer"} ${s.activation}`;
   const schedule = s.lr_schedule === "linear" ? "→0" : "";
   const smoothing = s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "";
   const init = s.init === "he" ? " · He" : "";
-  return `${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}`;
+  return `${shape} · ${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}`;
 }

@@ -214,6 +214,14 @@ const handlers = {
     return toJs(session.predict_rgba(rgba, width, height));
   },
   train,
+  async describe({ settings }) {
+    const pySettings = pyodide.toPy(settings);
+    try {
+      return toJs(session.describe(pySettings));
+    } finally {
+      pySettings.destroy();
+    }
+  },
   async stop() {
     stopRequested = true;
     return {};

@@ -215,6 +215,15 @@ def test_a_bomb_or_a_useless_model_is_refused_and_the_page_stays_responsive(app,
     expect(page.get_by_test_id("model-message")).to_contain_text("Could not load huge.npz")
     expect(page.get_by_test_id("model-select")).to_have_value("pretrained")
 
+    # A meta entry nested 200,000 levels deep once killed Python for good ("fatally failed").
+    deep = tmp_path / "deep.npz"
+    np.savez(deep, meta=np.array("[" * 200_000 + "]" * 200_000), **{k: v for k, v in arrays.items() if k != "meta"})
+    page.get_by_test_id("model-upload").set_input_files(str(deep))
+    expect(page.get_by_test_id("model-message")).to_contain_text("Could not load deep.npz")
+
     draw(page, DIGITS[1](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+    page.get_by_test_id("samples").fill("100")
+    page.get_by_test_id("train").click()  # Python is alive and well
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 100 steps", timeout=120_000)
     watch.assert_clean()

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from pycore import mnist, model_io
-from pycore.app import Session
+from pycore.app import Session, describe
 from pycore.errors import ConfigError, ModelFileError
 from pycore.network import Network, NetworkConfig
 
@@ -111,3 +111,28 @@ def test_evaluation_says_which_test_images_were_used(session):
 def test_absurd_seeds_are_refused_with_a_message(session, seed):
     with pytest.raises(ConfigError, match="random seed"):
         session.start_training({"samples": 10, "seed": seed})
+
+
+def test_describe_counts_what_the_form_gives():
+    assert describe({"recipe": "seed"}) == {"sizes": [784, 500, 100, 3], "parameters": 442903, "multiply_adds": 442300}
+    assert describe({"recipe": "seed", "hidden": []})["sizes"] == [784, 3]
+    assert describe({"recipe": "ten-digit-page", "hidden": [256, 128, 64]})["sizes"] == [784, 256, 128, 64, 10]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"hidden": [10] * 5}, {"hidden": [0]}, {"hidden": [4096]}, {"alpha": 1.5}, {"activation": "swish"}],
+)
+def test_the_page_offers_only_shapes_within_its_limits(settings):
+    with pytest.raises(ConfigError):
+        describe({"recipe": "seed", **settings})
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "relu", "sigmoid", "tanh"])
+def test_a_model_file_records_its_shape(session, activation):
+    session.start_training({"recipe": "seed", "samples": 20, "hidden": [12, 7], "activation": activation, "alpha": 0.2})
+    while session.train_chunk(50)["state"] == "running":
+        pass
+    session.finish_training()
+    info = Session().load_model(session.model_bytes(), "trained")
+    assert info["sizes"] == [784, 12, 7, 3] and info["activation"] == activation and info["alpha"] == 0.2

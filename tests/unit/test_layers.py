@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pycore.layers import Affine, LeakyReLU, ReLU, Sigmoid, SparseInputAffine, make_activation
+from pycore.layers import Affine, LeakyReLU, ReLU, Sigmoid, SparseInputAffine, Tanh, make_activation
 from tests.conftest import numerical_gradient, relative_error
 
 
@@ -18,7 +18,7 @@ def check_input_gradient(layer, x, rng):
     assert relative_error(dx, num) < 1e-6
 
 
-@pytest.mark.parametrize("make", [lambda: LeakyReLU(0.1), ReLU, Sigmoid])
+@pytest.mark.parametrize("make", [lambda: LeakyReLU(0.1), ReLU, Sigmoid, Tanh])
 def test_activation_gradients(make, rng):
     x = rng.standard_normal((4, 7))
     x[np.abs(x) < 1e-3] = 0.5  # keep away from the kink, where differences are not gradients
@@ -99,8 +99,13 @@ def test_sigmoid_is_stable_for_large_inputs():
 
 
 def test_unknown_activation_is_named():
-    with pytest.raises(ValueError, match="tanh"):
-        make_activation("tanh")
+    with pytest.raises(ValueError, match="swish"):
+        make_activation("swish")
+
+
+def test_tanh_saturates_without_overflow():
+    out = Tanh().forward(np.array([[-1000.0, 0.0, 1000.0]]))
+    np.testing.assert_array_equal(out, [[-1.0, 0.0, 1.0]])
 
 
 @pytest.mark.parametrize("rows", [1, 8, 32])

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from pycore.errors import ConfigError
+from pycore.layers import ACTIVATIONS
 from pycore.network import Network, NetworkConfig
 from pycore.optimizers import Momentum
 from tests.conftest import numerical_gradient, relative_error
@@ -12,7 +13,7 @@ def small_config(**kw):
 
 
 @pytest.mark.parametrize("loss", ["mse", "softmax_ce"])
-@pytest.mark.parametrize("activation", ["leaky_relu", "relu", "sigmoid"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_whole_network_gradient(loss, activation, rng):
     net = Network(NetworkConfig(sizes=(6, 5, 4, 3), activation=activation, loss=loss, weight_scale=0.5), seed=3)
     x = rng.standard_normal((4, 6))
@@ -81,7 +82,7 @@ def test_softmax_network_outputs_probabilities():
     "kw",
     [
         {"sizes": (784,)},
-        {"activation": "tanh"},
+        {"activation": "swish"},
         {"loss": "hinge"},
         {"dtype": "float16"},
         {"classes": (0, 1)},
