@@ -239,16 +239,23 @@ class Session:
             raise ConfigError("no training run has been started")
         return self.trainer
 
-    def finish_training(self) -> dict | None:
+    def finish_training(self) -> dict:
         """Evaluate the run's network on the test images and make it the current model.
 
-        A diverged run (or one whose outputs are not finite numbers) is dropped: the model from
-        before the run stays current, and ``None`` is returned.
+        A run that diverged, made no step, or whose outputs are not usable numbers is dropped:
+        the model from before the run stays current, and ``{"dropped": reason}`` is returned.
         """
         trainer = self._running()
-        if trainer.state == "diverged" or trainer.step == 0 or model_io.output_problem(trainer.net):
+        problem = ""
+        if trainer.state == "diverged":
+            problem = trainer.message
+        elif trainer.step == 0:
+            problem = "no training step was made"
+        else:
+            problem = model_io.output_problem(trainer.net)
+        if problem:
             self.trainer = None
-            return None
+            return {"dropped": problem}
         result = self.evaluate(trainer.net)
         self.models["trained"] = trainer.net
         self.notes["trained"] = {

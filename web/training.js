@@ -22,12 +22,12 @@ export class TrainingPanel {
     app.setTraining(true);
     setStatus("Training: fetching the MNIST training images…", "busy");
     try {
-      const { progress, evaluation, timings } = await app.worker.request("train", { settings });
+      const { progress, evaluation, dropped, timings } = await app.worker.request("train", { settings });
       const acc = evaluation ? `, ${(100 * evaluation.accuracy).toFixed(2)} %` : "";
       this.chart.keepAsOverlay(runLabel(settings) + acc);
       this.renderLegend();
       $("export-csv").disabled = this.chart.losses.length === 0;
-      setStatus(...finalStatus(progress, evaluation));
+      setStatus(...finalStatus(progress, dropped));
       this.lastRun = {
         settings, state: progress.state, steps: progress.step, elapsed: progress.elapsed,
         accuracy: evaluation ? evaluation.accuracy : null, ...timings,
@@ -86,13 +86,13 @@ export class TrainingPanel {
 }
 
 /** The status line after a run: [text, kind]. */
-function finalStatus(progress, evaluation) {
+function finalStatus(progress, dropped) {
   if (progress.state === "diverged") {
     return [`Training stopped: ${progress.message} The model from before the run is kept.`, "error"];
   }
-  if (!evaluation && progress.step > 0) {
-    return ["Training ended with outputs that are not finite numbers; the model from before the run is kept. " +
-      "Try a smaller learning rate.", "error"];
+  if (dropped && progress.step > 0) {
+    return [`Training ended, but the new model is not kept: ${dropped}. The model from before the run is kept; ` +
+      "try a smaller learning rate.", "error"];
   }
   if (progress.state === "stopped") return [`Stopped after ${progress.step} of ${progress.total} steps. Python is ready.`, "ready"];
   return [`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready"];

@@ -201,11 +201,13 @@ async function train({ settings }) {
     steps = Math.max(1, Math.min(5000, Math.round((steps * CHUNK_TARGET_MS) / Math.max(ms, 1))));
   }
   t.push(performance.now());
-  const evaluation = progress.step > 0 ? toJs(session.finish_training()) : null;
+  const finished = toJs(session.finish_training());
+  const evaluation = finished.dropped === undefined ? finished : null;
+  const dropped = evaluation ? "" : finished.dropped;
   t.push(performance.now());
   const seconds = (i) => (t[i + 1] - t[i]) / 1000;
   const timings = { setup_s: seconds(0), loop_s: seconds(1), evaluate_s: seconds(2) };
-  return { started, progress, evaluation, timings };
+  return { started, progress, evaluation, dropped, timings };
 }
 
 const handlers = {
