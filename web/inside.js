@@ -53,3 +53,11 @@ export function renderActivations(box, activations) {
     box.append(name, canvas);
   });
 }
+
+/** The first layer's weight tiles, with a label saying how many of its units they are. */
+export function showWeights(tiles) {
+  paintWeightTiles(document.getElementById("weights-grid"), tiles);
+  document.getElementById("weights-grid").dataset.model = tiles.model; // tests wait on it
+  document.getElementById("weights-label").textContent =
+    `First layer: what ${tiles.count} of its ${tiles.units} units respond to (bright: excites, dark: inhibits)`;
+}

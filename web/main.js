@@ -1,7 +1,7 @@
 // Start-up and wiring: the Python worker's life (boot, death, restart), the Digits mode, and
 // which controls are usable. Each panel lives in its own module.
 import { LossChart } from "./chart.js";
-import { paintWeightTiles } from "./inside.js";
+import { showWeights } from "./inside.js";
 import { ModelsPanel } from "./models.js";
 import { PredictionPanel } from "./prediction.js";
 import { applyFields, copyLink, parseFragment, reportLink } from "./link.js";
@@ -9,6 +9,7 @@ import { showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
 import { TrainingPanel } from "./training.js";
 import { $, setStatus, showMessage } from "./ui.js";
+import { serviceWorkerControl } from "./sw-register.js";
 import { WorkerClient } from "./worker-client.js";
 
 const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
@@ -262,31 +263,6 @@ class App {
     this.mode = mode;
     $("mode").value = mode;
     this.settings.setMode(mode);
-  }
-}
-
-function showWeights(tiles) {
-  paintWeightTiles($("weights-grid"), tiles);
-  $("weights-grid").dataset.model = tiles.model; // tests wait on it
-  $("weights-label").textContent =
-    `First layer: what ${tiles.count} of its ${tiles.units} units respond to (bright: excites, dark: inhibits)`;
-}
-
-// Repeat visits and offline use: the service worker serves the site from its cache. On the first
-// visit, wait (briefly) until it controls the page, so Python's files are fetched once, through it.
-const SERVICE_WORKER_WAIT_MS = 3000;
-
-async function serviceWorkerControl() {
-  if (!("serviceWorker" in navigator)) return;
-  try {
-    navigator.serviceWorker.register("sw.js").catch(() => {}); // without it the app works, only slower
-    if (navigator.serviceWorker.controller) return;
-    await Promise.race([
-      new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true })),
-      new Promise((resolve) => setTimeout(resolve, SERVICE_WORKER_WAIT_MS)),
-    ]);
-  } catch {
-    // Service workers can be unavailable (private windows, blocked): carry on without.
   }
 }
 
