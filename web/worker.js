@@ -276,7 +276,9 @@ function message(error) {
 }
 
 // After a Pyodide fatal error every later call fails: the page must start a new worker.
-const isFatal = (error) => /fatal(ly)? (error|failed)/i.test(String(error && error.message));
+// Pyodide marks the error of a fatal failure (pyodide_fatal_error); later calls say "fatally failed".
+const isFatal = (error) =>
+  Boolean(error && error.pyodide_fatal_error) || /fatally failed|fatal error/i.test(String(error && error.message));
 
 self.onmessage = async (event) => {
   const { id, type, args } = event.data;
