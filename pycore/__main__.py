@@ -130,12 +130,15 @@ def format_loss(loss: float) -> str:
 def check_writable(out: Path) -> None:
     """Refuse an --out path that cannot be written, before any training."""
     folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise PycoreError(f"--out {out}: is a folder; give a file name such as {out / 'model.npz'}")
-    if not folder.is_dir():
-        raise PycoreError(f"--out {out}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise PycoreError(f"--out {out}: the folder {folder} is not writable")
+    try:
+        if out.is_dir():
+            raise PycoreError(f"--out {out}: is a folder; give a file name such as {out / 'model.npz'}")
+        if not folder.is_dir():
+            raise PycoreError(f"--out {out}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise PycoreError(f"--out {out}: the folder {folder} is not writable")
+    except OSError as exc:
+        raise PycoreError(f"--out {out}: cannot be used ({exc.strerror or type(exc).__name__})") from None
 
 
 def progress_bar(p: Progress, width: int = 30) -> str:
@@ -195,19 +198,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{trainer.state}: {trainer.step} steps in {time.perf_counter() - start:.2f} s "
         f"({progress.samples_per_sec:,.0f} samples/s); final moving-average loss {format_loss(progress.avg_loss)}"
     )
-    if trainer.message:
-        print(trainer.message)
     with np.errstate(all="ignore"):  # a diverged network's outputs overflow; its accuracy is still shown
         result = evaluate(net, test_split.inputs(recipe.network.dtype), test_split.labels)
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, classes)
-    if args.out and trainer.state == "diverged":
-        print(f"not saved to {args.out}: training diverged, so the model is of no use")
+    problem = trainer.problem()
+    if problem:
+        print(f"the trained model is of no use: {problem}")
+    if args.out and problem:
+        print(f"not saved to {args.out}")
     elif args.out:
         notes = {"recipe": recipe.name, "test_accuracy": result.accuracy, "train": config.to_dict()}
         model_io.save(net, args.out, notes=notes)
         print(f"saved the model to {args.out}")
-    return 0 if trainer.state == "done" else 1
+    return 0 if trainer.state == "done" and not problem else 1
 
 
 def print_confusion(confusion: np.ndarray, classes: tuple[int, ...]) -> None:

@@ -9,13 +9,15 @@ when one is raised.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from . import mnist, model_io, preprocess, recipes
-from .errors import ConfigError
+from .errors import ConfigError, PycoreError
 from .evaluation import Evaluation, evaluate
 from .network import Network
-from .trainer import LIMITS, Trainer
+from .trainer import LIMITS, WHOLE_NUMBERS, Trainer
 
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
 MISTAKES_SHOWN = 40  # wrongly predicted test images returned for the mistakes gallery
@@ -37,6 +39,9 @@ PAGE_MODES = {
 HIDDEN_LAYERS = (0, 4)
 HIDDEN_WIDTH = (1, 2048)
 ALPHA = (0.0, 0.99)  # the LeakyReLU slope
+# One training step (batch × multiply-adds per image) must stay short: the worker answers nothing
+# while a step runs, and the page takes a silent worker for dead. 1e9 is about a second here.
+MAX_STEP_MULTIPLY_ADDS = 1_000_000_000
 
 
 def page_recipe(settings: dict) -> recipes.Recipe:
@@ -48,6 +53,12 @@ def page_recipe(settings: dict) -> recipes.Recipe:
         raise ConfigError(f"hidden layers: from {HIDDEN_LAYERS[0]} to {HIDDEN_LAYERS[1]} of them, got {len(hidden)}")
     if any(not HIDDEN_WIDTH[0] <= h <= HIDDEN_WIDTH[1] for h in hidden):
         raise ConfigError(f"hidden layers: each {HIDDEN_WIDTH[0]} to {HIDDEN_WIDTH[1]} units wide, got {list(hidden)}")
+    per_step = recipe.train.batch_size * recipe.network.multiply_adds()
+    if per_step > MAX_STEP_MULTIPLY_ADDS:
+        raise ConfigError(
+            f"one step of this network on {recipe.train.batch_size} images is {per_step:,} multiply-adds; "
+            f"at most {MAX_STEP_MULTIPLY_ADDS:,} fit in the page: use a smaller batch or network"
+        )
     if not ALPHA[0] <= recipe.network.alpha <= ALPHA[1]:
         raise ConfigError(f"the LeakyReLU slope must be from {ALPHA[0]} to {ALPHA[1]}, got {recipe.network.alpha}")
     return recipe
@@ -61,6 +72,10 @@ def describe(settings: dict) -> dict:
         "parameters": network.parameter_count(),
         "multiply_adds": network.multiply_adds(),
     }
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
 
 
 def page_config() -> dict:
@@ -78,12 +93,13 @@ def page_config() -> dict:
         },
         "limits": {
             **{k: list(v) for k, v in LIMITS.items() if k != "momentum"},
+            "whole_numbers": list(WHOLE_NUMBERS),
             "alpha": list(ALPHA),
             "hidden_layers": list(HIDDEN_LAYERS),
             "hidden_width": list(HIDDEN_WIDTH),
             "model_bytes": model_io.MAX_BYTES,
         },
-        "weight_tiles": WEIGHT_TILES,
+        "user_errors": [cls.__name__ for cls in (PycoreError, *_subclasses(PycoreError))],
     }
 
 
@@ -239,24 +255,18 @@ class Session:
             raise ConfigError("no training run has been started")
         return self.trainer
 
-    def finish_training(self) -> dict:
+    def finish_training(self, heartbeat: Callable[[], object] | None = None) -> dict:
         """Evaluate the run's network on the test images and make it the current model.
 
         A run that diverged, made no step, or whose outputs are not usable numbers is dropped:
         the model from before the run stays current, and ``{"dropped": reason}`` is returned.
         """
         trainer = self._running()
-        problem = ""
-        if trainer.state == "diverged":
-            problem = trainer.message
-        elif trainer.step == 0:
-            problem = "no training step was made"
-        else:
-            problem = model_io.output_problem(trainer.net)
+        problem = trainer.problem()
         if problem:
             self.trainer = None
             return {"dropped": problem}
-        result = self.evaluate(trainer.net)
+        result = self.evaluate(trainer.net, heartbeat)
         self.models["trained"] = trainer.net
         self.notes["trained"] = {
             "test_accuracy": result["accuracy"],
@@ -267,8 +277,9 @@ class Session:
         result["model"] = self.model_info()
         return result
 
-    def evaluate(self, network: Network | None = None) -> dict:
-        """Accuracy, confusion matrix and the first test images' predictions."""
+    def evaluate(self, network: Network | None = None, heartbeat: Callable[[], object] | None = None) -> dict:
+        """Accuracy, confusion matrix and the first test images' predictions. ``heartbeat`` is
+        called between batches of images (the worker tells the page it is alive)."""
         network = network or self.model
         split = self._test().select(tuple(network.config.classes))
         result: Evaluation = evaluate(network, split.inputs(network.config.dtype), split.labels)

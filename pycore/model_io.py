@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
@@ -18,12 +19,15 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import ConfigError, ModelFileError
-from .network import MAX_PARAMETERS, Network, NetworkConfig
+from .network import Network, NetworkConfig
 
 FORMAT = "digits-from-scratch-model"
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024  # refuse larger files: no model here needs that much
 MAX_META_BYTES = 64 * 1024  # the meta entry (JSON text) is a few hundred bytes
+MAX_LAYERS = 16  # Affine layers a model file may declare
+MAX_DIRECTORY_BYTES = 64 * 1024  # the zip's central directory: a model's has 2·layers + 1 short entries
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what np.savez writes; bz2/lzma inflate unbounded
 MAX_META_DEPTH = 16  # nesting of the meta JSON (it needs 3)
 MAX_NPY_HEADER = 4096  # an .npy header is about 128 bytes
 PROBE_IMAGES = 4  # blank, full and random images that every model must answer with finite numbers
@@ -56,6 +60,7 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
     data = _read_source(source, name)
     if not data.startswith(b"PK"):
         raise ModelFileError(f"{name}: not a model file (a .npz file is a zip archive; this is not one)")
+    _check_directory(data, name)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             network, notes = _read_archive(archive, name)
@@ -87,20 +92,30 @@ def output_problem(network: Network) -> str:
     return ""
 
 
+def _check_directory(data: bytes, name: str) -> None:
+    """Refuse a zip whose directory is bigger than a model's could be, before zipfile reads it."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if end < 0 or len(data) < end + 22:
+        raise ModelFileError(f"{name}: damaged or truncated (no zip directory at its end)")
+    entries, size = struct.unpack_from("<HI", data, end + 10)
+    if entries > 2 * MAX_LAYERS + 1 or size > MAX_DIRECTORY_BYTES:
+        raise ModelFileError(f"{name}: not a model file (its zip lists {entries} entries in {size} bytes)")
+
+
 def _read_source(source: str | Path | bytes, name: str) -> bytes:
     if isinstance(source, (str, Path)):
         path = Path(source)
-        if not path.exists():
-            raise ModelFileError(f"{name}: file not found")
-        if not path.is_file():
-            raise ModelFileError(f"{name}: not a file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ModelFileError(f"{name}: {size} bytes is too big for a model (at most {MAX_BYTES})")
         try:
+            if not path.exists():
+                raise ModelFileError(f"{name}: file not found")
+            if not path.is_file():
+                raise ModelFileError(f"{name}: not a file")
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                raise ModelFileError(f"{name}: {size} bytes is too big for a model (at most {MAX_BYTES})")
             return path.read_bytes()
         except OSError as exc:
-            raise ModelFileError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+            raise ModelFileError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     data = bytes(source)
     if len(data) > MAX_BYTES:
         raise ModelFileError(f"{name}: {len(data)} bytes is too big for a model (at most {MAX_BYTES})")
@@ -158,6 +173,8 @@ def _read_npy(
 ) -> np.ndarray:
     """One .npy member, read only after its header says it is what we expect, and never more
     than the bytes that header promises (a member whose zip entry lies is caught here)."""
+    if info.compress_type not in COMPRESSIONS:
+        raise ModelFileError(f"{name}: {key} is compressed in a way model files never are ({info.compress_type})")
     if info.file_size > MAX_NPY_HEADER + (max_bytes or MAX_BYTES):
         raise ModelFileError(f"{name}: {key} claims {info.file_size} bytes, more than a model needs")
     with archive.open(info) as member:
@@ -202,7 +219,7 @@ def _parse_meta(text: str, name: str) -> dict:
         raise ModelFileError(f"{name}: its 'meta' entry is nested {depth} levels deep; this is not a model file")
     try:
         meta = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError, as is a 5000-digit number
         raise ModelFileError(f"{name}: its 'meta' entry is not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
@@ -228,8 +245,8 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
         raise ModelFileError(f"{name}: the network configuration is missing")
     try:
         sizes = tuple(int(s) for s in raw["sizes"])
-        if len(sizes) > 16:
-            raise ValueError(f"{len(sizes)} layers")
+        if len(sizes) > MAX_LAYERS + 1:
+            raise ValueError(f"{len(sizes) - 1} layers, at most {MAX_LAYERS}")
         config = NetworkConfig(
             sizes=sizes,
             activation=str(raw["activation"]),
@@ -242,9 +259,6 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
         )
     except (KeyError, TypeError, ValueError, OverflowError, ConfigError) as exc:
         raise ModelFileError(f"{name}: bad network configuration ({exc})") from None
-    count = sum(sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(len(sizes) - 1))
-    if count > MAX_PARAMETERS:
-        raise ModelFileError(f"{name}: {count} parameters is more than this app handles ({MAX_PARAMETERS})")
     if sizes[0] != 784:
         raise ModelFileError(f"{name}: the input layer has {sizes[0]} units; MNIST images need 784")
     if len(set(config.classes)) != len(config.classes) or not all(0 <= c <= 9 for c in config.classes):

@@ -61,15 +61,15 @@ class Recipe:
             raise ConfigError(f"unknown setting {', '.join(unknown)}")
         train = {k: v for k, v in overrides.items() if k in TRAIN_SETTINGS}
         net = {k: v for k, v in overrides.items() if k in NETWORK_SETTINGS}
-        classes = tuple(int(c) for c in overrides.get("classes", self.classes))
-        hidden = tuple(int(h) for h in overrides.get("hidden", self.hidden))
         try:
+            classes = tuple(int(c) for c in overrides.get("classes", self.classes))
+            hidden = tuple(int(h) for h in overrides.get("hidden", self.hidden))
             return replace(
                 self,
                 network=replace(self.network, sizes=(784, *hidden, len(classes)), classes=classes, **net),
                 train=replace(self.train, **train),
             )
-        except TypeError as exc:  # a value of the wrong type inside a config's checks
+        except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong type or size
             raise ConfigError(f"bad setting ({exc})") from None
 
 

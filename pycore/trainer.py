@@ -194,6 +194,17 @@ class Trainer:
             self.state = "done"
         return self.progress(first)
 
+    def problem(self) -> str:
+        """Why the trained network is not worth keeping ("" if it is): the run diverged, made no
+        step, or left outputs that are not usable numbers (see :func:`model_io.output_problem`)."""
+        from .model_io import output_problem  # model_io needs the network module only; imported late on purpose
+
+        if self.state == "diverged":
+            return self.message
+        if self.step == 0:
+            return "no training step was made"
+        return output_problem(self.net)
+
     def stop(self) -> Progress:
         """Stop between chunks; the weights of the last finished step stay."""
         if not self.finished:

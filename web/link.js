@@ -1,6 +1,7 @@
 // Share a run by link: the Digits mode and every training setting go in the URL's fragment
 // (#mode=0-9&lr=0.004&hidden=500,100…). Opening such a link restores them, field by field: a value
 // that the form refuses (wrong type, out of range, unknown) is ignored and named in a message.
+import { FIELDS } from "./settings.js";
 import { $, showMessage } from "./ui.js";
 
 const MAX_FRAGMENT = 2048; // a real link is about 250 characters; longer ones are not ours
@@ -9,7 +10,6 @@ const MAX_FRAGMENT = 2048; // a real link is about 250 characters; longer ones a
 export function experimentFragment(mode, settings) {
   const params = new URLSearchParams({ mode });
   for (const [name, value] of Object.entries(settings)) {
-    if (name === "recipe") continue; // the mode names it
     if (Array.isArray(value)) params.set(name, value.join(","));
     else if (typeof value === "boolean") params.set(name, value ? "1" : "0");
     else params.set(name, String(value));
@@ -22,12 +22,7 @@ export function parseFragment(hash) {
   const text = hash.startsWith("#") ? hash.slice(1) : hash;
   if (!text) return { fields: new Map() };
   if (text.length > MAX_FRAGMENT) return { problem: `the link's settings are too long (${text.length} characters) and were ignored` };
-  let params;
-  try {
-    params = new URLSearchParams(text);
-  } catch {
-    return { problem: "the link's settings could not be read and were ignored" };
-  }
+  const params = new URLSearchParams(text);
   const fields = new Map();
   for (const [name, value] of params) fields.set(name, value);
   const mode = fields.get("mode");
@@ -42,8 +37,8 @@ export function parseFragment(hash) {
 export function applyFields(form, fields) {
   const ignored = [];
   for (const [name, text] of fields) {
-    const el = form.form.elements.namedItem(name);
-    if (!el || !(el instanceof HTMLElement) || el.type === "submit") {
+    const el = FIELDS.includes(name) ? form.form.elements.namedItem(name) : null;
+    if (!el) {
       ignored.push(`${name} (not a setting)`);
       continue;
     }

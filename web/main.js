@@ -26,7 +26,6 @@ class App {
     this.limits = {};
     this.prediction = new PredictionPanel(this);
     this.settings = new SettingsForm({
-      onPreset: () => {},
       describe: (settings) => (this.ready ? this.worker.request("describe", { settings }) : Promise.reject(new Error(""))),
     });
     this.models = new ModelsPanel(this, () => this.modelChanged());
@@ -106,8 +105,12 @@ class App {
     if (problem) return reportLink([], problem);
     if (mode === undefined && !fields.size) return;
     const ignored = [];
-    if (mode !== undefined && !(mode in this.modes)) ignored.push(`mode (${String(mode).slice(0, 20)})`);
+    if (mode !== undefined && !Object.hasOwn(this.modes, mode)) ignored.push(`mode (${String(mode).slice(0, 20)})`);
     else if (mode !== undefined && mode !== this.mode) await this.setMode(mode);
+    const recipe = fields.get("recipe"); // the preset the link's run started from
+    fields.delete("recipe");
+    if (recipe !== undefined && this.modes[this.mode].presets.includes(recipe)) this.settings.preset = recipe;
+    else if (recipe !== undefined) ignored.push(`recipe (${recipe.slice(0, 20)})`);
     ignored.push(...applyFields(this.settings, fields));
     this.settings.showShape();
     reportLink(ignored);
@@ -197,9 +200,9 @@ class App {
     if (evaluation) {
       showEvaluation(evaluation);
       this.models.show(evaluation.model);
-      this.refreshWeights();
       this.models.saveCurrent();
     }
+    this.refreshWeights(); // the current model's: the run's, or the one from before a dropped run
     this.prediction.predict();
   }
 
@@ -255,6 +258,7 @@ class App {
       if (!restoring && !this.worker.dead) {
         this.ready = true;
         this.updateControls();
+        this.settings.showShape();
       }
     }
   }

@@ -5,13 +5,14 @@ import { $, showMessage } from "./ui.js";
 
 // Form fields, keyed by the setting they hold (element ids equal these names).
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing", "alpha"];
-const FRACTION_FIELDS = ["lr", "label_smoothing", "alpha"]; // the other number fields are whole numbers
 const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype", "activation"];
 const SHAPE_FIELDS = ["hidden", "activation", "alpha", "loss", "init", "dtype"]; // what a model file records
 const CHECK_FIELDS = ["shuffle"];
+/** Every setting the form holds (and so every name a shared link may set). */
+export const FIELDS = [...NUMBER_FIELDS, ...CHOICE_FIELDS, ...CHECK_FIELDS, "hidden"];
 
 export class SettingsForm {
-  constructor({ onPreset, describe }) {
+  constructor({ describe }) {
     this.form = $("settings");
     this.describe = describe; // asks Python for the shape the form gives: {sizes, parameters, multiply_adds}
     this.limits = {};
@@ -20,7 +21,7 @@ export class SettingsForm {
     this.recipes = {}; // name -> {description, settings}
     this.modes = {}; // "0-2" / "0-9" -> {classes, recipe, presets, max_samples}
     this.mode = null;
-    this.onPreset = onPreset;
+    this.preset = null; // the recipe of the last preset applied (the mode's default until one is)
   }
 
   /** Take the recipes, modes and limits from the boot reply. */
@@ -30,7 +31,7 @@ export class SettingsForm {
     this.limits = limits;
     for (const name of NUMBER_FIELDS) {
       const [min, max] = limits[name];
-      $(name).step = FRACTION_FIELDS.includes(name) ? "any" : "1";
+      $(name).step = limits.whole_numbers.includes(name) ? "1" : "any";
       $(name).min = String(min);
       $(name).max = String(max);
     }
@@ -50,10 +51,7 @@ export class SettingsForm {
       button.dataset.recipe = name;
       button.textContent = this.recipes[name].title;
       button.title = this.recipes[name].description;
-      button.addEventListener("click", () => {
-        this.apply(this.recipes[name].settings);
-        this.onPreset(name);
-      });
+      button.addEventListener("click", () => this.applyPreset(name));
       box.append(button);
     }
   }
@@ -70,7 +68,19 @@ export class SettingsForm {
 
   applyModeDefaults() {
     const mode = this.modes[this.mode];
-    if (mode) this.apply(this.recipes[mode.recipe].settings);
+    if (mode) this.applyPreset(mode.recipe);
+  }
+
+  /** Fill the form from a recipe; runs then start from that recipe (its settings not in the form too). */
+  applyPreset(name) {
+    this.preset = name;
+    this.apply(this.recipes[name].settings);
+  }
+
+  /** The recipe a run starts from: the last preset applied, if it belongs to the current mode. */
+  get recipe() {
+    const mode = this.modes[this.mode];
+    return mode.presets.includes(this.preset) || this.preset === mode.recipe ? this.preset : mode.recipe;
   }
 
   apply(values) {
@@ -125,8 +135,7 @@ export class SettingsForm {
 
   /** The form's settings for a run of the current mode; throws an Error that names a bad field. */
   read() {
-    const mode = this.modes[this.mode];
-    const settings = { recipe: mode.recipe };
+    const settings = { recipe: this.recipe };
     for (const name of CHOICE_FIELDS) settings[name] = $(name).value;
     for (const name of CHECK_FIELDS) settings[name] = $(name).checked;
     settings.hidden = this.readHidden();
@@ -135,7 +144,7 @@ export class SettingsForm {
       const value = Number(input.value);
       if (input.value === "" || !Number.isFinite(value) || !input.checkValidity()) {
         const label = input.closest("label").firstChild.textContent.trim();
-        const whole = FRACTION_FIELDS.includes(name) ? "a number" : "a whole number";
+        const whole = this.limits.whole_numbers.includes(name) ? "a whole number" : "a number";
         throw new Error(`${label}: enter ${whole} from ${input.min} to ${input.max}.`);
       }
       settings[name] = value;

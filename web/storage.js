@@ -21,6 +21,7 @@ async function run(mode, action) {
       const req = action(tx.objectStore(STORE));
       tx.oncomplete = () => resolve(req.result);
       tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error("the browser's storage refused the change"));
     });
   } finally {
     db.close();

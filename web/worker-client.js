@@ -6,7 +6,7 @@
 // request is rejected and onDeath(reason) is called, once.
 
 const PING_EVERY_MS = 1_000; // how often a live worker is asked to answer
-const DEAD_AFTER_MS = 6_000; // silent this long with a ping unanswered: gone (noticed within 7 s)
+const DEAD_AFTER_MS = 8_000; // silent this long with a ping unanswered: gone (noticed within 9 s)
 
 export class WorkerClient {
   constructor(url, onEvent, onDeath) {

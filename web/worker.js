@@ -11,6 +11,8 @@ const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
 let pyodide = null;
 let session = null;
 let manifest = null;
+let config = null; // pycore.app.page_config(): recipes, modes, limits, the error types meant for people
+let userErrors = new Set();
 let stopRequested = false;
 let dataLoads = {}; // part -> Promise, so each part is fetched once
 let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
@@ -105,7 +107,8 @@ async function boot() {
   }
   const app = pyodide.pyimport("pycore.app");
   session = app.Session();
-  const config = toJs(app.page_config());
+  config = toJs(app.page_config());
+  userErrors = new Set(config.user_errors);
   app.destroy();
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
@@ -113,8 +116,6 @@ async function boot() {
   status("ready", 100, "Ready");
   return { model, manifest, config, timings };
 }
-
-const MODE_PRETRAINED = { "0-2": "pretrained", "0-9": "pretrained-0-9" }; // each mode's pretrained model
 
 const NEEDS = {
   train: { action: "training", what: "the MNIST training images" },
@@ -179,7 +180,7 @@ async function train({ settings }) {
   }
   postMessage({ type: "started", started });
   t.push(performance.now());
-  let steps = 20;
+  let steps = 1; // grows (or shrinks) so that a chunk takes CHUNK_TARGET_MS: no call blocks the worker for long
   let progress;
   let weightsSentAt = 0;
   for (;;) {
@@ -201,7 +202,7 @@ async function train({ settings }) {
     steps = Math.max(1, Math.min(5000, Math.round((steps * CHUNK_TARGET_MS) / Math.max(ms, 1))));
   }
   t.push(performance.now());
-  const finished = toJs(session.finish_training());
+  const finished = toJs(session.finish_training(heartbeat));
   const evaluation = finished.dropped === undefined ? finished : null;
   const dropped = evaluation ? "" : finished.dropped;
   t.push(performance.now());
@@ -230,11 +231,11 @@ const handlers = {
   },
   async evaluate() {
     await loadData("test");
-    return toJs(session.evaluate());
+    return toJs(session.evaluate(null, heartbeat));
   },
   async "set-mode"({ mode }) {
-    const slot = MODE_PRETRAINED[mode];
-    if (!slot) throw new Error(`unknown mode ${mode}`);
+    if (!Object.hasOwn(config.modes, mode)) throw new Error(`unknown mode ${String(mode).slice(0, 20)}`);
+    const slot = config.modes[mode].pretrained;
     if (mode === "0-9") {
       await loadAllDigits();
       if (!toJs(session.model_info()).slots.includes(slot)) {
@@ -258,17 +259,19 @@ const handlers = {
   },
 };
 
+// Called by Python between batches of a long computation (checking every test image): the page
+// hears that the worker is alive even though it cannot answer a ping until the call returns.
+const heartbeat = () => postMessage({ type: "pong" });
+
 // Python errors arrive as PythonError with the whole traceback. A pycore error (a bad file, a
 // setting out of range) is meant for people: show its message. Anything else is a bug: keep its
 // type in the message and log the traceback to the console.
-const PEOPLE_ERRORS = /^(PycoreError|ModelFileError|MnistFileError|ConfigError)$/;
-
 function message(error) {
   const text = String(error && error.message ? error.message : error);
   const lines = text.trim().split("\n");
   const last = lines[lines.length - 1];
   if (error && error.type) {
-    if (PEOPLE_ERRORS.test(error.type)) return last.replace(/^[\w.]+: /, "");
+    if (userErrors.has(error.type)) return last.replace(/^[\w.]+: /, "");
     console.error(text);
     return `unexpected ${last}`;
   }

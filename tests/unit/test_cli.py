@@ -156,6 +156,8 @@ def user_error_cases(tmp_path):
         (["train", "--classes", "0-99"], "classes"),
         (["train", "--seed", "1e20"], "--seed"),
         (["train", "--recipe", "nope"], "--recipe"),
+        (["evaluate", "x" * 5000], "cannot be read"),
+        (["train", "--out", "y" * 5000], "cannot be used"),
     ]
 
 
@@ -185,3 +187,13 @@ def test_a_diverged_run_is_not_saved(tmp_path, capsys, mnist_dir):
     assert code == 1 and not out.exists()
     assert "diverged at step" in printed and "not saved" in printed
     assert "e+" in printed.splitlines()[3]  # the huge loss in compact notation
+
+
+def test_a_useless_model_is_not_saved_even_when_the_run_finished(tmp_path, capsys, mnist_dir):
+    """A linear network with the seed's Momentum grows absurd weights without an infinite loss."""
+    out = tmp_path / "linear.npz"
+    argv = ["train", "--mnist", str(mnist_dir), "--hidden", "", "--samples", "300", "--out", str(out), "--quiet"]
+    code = main(argv)
+    printed = capsys.readouterr().out
+    assert code == 1 and not out.exists()
+    assert "of no use" in printed and "not saved" in printed

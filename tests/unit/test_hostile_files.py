@@ -108,6 +108,24 @@ def patch_declared_size(data: bytes, member: str, size: int) -> bytes:
         pos = at + 4
 
 
+def recompressed(data: bytes, method: int) -> bytes:
+    """The same members, compressed with ``method`` (bz2 and lzma inflate a whole block at once)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", compression=method) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, src.read(info))
+    return buf.getvalue()
+
+
+def many_entries(count: int) -> bytes:
+    """A zip whose directory lists ``count`` empty members."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(count):
+            zf.writestr(f"{i}", b"")
+    return buf.getvalue()
+
+
 def encrypted(data: bytes) -> bytes:
     """Mark the first member as encrypted in the central directory."""
     out = bytearray(data)
@@ -191,6 +209,9 @@ def hostile_files() -> list[tuple[str, bytes, str]]:
             "damaged|encrypted|not a model",
         ),
         ("empty zip", b"PK\x05\x06" + bytes(18), "meta"),
+        ("a bz2 member", recompressed(plain, zipfile.ZIP_BZIP2), "compressed"),
+        ("an lzma member", recompressed(plain, zipfile.ZIP_LZMA), "compressed"),
+        ("a zip that lists 100,000 entries", many_entries(100_000), "entries"),
         ("just PK", b"PK", "damaged|not a model"),
     ]
 
