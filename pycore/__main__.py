@@ -145,9 +145,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         fast=not args.plain,
     )
     net = Network(net_config, seed=args.seed)
-    x = train_split.inputs(args.dtype)
-    t = train_split.targets(args.classes, args.dtype)
-    trainer = Trainer(net, x, t, config)
+    trainer = Trainer(net, train_split.images, train_split.labels, config)
     used = min(config.samples, len(train_split))
     print(f"{net!r}")
     print(
@@ -175,7 +173,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     if trainer.message:
         print(trainer.message)
-    result = evaluate(net, test_split.inputs(args.dtype), test_split.labels)
+    result = evaluate(net, test_split.images, test_split.labels)
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, args.classes)
     if args.out:
@@ -195,7 +193,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     net, _ = model_io.load(args.model)
     classes = tuple(net.config.classes)
     test_split = mnist.load_split(args.mnist or mnist.default_dir(), "test").select(classes)
-    result = evaluate(net, test_split.inputs(net.config.dtype), test_split.labels)
+    result = evaluate(net, test_split.images, test_split.labels)
     print(f"{net!r}")
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, classes)

@@ -193,8 +193,9 @@ class Session:
             raise ConfigError("the training images are not loaded yet")
         settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
         recipe = recipes.get(str(settings.pop("recipe", "seed"))).with_overrides(settings)
+        self.trainer = None  # the last run's memory is free before the new run takes its own
         self.trainer = recipes.make_trainer(recipe, self.train_split)
-        return {"total": self.trainer.total, "samples": self.trainer.x.shape[0], "fast": self.trainer.fast is not None}
+        return {"total": self.trainer.total, "samples": self.trainer.samples, "fast": self.trainer.fast is not None}
 
     def train_chunk(self, steps: int) -> dict:
         """Run up to ``steps`` training steps and report progress."""
@@ -227,13 +228,14 @@ class Session:
         }
         self.current = "trained"
         result["model"] = self.model_info()
+        self.trainer = None  # the run is over: free its batch buffers, optimizer state and loss history
         return result
 
     def evaluate(self, network: Network | None = None) -> dict:
         """Accuracy, confusion matrix and the first test images' predictions."""
         network = network or self.model
         split = self._test().select(tuple(network.config.classes))
-        result: Evaluation = evaluate(network, split.inputs(network.config.dtype), split.labels)
+        result: Evaluation = evaluate(network, split.images, split.labels)
 
         def item(i: int) -> dict:
             return {
