@@ -155,11 +155,11 @@ def pretrained_model(mnist_dir: Path, cache: Path, out: Path, file: str) -> dict
         trainer = recipes.make_trainer(recipe, mnist.load_split(mnist_dir, "train"))
         trainer.run()
         test = mnist.load_split(mnist_dir, "test").select(recipe.classes)
-        trained_accuracy = evaluate(trainer.net, test.inputs(recipe.network.dtype), test.labels).accuracy
+        trained_accuracy = evaluate(trainer.net, test.images, test.labels).accuracy
         # Shipped as float32: half the bytes to download, the same predictions in practice.
         shipped = Network(replace(recipe.network, dtype="float32"), seed=None)
         shipped.copy_params_from(trainer.net.params)
-        result = evaluate(shipped, test.inputs("float32"), test.labels)
+        result = evaluate(shipped, test.images, test.labels)
         notes = {
             "recipe": recipe.name,
             "test_accuracy": result.accuracy,

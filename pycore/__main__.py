@@ -176,7 +176,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     net = trainer.net
     print(f"{net!r}")
     print(
-        f"training on the first {trainer.x.shape[0]} training images of digits {classes}: "
+        f"training on the first {trainer.samples} training images of digits {classes}: "
         f"{trainer.total} steps, {config.optimizer} lr={config.lr} ({config.lr_schedule}), batch {config.batch_size}, "
         f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path"
     )
@@ -199,7 +199,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({progress.samples_per_sec:,.0f} samples/s); final moving-average loss {format_loss(progress.avg_loss)}"
     )
     with np.errstate(all="ignore"):  # a diverged network's outputs overflow; its accuracy is still shown
-        result = evaluate(net, test_split.inputs(recipe.network.dtype), test_split.labels)
+        result = evaluate(net, test_split.images, test_split.labels)
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, classes)
     problem = trainer.problem()
@@ -225,7 +225,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     net, _ = model_io.load(args.model)
     classes = tuple(net.config.classes)
     test_split = mnist.load_split(args.mnist or mnist.default_dir(), "test").select(classes)
-    result = evaluate(net, test_split.inputs(net.config.dtype), test_split.labels)
+    result = evaluate(net, test_split.images, test_split.labels)
     print(f"{net!r}")
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, classes)

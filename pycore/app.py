@@ -240,8 +240,9 @@ class Session:
         default the seed) and overrides any of its settings (see :meth:`Recipe.settings`)."""
         if self.train_split is None:
             raise ConfigError("the training images are not loaded yet")
+        self.trainer = None  # the last run's memory is free before the new run takes its own
         self.trainer = recipes.make_trainer(page_recipe(settings), self.train_split)
-        return {"total": self.trainer.total, "samples": self.trainer.x.shape[0], "fast": self.trainer.fast is not None}
+        return {"total": self.trainer.total, "samples": self.trainer.samples, "fast": self.trainer.fast is not None}
 
     def train_chunk(self, steps: int) -> dict:
         """Run up to ``steps`` training steps and report progress."""
@@ -275,6 +276,7 @@ class Session:
         }
         self.current = "trained"
         result["model"] = self.model_info()
+        self.trainer = None  # the run is over: free its batch buffers, optimizer state and loss history
         return result
 
     def evaluate(self, network: Network | None = None, heartbeat: Callable[[], object] | None = None) -> dict:
@@ -282,7 +284,7 @@ class Session:
         called between batches of images (the worker tells the page it is alive)."""
         network = network or self.model
         split = self._test().select(tuple(network.config.classes))
-        result: Evaluation = evaluate(network, split.inputs(network.config.dtype), split.labels)
+        result: Evaluation = evaluate(network, split.images, split.labels, heartbeat=heartbeat)
 
         def item(i: int) -> dict:
             return {

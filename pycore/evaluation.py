@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from .mnist import class_index
+from .mnist import class_index, flat_pixels, scale_pixels
 from .network import Network
 
 
@@ -40,14 +41,25 @@ class Evaluation:
         return f"Evaluation({self.correct}/{self.total} = {100 * self.accuracy:.2f} %)"
 
 
-def evaluate(network: Network, x: np.ndarray, labels: np.ndarray, batch: int = 1000) -> Evaluation:
-    """Predict every image of ``x`` (N, 784) and compare with the digit ``labels`` (N,)."""
+def evaluate(
+    network: Network,
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch: int = 1000,
+    heartbeat: Callable[[], object] | None = None,
+) -> Evaluation:
+    """Predict every one of the uint8 ``images`` (N, 784) or (N, 28, 28) and compare with the digit
+    ``labels`` (N,). The images are scaled to 0..1 ``batch`` at a time, into one buffer;
+    ``heartbeat``, if given, is called after each batch (a long check still shows signs of life)."""
     classes = tuple(network.config.classes)
-    scores = (
-        np.concatenate([network.scores(x[i : i + batch]) for i in range(0, len(x), batch)])
-        if len(x)
-        else np.zeros((0, len(classes)))
-    )
+    pixels = flat_pixels(images)
+    scores = np.zeros((len(pixels), len(classes)), dtype=network.dtype if len(pixels) else np.float64)
+    x = np.empty((min(batch, len(pixels)), pixels.shape[1]), dtype=network.dtype)
+    for i in range(0, len(pixels), batch):
+        part = pixels[i : i + batch]
+        scores[i : i + len(part)] = network.scores(scale_pixels(part, network.dtype, out=x[: len(part)]))
+        if heartbeat is not None:
+            heartbeat()
     pred_index = scores.argmax(axis=1)
     true_index = class_index(labels, classes)
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)

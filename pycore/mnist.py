@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,30 +91,39 @@ class Split:
             raise MnistFileError(f"{len(self.images)} images but {len(self.labels)} labels")
 
     def select(self, classes: tuple[int, ...], limit: int | None = None) -> Split:
-        """The images whose label is in ``classes``, in dataset order, at most ``limit`` of them."""
+        """The images whose label is in ``classes``, in dataset order, at most ``limit`` of them.
+
+        When they are one run of consecutive images (every image of the site's data files, which
+        hold only the mode's digits) the result is a view: no pixel is copied.
+        """
         idx = np.flatnonzero(np.isin(self.labels, classes))
         if limit is not None:
             idx = idx[:limit]
+        if idx.size and idx[-1] - idx[0] + 1 == idx.size:
+            run = slice(int(idx[0]), int(idx[-1]) + 1)
+            return Split(self.images[run], self.labels[run])
         return Split(self.images[idx], self.labels[idx])
-
-    def inputs(self, dtype: str = "float64") -> np.ndarray:
-        """Pixels scaled to 0..1, one flat row per image: (N, 784)."""
-        return self.images.reshape(len(self.images), -1).astype(dtype) / np.asarray(255.0, dtype=dtype)
-
-    def targets(self, classes: tuple[int, ...], dtype: str = "float64") -> np.ndarray:
-        """One-hot targets (N, C), column ``i`` standing for digit ``classes[i]``."""
-        return one_hot(self.labels, classes, dtype)
 
     def __len__(self) -> int:
         return len(self.labels)
 
 
-def one_hot(labels: np.ndarray, classes: tuple[int, ...], dtype: str = "float64") -> np.ndarray:
-    """(N,) digit labels -> (N, C) one-hot rows over ``classes``."""
-    index = class_index(labels, classes)
-    out = np.zeros((len(labels), len(classes)), dtype=dtype)
-    out[np.arange(len(labels)), index] = 1
-    return out
+def flat_pixels(images: np.ndarray) -> np.ndarray:
+    """uint8 images (N, 28, 28) or (N, 784) as (N, 784) rows, a view where possible."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 pixels (0..255), got {images.dtype}")
+    return images if images.ndim == 2 else images.reshape(len(images), math.prod(images.shape[1:]))
+
+
+def scale_pixels(images: np.ndarray, dtype: str | np.dtype = "float64", out: np.ndarray | None = None) -> np.ndarray:
+    """uint8 pixels (N, 28, 28) or (N, 784) -> (N, 784) floats in 0..1 of ``dtype``, or into ``out``.
+
+    Every value is ``float(pixel) / float(255)`` in that dtype, rounded once. Training and
+    evaluation call this one mini-batch at a time, so no float copy of the dataset exists.
+    """
+    dtype = out.dtype if out is not None else dtype
+    return np.divide(flat_pixels(images), 255.0, out=out, dtype=dtype)  # both operands cast to dtype, exactly
 
 
 def class_index(labels: np.ndarray, classes: tuple[int, ...]) -> np.ndarray:

@@ -79,8 +79,7 @@ def make_trainer(recipe: Recipe, data: Split, on_progress: Callable[[Progress], 
     if len(split) == 0:
         raise ConfigError(f"no training images of digits {recipe.classes}")
     network = Network(recipe.network, seed=recipe.train.seed)
-    dtype = recipe.network.dtype
-    return Trainer(network, split.inputs(dtype), split.targets(recipe.classes, dtype), recipe.train, on_progress)
+    return Trainer(network, split.images, split.labels, recipe.train, on_progress)
 
 
 _ADAM_FALLING = {"optimizer": "adam", "lr_schedule": "linear", "label_smoothing": 0.1, "shuffle": True}

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import fastpath
+from . import fastpath, mnist
 from .errors import ConfigError
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
@@ -101,26 +101,39 @@ class Progress:
 
 
 class Trainer:
-    """Trains ``network`` on inputs ``x`` (N, 784) and one-hot targets ``t`` (N, C)."""
+    """Trains ``network`` on uint8 ``images`` (N, 784) or (N, 28, 28) with digit ``labels`` (N,).
+
+    The images stay uint8: each mini-batch is scaled to 0..1 in the network's dtype, and its
+    targets (one-hot over the network's classes, label-smoothed if asked) are built, when it is
+    used, in buffers made once. So a run holds no float copy of the dataset.
+    """
 
     def __init__(
         self,
         network: Network,
-        x: np.ndarray,
-        t: np.ndarray,
+        images: np.ndarray,
+        labels: np.ndarray,
         config: TrainConfig | None = None,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
         self.config = config or TrainConfig()
-        if x.shape[0] != t.shape[0]:
-            raise ConfigError(f"{x.shape[0]} images but {t.shape[0]} targets")
-        n = min(self.config.samples, x.shape[0])
+        if len(images) != len(labels):
+            raise ConfigError(f"{len(images)} images but {len(labels)} labels")
+        n = min(self.config.samples, len(images))
         self.net = network
-        self.x = np.ascontiguousarray(x[:n], dtype=network.dtype)  # (n, 784)
-        self.t = np.ascontiguousarray(t[:n], dtype=network.dtype)  # (n, C)
+        self.samples = n  # images used
+        self.images = mnist.flat_pixels(images)[:n]  # (n, 784) uint8, not copied
+        # (n,) the output of each image; indices are np.intp, as np.take needs (32 bits in Pyodide)
+        self.index = mnist.class_index(labels[:n], network.config.classes).astype(np.intp)
+        # Target rows by class (C, C): the one-hot rows, label-smoothed as (1 - ε)·one-hot + ε/C.
+        self.target_rows = np.eye(len(network.config.classes), dtype=network.dtype)
         if self.config.label_smoothing:
             eps = self.config.label_smoothing
-            self.t = self.t * (1.0 - eps) + eps / self.t.shape[1]
+            self.target_rows = self.target_rows * (1.0 - eps) + eps / self.target_rows.shape[1]
+        size = min(self.config.batch_size, n)
+        self._pixels = np.empty((size, self.images.shape[1]), dtype=np.uint8)  # the batch's pixels
+        self._x = np.empty((size, self.images.shape[1]), dtype=network.dtype)  # ... scaled to 0..1
+        self._t = np.empty((size, len(self.target_rows)), dtype=network.dtype)  # ... and their targets
         self.on_progress = on_progress
         self.optimizer = make_optimizer(self.config.optimizer, self.config.lr, self.config.momentum)
         self.fast = (
@@ -136,18 +149,28 @@ class Trainer:
         self.elapsed = 0.0
         self.state = "ready"
         self.message = ""
-        self._order = np.arange(n)
+        self._order: np.ndarray | None = None  # shuffled runs: the images' order in the current epoch
 
     @property
     def finished(self) -> bool:
         return self.state in ("done", "stopped", "diverged")
 
     def _batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs (B, 784) and targets (B, C) of step ``step``, in the trainer's buffers (valid until the next call)."""
         within = step % self.steps_per_epoch
-        if within == 0 and self.config.shuffle:
-            self._order = self.rng.permutation(self.x.shape[0])
-        idx = self._order[within * self.config.batch_size : (within + 1) * self.config.batch_size]
-        return self.x[idx], self.t[idx]
+        lo, hi = within * self.config.batch_size, (within + 1) * self.config.batch_size
+        if self.config.shuffle:
+            if within == 0:
+                self._order = self.rng.permutation(self.samples).astype(np.intp, copy=False)
+            idx = self._order[lo:hi]
+            pixels = np.take(self.images, idx, axis=0, out=self._pixels[: len(idx)], mode="clip")  # clip: unbuffered
+            index = self.index[idx]
+        else:  # dataset order: the batch is a run of rows
+            pixels, index = self.images[lo:hi], self.index[lo:hi]
+        x = mnist.scale_pixels(pixels, out=self._x[: len(pixels)])
+        if len(index) == 1:  # one image a step (the seed): its target row itself
+            return x, self.target_rows[index[0] : index[0] + 1]
+        return x, np.take(self.target_rows, index, axis=0, out=self._t[: len(index)], mode="clip")
 
     def _plain_step(self, xb: np.ndarray, tb: np.ndarray) -> float:
         loss = self.net.forward_loss(xb, tb)

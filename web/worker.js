@@ -248,6 +248,10 @@ const handlers = {
   async weights() {
     return toJs(session.weight_tiles());
   },
+  // Python's WebAssembly memory: it grows when Python needs more and never shrinks (read by the benchmark).
+  async memory() {
+    return { wasm_heap_bytes: pyodide._module.HEAP8.length };
+  },
   async "use-model"({ slot }) {
     return toJs(session.use_model(slot));
   },

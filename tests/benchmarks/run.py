@@ -1,4 +1,4 @@
-"""The benchmark: `make bench` (or `python tests/benchmarks/run.py [--reps N]`).
+"""The benchmark: `make bench` (or `python tests/benchmarks/run.py [--reps N] [--only PARTS]`).
 
 Runs everything in one headless Chromium session against the built site served on localhost,
 plus the CPython variants in this process, and prints a table and writes
@@ -40,6 +40,7 @@ def load_module(name: str, path: Path):
 
 serve = load_module("site_server", ROOT / "build" / "serve.py")
 variants = load_module("variants", HERE / "variants.py")
+memory = load_module("memory", HERE / "memory.py")
 
 
 class CountingHandler(serve.SiteHandler):
@@ -69,8 +70,12 @@ def start_server(folder: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def bench_site() -> Path:
+def bench_site(with_bench_page: bool = True) -> Path:
     """A copy of the site with the benchmark page (and TensorFlow.js, only here) beside it."""
+    if not with_bench_page:
+        folder = Path(tempfile.mkdtemp(prefix="dfs-bench-"))
+        shutil.copytree(SITE, folder, dirs_exist_ok=True)
+        return folder
     if not (HERE / "node_modules" / "@tensorflow" / "tfjs").exists():
         print("==> npm ci in tests/benchmarks (TensorFlow.js, for the benchmark only)", flush=True)
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
@@ -215,51 +220,74 @@ def preset_run(browser, base: str, mode: str) -> dict:
     return {**run, "wall_s": wall}
 
 
+SECTIONS = ("startup", "prediction", "responsiveness", "presets", "training", "memory")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--drawings", type=int, default=50)
-    parser.add_argument("--only", default=None, help="comma-separated browser training variants")
+    parser.add_argument(
+        "--only", default=None, help=f"comma-separated parts to run, of {', '.join(SECTIONS)} (default: all)"
+    )
+    parser.add_argument("--variants", default=None, help="comma-separated browser training variants (default: all)")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-presets", action="store_true", help="skip the Best 0–2 and the 0–9 training runs")
     args = parser.parse_args()
+    sections = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if unknown := sections - set(SECTIONS):
+        parser.error(f"unknown part {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    if args.skip_training:
+        sections.discard("training")
+    if args.skip_presets:
+        sections.discard("presets")
     if not (SITE / "build-info.json").exists():
         print("The site is not built: run `make build` (or `make bench`).", file=sys.stderr)
         return 1
-    folder = bench_site()
+    folder = bench_site(with_bench_page="training" in sections)
     server, base = start_server(folder)
     report: dict = {"reps": args.reps, "date": time.strftime("%Y-%m-%d %H:%M")}
     with sync_playwright() as p:
         browser = launch_chromium(p)
         report["chromium"] = browser.version
         print(f"==> Chromium {browser.version}; site at {base}", flush=True)
-        print("==> start-up and bytes", flush=True)
-        report["startup"] = start_up(browser, base, server, args.reps)
-        print("==> prediction latency", flush=True)
-        report["prediction"] = prediction_latency(browser, base, args.drawings)
-        print("==> responsiveness while training", flush=True)
-        report["responsiveness"] = responsiveness(browser, base)
-        if not args.skip_presets:
+        if "startup" in sections:
+            print("==> start-up and bytes", flush=True)
+            report["startup"] = start_up(browser, base, server, args.reps)
+        if "prediction" in sections:
+            print("==> prediction latency", flush=True)
+            report["prediction"] = prediction_latency(browser, base, args.drawings)
+        if "responsiveness" in sections:
+            print("==> responsiveness while training", flush=True)
+            report["responsiveness"] = responsiveness(browser, base)
+        if "presets" in sections:
             print("==> the Best preset (0–2) and the 0–9 defaults, trained in the page", flush=True)
             report["presets"] = {mode: preset_run(browser, base, mode) for mode in ("0-2", "0-9")}
-        if not args.skip_training:
+        if "training" in sections:
             print("==> seed training loop in the browser (this takes several minutes)", flush=True)
-            report["training"] = training_in_browser(browser, base, args.reps, args.only)
+            report["training"] = training_in_browser(browser, base, args.reps, args.variants)
         browser.close()
-    if not args.skip_training:
+        if "memory" in sections:
+            print("==> memory in the 0–9 mode: two default runs, then float64, in a Chromium of its own", flush=True)
+            report["memory"] = memory.measure(p, base, launch_chromium)
+    if "training" in sections:
         print("==> seed training loop in CPython", flush=True)
         report["training"].update(training_native(args.reps))
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
+    if sections != set(SECTIONS) and OUT.exists():  # a partial run updates the parts it measured
+        report = {**json.loads(OUT.read_text()), **report}
+    report.setdefault("measured", {}).update({name: report["date"] for name in sections})
     OUT.write_text(json.dumps(report, indent=1))
-    print_table(report)
+    print_table(report, sections)
     print(f"\nwrote {OUT}")
     return 0
 
 
-def print_table(report: dict) -> None:
-    training = report.get("training", {})
+def print_table(report: dict, sections: set[str]) -> None:
+    """The figures of the parts measured in this run."""
+    training = report.get("training", {}) if "training" in sections else {}
     if training:
         ref = median([r["seconds"] for r in training.get("pyodide_seed_plain", []) if "seconds" in r])
         print(f"\nSeed training loop, 5000 steps (median of {report['reps']}); reference: plain seed code in Pyodide")
@@ -272,6 +300,32 @@ def print_table(report: dict) -> None:
             s = median([r["seconds"] for r in ok])
             acc = median([r["accuracy"] for r in ok])
             print(f"{name:28s} {s:9.2f} {ref / s:7.2f}× {100 * acc:8.2f}%")
+    if "startup" in sections:
+        print_startup(report)
+    if "prediction" in sections:
+        pr = report["prediction"]
+        print(
+            f"Prediction, stroke end to screen ({pr['count']} drawings): "
+            f"p50 {pr['p50_ms']:.1f} ms, p95 {pr['p95_ms']:.1f} ms"
+        )
+    for mode, run in report.get("presets", {}).items() if "presets" in sections else ():
+        name = "Best preset, 0–2" if mode == "0-2" else "0–9 defaults"
+        accuracy = f"{100 * run['accuracy']:.2f} %" if run.get("accuracy") is not None else "no accuracy"
+        print(
+            f"{name}: {accuracy} on the test images after {run['steps']} steps in {run['elapsed']:.1f} s of training "
+            f"({run['wall_s']:.1f} s from Train to the accuracy on screen)"
+        )
+    if "responsiveness" in sections:
+        rs = report["responsiveness"]
+        print(
+            f"Longest main-thread task during the full training: {rs['longest_task_ms']:.0f} ms "
+            f"({rs['long_tasks']} tasks over 50 ms; training took {rs['training_wall_s']:.1f} s wall)"
+        )
+    if "memory" in sections:
+        memory.print_memory(report["memory"])
+
+
+def print_startup(report: dict) -> None:
     st = report["startup"]
     cold, warm = st["cold_ready_s"], st["warm_ready_s"]
     print("\nStart-up (median), navigation to:")
@@ -279,23 +333,6 @@ def print_table(report: dict) -> None:
     print(f"  status ready:   cold {cold:.2f} s, warm {warm:.2f} s (warm/cold {warm / cold:.2f})")
     first, repeat = st["first_visit_bytes"] / 1e6, st["repeat_visit_bytes"] / 1e3
     print(f"Bytes: first visit {first:.2f} MB, repeat visit {repeat:.1f} kB")
-    pr = report["prediction"]
-    print(
-        f"Prediction, stroke end to screen ({pr['count']} drawings): "
-        f"p50 {pr['p50_ms']:.1f} ms, p95 {pr['p95_ms']:.1f} ms"
-    )
-    for mode, run in report.get("presets", {}).items():
-        name = "Best preset, 0–2" if mode == "0-2" else "0–9 defaults"
-        accuracy = f"{100 * run['accuracy']:.2f} %" if run.get("accuracy") is not None else "no accuracy"
-        print(
-            f"{name}: {accuracy} on the test images after {run['steps']} steps in {run['elapsed']:.1f} s of training "
-            f"({run['wall_s']:.1f} s from Train to the accuracy on screen)"
-        )
-    rs = report["responsiveness"]
-    print(
-        f"Longest main-thread task during the full training: {rs['longest_task_ms']:.0f} ms "
-        f"({rs['long_tasks']} tasks over 50 ms; training took {rs['training_wall_s']:.1f} s wall)"
-    )
 
 
 if __name__ == "__main__":

@@ -101,8 +101,10 @@ class PlainSeedNetwork:
         return grads
 
 
-def seed_plain(x, t, x_test, labels_test, seed=0):
+def seed_plain(train, test, seed=0):
     """Train the transcription one sample per step; returns (seconds, test accuracy)."""
+    x, t = train.images.reshape(len(train), -1) / 255.0, np.eye(3)[train.labels]  # the seed's inputs and targets
+    x_test, labels_test = test.images.reshape(len(test), -1) / 255.0, test.labels.astype(np.int64)
     net = PlainSeedNetwork(seed)
     start = time.perf_counter()
     for i in range(len(x)):
@@ -114,16 +116,16 @@ def seed_plain(x, t, x_test, labels_test, seed=0):
     return seconds, float((predicted == labels_test).mean())
 
 
-def pycore_run(x, t, x_test, labels_test, fast, seed=0):
+def pycore_run(train, test, fast, seed=0):
     """pycore's trainer (chunks of 500 steps); returns (seconds, test accuracy)."""
     from pycore import Network, TrainConfig, Trainer, evaluate
 
     net = Network(seed=seed)
-    trainer = Trainer(net, x, t, TrainConfig(samples=len(x), seed=seed, fast=fast))
+    trainer = Trainer(net, train.images, train.labels, TrainConfig(samples=len(train), seed=seed, fast=fast))
     start = time.perf_counter()
     trainer.run(chunk_steps=500)
     seconds = time.perf_counter() - start
-    return seconds, evaluate(net, x_test, labels_test).accuracy
+    return seconds, evaluate(net, test.images, test.labels).accuracy
 
 
 VARIANTS = {
@@ -142,12 +144,10 @@ def load_site_data(read):
         labels = mnist.parse_idx(read(f"mnist-012-{part}-labels.idx.gz"))
         return mnist.Split(images, labels)
 
-    train = split("train").select((0, 1, 2), limit=5000)
-    test = split("test")
-    return train.inputs(), train.targets((0, 1, 2)), test.inputs(), test.labels.astype(np.int64)
+    return split("train").select((0, 1, 2), limit=5000), split("test")
 
 
 def run(name, data):
-    """Run one variant on ``data`` = (x, t, x_test, labels_test); returns a dict."""
+    """Run one variant on ``data`` = (train split, test split); returns a dict."""
     seconds, accuracy = VARIANTS[name](*data)
     return {"seconds": seconds, "accuracy": accuracy}

@@ -136,3 +136,26 @@ def test_a_model_file_records_its_shape(session, activation):
     session.finish_training()
     info = Session().load_model(session.model_bytes(), "trained")
     assert info["sizes"] == [784, 12, 7, 3] and info["activation"] == activation and info["alpha"] == 0.2
+
+
+def test_long_checks_send_heartbeats(session):
+    beats = []
+    session.evaluate(heartbeat=lambda: beats.append(1))
+    assert len(beats) == 1  # 400 test images: one batch of 1000
+    from pycore.evaluation import evaluate
+
+    split = session.test_split
+    evaluate(session.model, split.images, split.labels, batch=100, heartbeat=lambda: beats.append(1))
+    assert len(beats) == 1 + 4
+
+
+def test_a_step_too_big_for_the_page_is_refused():
+    with pytest.raises(ConfigError, match="multiply-adds"):
+        describe({"recipe": "ten-digit-page", "hidden": [2048, 1024], "batch_size": 1000})
+    assert describe({"recipe": "ten-digit-page", "hidden": [2048, 1024], "batch_size": 100})["parameters"] > 3e6
+
+
+def test_the_page_knows_which_errors_are_meant_for_people():
+    from pycore.app import page_config
+
+    assert set(page_config()["user_errors"]) == {"PycoreError", "MnistFileError", "ModelFileError", "ConfigError"}

@@ -7,13 +7,14 @@ from pycore.trainer import MOVING_AVERAGE_STEPS, TrainConfig, Trainer
 
 
 def data(rng, n=60):
-    x = rng.random((n, 784))
-    x[x < 0.8] = 0
+    """uint8 images, 80 % of their pixels 0 and the others bright, and their labels 0, 1, 2."""
+    x = rng.integers(204, 256, (n, 784), dtype=np.uint8)
+    x[rng.random((n, 784)) < 0.8] = 0
     labels = rng.integers(0, 3, n)
     # Make the classes learnable: a bright block per class.
     for c in range(3):
-        x[labels == c, c * 100 : c * 100 + 50] = 1.0
-    return x, np.eye(3)[labels]
+        x[labels == c, c * 100 : c * 100 + 50] = 255
+    return x, labels
 
 
 def test_seed_defaults():
@@ -24,9 +25,9 @@ def test_seed_defaults():
 
 
 def test_runs_in_chunks_and_reports_each(rng):
-    x, t = data(rng)
+    x, labels = data(rng)
     reports = []
-    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=50), on_progress=reports.append)
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=50), on_progress=reports.append)
     final = trainer.run(chunk_steps=20)
     assert [r.step for r in reports] == [20, 40, 50]
     assert [len(r.losses) for r in reports] == [20, 20, 10]
@@ -37,38 +38,38 @@ def test_runs_in_chunks_and_reports_each(rng):
 
 
 def test_loss_falls(rng):
-    x, t = data(rng, n=300)
-    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=300))
+    x, labels = data(rng, n=300)
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=300))
     trainer.run()
     assert trainer.losses[-50:].mean() < 0.2 * trainer.losses[:10].mean()
 
 
 def test_moving_average(rng):
-    x, t = data(rng, n=150)
-    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=150))
+    x, labels = data(rng, n=150)
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=150))
     p = trainer.run()
     assert p.avg_loss == pytest.approx(trainer.losses[-MOVING_AVERAGE_STEPS:].mean())
     assert p.averages[-1] == pytest.approx(p.avg_loss)
 
 
 def test_stop_between_chunks_keeps_the_last_step(rng):
-    x, t = data(rng)
+    x, labels = data(rng)
     net = Network(seed=0)
-    trainer = Trainer(net, x, t, TrainConfig(samples=60))
+    trainer = Trainer(net, x, labels, TrainConfig(samples=60))
     calls = iter([False, False, True])
     p = trainer.run(chunk_steps=10, should_stop=lambda: next(calls))
     assert p.state == "stopped" and p.step == 20
     assert "20 of 60" in p.message
     # The weights are those after step 20: a plain run of 20 steps gives the same.
     ref = Network(seed=0)
-    Trainer(ref, x, t, TrainConfig(samples=20)).run()
+    Trainer(ref, x, labels, TrainConfig(samples=20)).run()
     np.testing.assert_allclose(net.params["W1"], ref.params["W1"], rtol=1e-12)
 
 
 def test_divergence_stops_with_a_message_naming_the_step(rng):
-    x, t = data(rng)
+    x, labels = data(rng)
     net = Network(seed=0)
-    trainer = Trainer(net, x, t, TrainConfig(samples=60, lr=10.0, momentum=0.999))
+    trainer = Trainer(net, x, labels, TrainConfig(samples=60, lr=10.0, momentum=0.999))
     p = trainer.run()
     assert p.state == "diverged"
     assert f"step {p.step + 1}" in p.message and "learning rate" in p.message
@@ -76,10 +77,10 @@ def test_divergence_stops_with_a_message_naming_the_step(rng):
 
 
 def test_mini_batches_and_epochs(rng):
-    x, t = data(rng, n=50)
+    x, labels = data(rng, n=50)
     trainer = Trainer(
         Network(NetworkConfig(loss="softmax_ce"), seed=0),
-        x, t, TrainConfig(samples=50, batch_size=16, epochs=3, optimizer="adam", lr=0.001, shuffle=True),
+        x, labels, TrainConfig(samples=50, batch_size=16, epochs=3, optimizer="adam", lr=0.001, shuffle=True),
     )  # fmt: skip
     assert trainer.total == 4 * 3
     p = trainer.run()
@@ -88,10 +89,10 @@ def test_mini_batches_and_epochs(rng):
 
 
 def test_shuffle_changes_the_order_but_is_seeded(rng):
-    x, t = data(rng, n=30)
+    x, labels = data(rng, n=30)
 
     def losses(seed):
-        tr = Trainer(Network(seed=0), x, t, TrainConfig(samples=30, epochs=2, shuffle=True, seed=seed))
+        tr = Trainer(Network(seed=0), x, labels, TrainConfig(samples=30, epochs=2, shuffle=True, seed=seed))
         tr.run()
         return tr.losses
 
@@ -100,11 +101,11 @@ def test_shuffle_changes_the_order_but_is_seeded(rng):
 
 
 def test_same_seed_same_run_bit_for_bit(rng):
-    x, t = data(rng)
+    x, labels = data(rng)
 
     def run():
         net = Network(seed=4)
-        Trainer(net, x, t, TrainConfig(samples=60)).run()
+        Trainer(net, x, labels, TrainConfig(samples=60)).run()
         return net.params
 
     a, b = run(), run()
@@ -132,8 +133,8 @@ def test_bad_settings_are_refused(kw):
 
 
 def test_linear_schedule_falls_to_zero(rng):
-    x, t = data(rng, n=40)
-    trainer = Trainer(Network(seed=0), x, t, TrainConfig(samples=40, batch_size=10, lr=0.02, lr_schedule="linear"))
+    x, labels = data(rng, n=40)
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=40, batch_size=10, lr=0.02, lr_schedule="linear"))
     assert [trainer.learning_rate(s) for s in range(4)] == pytest.approx([0.02, 0.015, 0.01, 0.005])
     seen = []
     real_update = trainer.optimizer.update
@@ -146,21 +147,21 @@ def test_linear_schedule_falls_to_zero(rng):
     trainer.run()
     assert seen == pytest.approx([0.02, 0.015, 0.01, 0.005])  # the optimizer used them, step by step
     assert trainer.progress(0).lr == pytest.approx(0.005)  # reported: the last step's rate
-    assert Trainer(Network(seed=0), x, t, TrainConfig(samples=40)).learning_rate(30) == 0.01  # constant
+    assert Trainer(Network(seed=0), x, labels, TrainConfig(samples=40)).learning_rate(30) == 0.01  # constant
 
 
 def test_dense_first_layer_gives_the_same_run(rng):
     """The network's zero-skipping first layer trains exactly like a plain Affine (mini-batches, Adam)."""
     from pycore.layers import Affine
 
-    x, t = data(rng, n=64)
+    x, labels = data(rng, n=64)
     config = TrainConfig(samples=64, batch_size=16, epochs=2, optimizer="adam", lr=0.002, shuffle=True)
 
     def run(dense):
         net = Network(NetworkConfig(loss="softmax_ce"), seed=0)
         if dense:
             net.affines[0] = net.layers[0] = Affine(net.params["W1"], net.params["b1"])
-        trainer = Trainer(net, x, t, config)
+        trainer = Trainer(net, x, labels, config)
         trainer.run()
         return net.params, trainer.losses
 
@@ -171,8 +172,10 @@ def test_dense_first_layer_gives_the_same_run(rng):
 
 
 def test_label_smoothing_moves_the_targets_off_0_and_1(rng):
-    x, t = data(rng, n=30)
-    smoothed = Trainer(Network(seed=0), x, t, TrainConfig(samples=30, label_smoothing=0.3)).t
-    np.testing.assert_allclose(smoothed, t * 0.7 + 0.1)  # 3 classes: ε/C = 0.1
+    x, labels = data(rng, n=30)
+    config = TrainConfig(samples=30, batch_size=30, label_smoothing=0.3)
+    _, smoothed = Trainer(Network(seed=0), x, labels, config)._batch(0)
+    np.testing.assert_allclose(smoothed, np.eye(3)[labels] * 0.7 + 0.1)  # 3 classes: ε/C = 0.1
     np.testing.assert_allclose(smoothed.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(Trainer(Network(seed=0), x, t, TrainConfig(samples=30)).t, t)
+    _, plain = Trainer(Network(seed=0), x, labels, TrainConfig(samples=30, batch_size=30))._batch(0)
+    np.testing.assert_array_equal(plain, np.eye(3)[labels])
