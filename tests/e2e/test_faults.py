@@ -8,7 +8,6 @@ behind the client's back is what the browser does to a worker that runs out of m
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 
 import numpy as np
@@ -45,10 +44,8 @@ def test_a_killed_worker_is_noticed_and_restart_brings_the_page_back(app):
     page, watch = app
     draw(page, DIGITS[2](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
-    started = time.time()
     page.evaluate(KILL_WORKER)
     expect(page.get_by_test_id("status")).to_contain_text("Python stopped", timeout=NOTICED_WITHIN_MS)
-    assert time.time() - started < NOTICED_WITHIN_MS / 1000
     expect(page.get_by_test_id("restart")).to_be_visible()
     expect(page.get_by_test_id("train")).to_be_disabled()
     expect(page.get_by_test_id("evaluate")).to_be_disabled()
@@ -166,6 +163,18 @@ def test_offline_before_the_data_was_fetched_says_what_is_needed(app):
 
 def test_a_late_prediction_after_clear_is_dropped(app):
     page, watch = app
+    # Record every digit the page shows from now on, with the drawing's state at that moment.
+    page.evaluate(
+        """() => {
+            window.shownAfterClear = [];
+            new MutationObserver(() => {
+                const el = document.querySelector('[data-testid=prediction]');
+                if (window.digitsApp.prediction.pad.isEmpty && el.dataset.digit !== undefined)
+                    window.shownAfterClear.push(el.dataset.digit);
+            }).observe(document.querySelector('[data-testid=prediction]'),
+                       { attributes: true, childList: true, subtree: true, characterData: true });
+        }"""
+    )
     page.get_by_test_id("samples").fill("18623")
     page.get_by_test_id("epochs").fill("3")
     page.get_by_test_id("train").click()  # the worker is busy, so a prediction takes a while
@@ -177,6 +186,7 @@ def test_a_late_prediction_after_clear_is_dropped(app):
         page.wait_for_function("() => !window.digitsApp.prediction.predicting")
         expect(page.get_by_test_id("prediction")).to_have_text("–")
         expect(page.get_by_test_id("scores").locator(".score")).to_have_count(0)
+    assert page.evaluate("window.shownAfterClear") == []  # no stale answer was ever shown on an empty pad
     page.get_by_test_id("stop").click()
     expect(page.get_by_test_id("status")).to_contain_text("Stopped after", timeout=30_000)
     watch.assert_clean()
