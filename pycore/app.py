@@ -22,16 +22,14 @@ from .trainer import LIMITS, WHOLE_NUMBERS, Trainer
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
 MISTAKES_SHOWN = 40  # wrongly predicted test images returned for the mistakes gallery
 WEIGHT_TILES = 64  # first-layer units shown as 28×28 weight images
-# The page's Digits modes: their digits, default recipe, preset buttons, pretrained model and the
-# manifest entry of their data.
+# The page's Digits modes: their default recipe, pretrained model and the manifest entry of their
+# data; their digits are the default recipe's, their preset buttons the recipes whose page_mode they are.
 PAGE_MODES = {
-    "0-2": {"recipe": "seed", "presets": ["seed", "best-012"], "pretrained": "pretrained", "data": "data"},
-    "0-9": {
-        "recipe": "ten-digit-page",
-        "presets": ["ten-digit-page"],
-        "pretrained": "pretrained-0-9",
-        "data": "data_all",
-    },
+    name: {**mode, "presets": [r.name for r in recipes.RECIPES.values() if r.page_mode == name]}
+    for name, mode in {
+        "0-2": {"recipe": "seed", "pretrained": "pretrained", "data": "data"},
+        "0-9": {"recipe": "ten-digit-page", "pretrained": "pretrained-0-9", "data": "data_all"},
+    }.items()
 }
 
 

@@ -2,8 +2,8 @@
 
 A :class:`Recipe` is a small value declared once here and read by every consumer: the page's
 presets and training defaults (through :mod:`pycore.app`), the CLI's ``--recipe``, and the build's
-pretrained models. Adding a preset is one entry in ``RECIPES`` (and, for a page button, its
-name in a mode's ``presets`` in :mod:`pycore.app`).
+pretrained models. Adding a preset is one entry in ``RECIPES``; its ``page_mode`` puts a button
+for it in that Digits mode of the page.
 
 >>> trainer = make_trainer(get("seed"), split)      # doctest: +SKIP
 >>> get("seed").with_overrides({"lr": 0.05}).train.lr
@@ -36,6 +36,7 @@ class Recipe:
     description: str  # one line for people
     network: NetworkConfig  # the shape, activation, loss, initial weights, precision and digits
     train: TrainConfig  # samples, epochs, batch size, optimizer, schedule, seed, ...
+    page_mode: str = ""  # the page's Digits mode that offers it as a preset button ("" for none)
 
     @property
     def classes(self) -> tuple[int, ...]:
@@ -95,6 +96,7 @@ RECIPES: dict[str, Recipe] = {
             "one per step, Momentum (lr 0.01), squared error, fresh random weights (0.01·randn).",
             NetworkConfig(classes=SEED_CLASSES),
             TrainConfig(),
+            page_mode="0-2",
         ),
         Recipe(
             "best-012",
@@ -103,6 +105,7 @@ RECIPES: dict[str, Recipe] = {
             "falling to 0, softmax + cross-entropy with label smoothing 0.1, He weights, float32.",
             NetworkConfig(classes=SEED_CLASSES, dtype="float32", **_SOFTMAX_HE),
             TrainConfig(samples=18623, epochs=2, batch_size=32, lr=0.002, **_ADAM_FALLING),
+            page_mode="0-2",
         ),
         Recipe(
             "ten-digit-page",
@@ -111,6 +114,7 @@ RECIPES: dict[str, Recipe] = {
             "softmax + cross-entropy with label smoothing 0.1, fresh He weights, float32.",
             NetworkConfig(sizes=(784, 500, 100, 10), classes=ALL_DIGITS, dtype="float32", **_SOFTMAX_HE),
             TrainConfig(samples=60000, epochs=2, batch_size=100, lr=0.004, **_ADAM_FALLING),
+            page_mode="0-9",
         ),
         Recipe(
             "ten-digit-pretrained",
