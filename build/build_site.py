@@ -284,8 +284,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
 
         data_info = write_data(mnist_dir, data, SEED_CLASSES, "012")
         data_all_info = write_data(mnist_dir, data, tuple(range(10)), "all")
-        model_info = pretrained_model(mnist_dir, cache, data, "pretrained-012.npz")
-        model_all_info = pretrained_model(mnist_dir, cache, data, "pretrained-0-9.npz")
+        model_info, model_all_info = (pretrained_model(mnist_dir, cache, data, file) for file in PRETRAINED)
         versions = {
             "pyodide": PYODIDE_VERSION,
             "python": lock["info"]["python"],

@@ -56,10 +56,12 @@ class OneLineErrors(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line (and exit status 2), without the usage."""
 
     def error(self, message: str) -> NoReturn:
+        """Print the usage error on one line and exit with status 2."""
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The CLI's arguments: ``train`` (from a recipe, flags overriding it), ``evaluate``, ``predict``."""
     parser = OneLineErrors(
         prog="python -m pycore",
         description="Digits from Scratch: train, evaluate and use a from-scratch NumPy network on MNIST.",
@@ -142,6 +144,7 @@ def check_writable(out: Path) -> None:
 
 
 def progress_bar(p: Progress, width: int = 30) -> str:
+    """A one-line progress bar, redrawn in place with a carriage return."""
     done = int(width * p.step / p.total)
     return (
         f"\r[{'#' * done}{'.' * (width - done)}] {p.step}/{p.total} "
@@ -161,6 +164,7 @@ def recipe_from_args(args: argparse.Namespace) -> recipes.Recipe:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train from a recipe, print the loss as the seed did, evaluate, and save unless of no use."""
     if args.list_recipes:
         for recipe in recipes.RECIPES.values():
             print(f"{recipe.name:<22} {recipe.description}")
@@ -215,6 +219,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def print_confusion(confusion: np.ndarray, classes: tuple[int, ...]) -> None:
+    """The confusion matrix as a table: rows are true digits, columns predicted ones."""
     print("confusion matrix (rows: true digit, columns: predicted digit)")
     print("      " + "".join(f"{c:>7}" for c in classes))
     for c, row in zip(classes, confusion, strict=True):
@@ -222,6 +227,7 @@ def print_confusion(confusion: np.ndarray, classes: tuple[int, ...]) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Test accuracy and confusion matrix of a saved model on its digits' test images."""
     net, _ = model_io.load(args.model)
     classes = tuple(net.config.classes)
     test_split = mnist.load_split(args.mnist or mnist.default_dir(), "test").select(classes)
@@ -233,6 +239,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    """The digit drawn in an image file, with every class's score."""
     net, _ = model_io.load(args.model)
     try:
         data = args.image.read_bytes()
@@ -258,6 +265,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a user's error is one line on stderr and exit status 2."""
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
     try:

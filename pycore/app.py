@@ -151,11 +151,13 @@ class Session:
 
     @property
     def model(self) -> Network:
+        """The current model (the one drawings are predicted with)."""
         if not self.current:
             raise ConfigError("no model is loaded yet")
         return self.models[self.current]
 
     def model_info(self) -> dict:
+        """The current model's slot, the slots there are, its shape, digits, outputs and notes."""
         net = self.model
         return {
             "slot": self.current,
@@ -247,6 +249,7 @@ class Session:
         return self._running().run_chunk(int(steps)).to_dict()
 
     def stop_training(self) -> dict:
+        """Stop the run between chunks; its weights of the last finished step stay."""
         return self._running().stop().to_dict()
 
     def _running(self) -> Trainer:

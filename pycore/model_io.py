@@ -19,6 +19,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import ConfigError, ModelFileError
+from .mnist import PIXELS
 from .network import Network, NetworkConfig
 
 FORMAT = "digits-from-scratch-model"
@@ -259,8 +260,8 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
         )
     except (KeyError, TypeError, ValueError, OverflowError, ConfigError) as exc:
         raise ModelFileError(f"{name}: bad network configuration ({exc})") from None
-    if sizes[0] != 784:
-        raise ModelFileError(f"{name}: the input layer has {sizes[0]} units; MNIST images need 784")
+    if sizes[0] != PIXELS:
+        raise ModelFileError(f"{name}: the input layer has {sizes[0]} units; MNIST images need {PIXELS}")
     if len(set(config.classes)) != len(config.classes) or not all(0 <= c <= 9 for c in config.classes):
         raise ModelFileError(f"{name}: its classes {list(config.classes)} are not different digits 0-9")
     return config

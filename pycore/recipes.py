@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
 from .errors import ConfigError
-from .mnist import SEED_CLASSES, Split
+from .mnist import PIXELS, SEED_CLASSES, Split
 from .network import Network, NetworkConfig
 from .trainer import Progress, TrainConfig, Trainer
 
@@ -40,10 +40,12 @@ class Recipe:
 
     @property
     def classes(self) -> tuple[int, ...]:
+        """The digits it learns, one per output."""
         return self.network.classes
 
     @property
     def hidden(self) -> tuple[int, ...]:
+        """The hidden layers' widths (none for a network without one)."""
         return self.network.sizes[1:-1]
 
     def settings(self) -> dict:
@@ -67,7 +69,7 @@ class Recipe:
             hidden = tuple(int(h) for h in overrides.get("hidden", self.hidden))
             return replace(
                 self,
-                network=replace(self.network, sizes=(784, *hidden, len(classes)), classes=classes, **net),
+                network=replace(self.network, sizes=(PIXELS, *hidden, len(classes)), classes=classes, **net),
                 train=replace(self.train, **train),
             )
         except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong type or size
@@ -112,7 +114,7 @@ RECIPES: dict[str, Recipe] = {
             "0–9 defaults",
             "All ten digits: 60,000 MNIST images, 2 epochs in mini-batches of 100, Adam with a falling learning rate, "
             "softmax + cross-entropy with label smoothing 0.1, fresh He weights, float32.",
-            NetworkConfig(sizes=(784, 500, 100, 10), classes=ALL_DIGITS, dtype="float32", **_SOFTMAX_HE),
+            NetworkConfig(sizes=(PIXELS, 500, 100, 10), classes=ALL_DIGITS, dtype="float32", **_SOFTMAX_HE),
             TrainConfig(samples=60000, epochs=2, batch_size=100, lr=0.004, **_ADAM_FALLING),
             page_mode="0-9",
         ),
@@ -120,7 +122,7 @@ RECIPES: dict[str, Recipe] = {
             "ten-digit-pretrained",
             "Pretrained 0–9",
             "The page's pretrained 0–9 model: as the 0–9 defaults, but 5 epochs from lr 0.002 in float64.",
-            NetworkConfig(sizes=(784, 500, 100, 10), classes=ALL_DIGITS, **_SOFTMAX_HE),
+            NetworkConfig(sizes=(PIXELS, 500, 100, 10), classes=ALL_DIGITS, **_SOFTMAX_HE),
             TrainConfig(samples=60000, epochs=5, batch_size=100, lr=0.002, **_ADAM_FALLING),
         ),
     )

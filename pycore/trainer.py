@@ -72,6 +72,7 @@ class TrainConfig:
             )
 
     def to_dict(self) -> dict:
+        """The settings as a plain dict (for model notes and the page)."""
         return asdict(self)
 
 
@@ -94,6 +95,7 @@ class Progress:
     averages: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the moving average at each step
 
     def to_dict(self) -> dict:
+        """A plain dict for the page (the arrays as lists)."""
         d = asdict(self)
         d["losses"] = self.losses.tolist()
         d["averages"] = self.averages.tolist()

@@ -28,10 +28,6 @@ export class PredictionPanel {
     });
   }
 
-  get isEmpty() {
-    return this.pad.isEmpty;
-  }
-
   changed() {
     this.drawing++;
     if (this.pad.isEmpty) this.showNothingDrawn();

@@ -2,6 +2,7 @@
 
 import re
 
+from pycore.layers import ACTIVATIONS
 from pycore.losses import LOSSES
 from pycore.network import DTYPES, INITS
 from pycore.optimizers import OPTIMIZERS
@@ -20,6 +21,7 @@ def test_the_page_holds_no_setting_values_and_offers_pythons_choices():
         ("loss", LOSSES),
         ("init", INITS),
         ("dtype", DTYPES),
+        ("activation", ACTIVATIONS),
     ]:
         block = form[form.index(f'<select id="{select}"') :]
         block = block[: block.index("</select>")]
