@@ -242,7 +242,8 @@ class Session:
             raise ConfigError("the training images are not loaded yet")
         self.trainer = None  # the last run's memory is free before the new run takes its own
         self.trainer = recipes.make_trainer(page_recipe(settings), self.train_split)
-        return {"total": self.trainer.total, "samples": self.trainer.samples, "fast": self.trainer.fast is not None}
+        trainer = self.trainer
+        return {"total": trainer.total, "samples": trainer.samples, "fast": trainer.sparse_step is not None}
 
     def train_chunk(self, steps: int) -> dict:
         """Run up to ``steps`` training steps and report progress."""

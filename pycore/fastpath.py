@@ -39,8 +39,8 @@ class SparseInputStep:
         self.b1 = network.params["b1"]  # (H,)
         self.momentum = optimizer.momentum if isinstance(optimizer, Momentum) else None
         self.v1 = optimizer.velocity("W1", self.W1) if self.momentum is not None else None  # (784, H)
-        self.t = 0  # steps taken
-        self.last = np.zeros(self.W1.shape[0], dtype=np.int64)  # step through which each row is current
+        self.steps_done = 0
+        self.current_through = np.zeros(self.W1.shape[0], dtype=np.int64)  # (784,) step each row is current through
         self.rest_params = {k: p for k, p in network.params.items() if k != "W1"}
         self.rest_layers = network.layers[1:]
         self.scratch = np.empty_like(self.W1)  # (784, H) room for (n, H) temporaries, so no step allocates them
@@ -64,7 +64,7 @@ class SparseInputStep:
         vn = None
         if self.momentum is not None:
             vn = np.take(self.v1, nz, axis=0)  # (n, H)
-            self._catch_up(Wn, vn, self.t - self.last[nz])
+            self._catch_up(Wn, vn, self.steps_done - self.current_through[nz])
 
         h = linalg.forward(xn[None, :], Wn)  # (1, H): the first Affine's output
         h += self.b1
@@ -93,18 +93,18 @@ class SparseInputStep:
         else:
             Wn += step
         self.W1[nz] = Wn
-        self.t += 1
-        self.last[nz] = self.t
+        self.steps_done += 1
+        self.current_through[nz] = self.steps_done
         return loss
 
     def flush(self) -> None:
         """Bring every row of ``W1`` and its velocity up to date (call before reading ``W1``)."""
         if self.momentum is not None:
-            stale = np.flatnonzero(self.last < self.t)
+            stale = np.flatnonzero(self.current_through < self.steps_done)
             if stale.size:
                 Wn = self.W1[stale]
                 vn = self.v1[stale]
-                self._catch_up(Wn, vn, self.t - self.last[stale])
+                self._catch_up(Wn, vn, self.steps_done - self.current_through[stale])
                 self.W1[stale] = Wn
                 self.v1[stale] = vn
-        self.last[:] = self.t
+        self.current_through[:] = self.steps_done

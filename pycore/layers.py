@@ -69,7 +69,7 @@ class SparseInputAffine(Affine):
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         super().__init__(W, b)
         self.cols: np.ndarray | None = None  # (K,) indices of the columns in use, or None: all
-        self.rows = np.empty_like(W)  # (D, H) room for the K rows of dW in use, so no step allocates them
+        self.dW_rows = np.empty_like(W)  # (D, H) room for the K rows of dW in use, so no step allocates them
 
     def product(self, x: np.ndarray) -> np.ndarray:
         """``x @ W`` from the K columns in use, (N, H); caches only those columns, (N, K)."""
@@ -85,9 +85,9 @@ class SparseInputAffine(Affine):
         """``dW``, (D, H): zero outside the K rows in use."""
         if self.cols is None:
             return super().weight_grad(dout)
-        rows = linalg.weight_grad(self.x, dout, out=self.rows[: self.cols.size])  # (K, H)
+        in_use = linalg.weight_grad(self.x, dout, out=self.dW_rows[: self.cols.size])  # (K, H)
         self.dW.fill(0)
-        self.dW[self.cols] = rows
+        self.dW[self.cols] = in_use
 
 
 class LeakyReLU:

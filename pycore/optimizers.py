@@ -92,23 +92,23 @@ class Adam:
         self.t = 0
         self.m: dict[str, np.ndarray] = {}  # first moment per parameter, created on first update
         self.v: dict[str, np.ndarray] = {}  # second moment per parameter
-        self.scratch: dict[str, np.ndarray] = {}
+        # Scratch per parameter, so that no update allocates: the gradient's share of a moment, and the step.
+        self.share: dict[str, np.ndarray] = {}
+        self.step: dict[str, np.ndarray] = {}
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         self.t += 1
-        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)  # bias-corrected rate
         for key, p in params.items():
             g, m, v = grads[key], state_for(self.m, key, p), state_for(self.v, key, p)
-            s = state_for(self.scratch, key, p)
+            share, step = state_for(self.share, key, p), state_for(self.step, key, p)
             m *= self.beta1
-            m += np.multiply(g, 1.0 - self.beta1, out=s)
+            m += np.multiply(g, 1.0 - self.beta1, out=share)  # m = β1·m + (1 − β1)·g
             v *= self.beta2
-            np.multiply(g, g, out=s)
-            v += np.multiply(s, 1.0 - self.beta2, out=s)
-            np.sqrt(v, out=s)
-            s += self.eps
-            np.divide(m, s, out=s)
-            p -= np.multiply(s, lr_t, out=s)
+            v += np.multiply(np.square(g, out=share), 1.0 - self.beta2, out=share)  # v = β2·v + (1 − β2)·g²
+            denominator = np.sqrt(v, out=step)
+            denominator += self.eps  # √v + ε
+            p -= np.multiply(np.divide(m, denominator, out=step), lr_t, out=step)  # p −= lr_t·m / (√v + ε)
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"

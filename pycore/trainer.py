@@ -138,7 +138,8 @@ class Trainer:
         self._t = np.empty((size, len(self.target_rows)), dtype=network.dtype)  # ... and their targets
         self.on_progress = on_progress
         self.optimizer = make_optimizer(self.config.optimizer, self.config.lr, self.config.momentum)
-        self.fast = (
+        # The zero-pixel-skipping step, when it computes exactly what the plain step would (or None).
+        self.sparse_step = (
             fastpath.SparseInputStep(network, self.optimizer)
             if self.config.fast and fastpath.supports(network, self.optimizer, self.config.batch_size)
             else None
@@ -203,7 +204,7 @@ class Trainer:
             xb, tb = self._batch(self.step)
             self.optimizer.lr = self.learning_rate(self.step)
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
-                loss = self.fast.step(xb[0], tb) if self.fast else self._plain_step(xb, tb)
+                loss = self.sparse_step.step(xb[0], tb) if self.sparse_step else self._plain_step(xb, tb)
             if not np.isfinite(loss):
                 self.state = "diverged"
                 self.message = (
@@ -212,8 +213,8 @@ class Trainer:
                 break
             self.losses[self.step] = loss
             self.step += 1
-        if self.fast:
-            self.fast.flush()
+        if self.sparse_step:
+            self.sparse_step.flush()
         self.elapsed += time.perf_counter() - start
         if self.state == "running" and self.step >= self.total:
             self.state = "done"
@@ -271,5 +272,5 @@ class Trainer:
         )
 
     def __repr__(self) -> str:
-        path = "fast" if self.fast else "plain"
+        path = "fast" if self.sparse_step else "plain"
         return f"Trainer({self.optimizer!r}, step {self.step}/{self.total}, {path} path, {self.state})"

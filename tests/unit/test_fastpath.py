@@ -26,7 +26,7 @@ def test_fast_path_equals_plain_loop_over_200_steps(optimizer, rng):
     x, t = mnist_like(rng)
     plain, p_trainer = train(x, t, fast=False, optimizer=optimizer)
     fast, f_trainer = train(x, t, fast=True, optimizer=optimizer)
-    assert p_trainer.fast is None and f_trainer.fast is not None
+    assert p_trainer.sparse_step is None and f_trainer.sparse_step is not None
     for key in plain.params:
         a, b = plain.params[key], fast.params[key]
         assert np.abs(a - b).max() <= 1e-9 * np.abs(a).max(), key
@@ -49,4 +49,4 @@ def test_fast_path_is_not_used_where_it_would_differ(rng):
     x, t = mnist_like(rng, n=10)
     for kw in ({"batch_size": 2}, {"optimizer": "adam", "lr": 0.001}, {"optimizer": "adagrad"}):
         _, trainer = train(x, t, fast=True, **kw)
-        assert trainer.fast is None, kw
+        assert trainer.sparse_step is None, kw
