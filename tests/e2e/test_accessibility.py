@@ -8,6 +8,7 @@ are gathered for every state first, so one failure shows them all. `make audit` 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -119,3 +120,12 @@ def test_nothing_moves_on_a_phone_while_python_loads(browser: Browser, base_url:
         assert main_top == page.evaluate("() => window.mainTopWhileLoading")
     finally:
         context.close()
+
+
+def test_the_audit_tools_are_never_part_of_the_site(site: Path):
+    """axe-core and Lighthouse are test-only: no file of the built site carries them."""
+    for path in site.rglob("*"):
+        if path.suffix in {".html", ".js", ".mjs", ".css", ".json"}:
+            text = path.read_text(errors="replace")
+            assert "Deque Systems" not in text and "axe.run" not in text, path
+            assert "lighthouse" not in text.lower(), path
