@@ -43,16 +43,26 @@ def is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 
 
-def find_chromium(playwright: Playwright) -> Path | None:
-    """The system's Chromium if it is there, else Playwright's own (it honours PLAYWRIGHT_BROWSERS_PATH), else None."""
+def find_chromium(playwright: Playwright | None = None) -> Path | None:
+    """The system's Chromium if it is there, else Playwright's own (it honours PLAYWRIGHT_BROWSERS_PATH), else None.
+
+    Without ``playwright``, Playwright is started only when its browser has to be looked up.
+    """
     system = system_chromium()
     if is_executable(system):
         return system
+    if playwright is None:
+        with sync_playwright() as started:
+            return find_chromium(started)
     own = Path(playwright.chromium.executable_path)
     return own if is_executable(own) else None
 
 
-def missing_message(playwright: Playwright) -> str:
+def missing_message(playwright: Playwright | None = None) -> str:
+    """What to install, naming both places that were looked at."""
+    if playwright is None:
+        with sync_playwright() as started:
+            return missing_message(started)
     return MISSING_HINT.format(system=system_chromium(), own=playwright.chromium.executable_path)
 
 
@@ -66,12 +76,11 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 def main() -> int:
     """Print the Chromium the tests would use; exit 1 with what to install when there is none."""
-    with sync_playwright() as playwright:
-        path = find_chromium(playwright)
-        if path is None:
-            print(missing_message(playwright), file=sys.stderr)
-            return 1
-        print(path)
+    path = find_chromium()
+    if path is None:
+        print(missing_message(), file=sys.stderr)
+        return 1
+    print(path)
     return 0
 
 

@@ -17,8 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: make the tests package importable
 from tests.browser import CHROMIUM_FLAGS, find_chromium, missing_message  # noqa: E402
@@ -37,14 +35,6 @@ def load_module(name: str, path: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def chromium() -> Path:
-    with sync_playwright() as playwright:
-        path = find_chromium(playwright)
-        if path is None:
-            sys.exit(missing_message(playwright))
-        return path
 
 
 def run_lighthouse(url: str, chrome: Path) -> dict:
@@ -73,7 +63,10 @@ def main() -> int:
     if not (SITE / "index.html").is_file():
         print(f"{SITE} is not built: run `make build` first (`make audit` does it for you).")
         return 1
-    chrome = chromium()
+    chrome = find_chromium()
+    if chrome is None:
+        print(missing_message())
+        return 1
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
     server, url = load_module("site_server", ROOT / "build" / "serve.py").serve_in_thread(SITE)
     try:
