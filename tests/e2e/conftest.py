@@ -122,6 +122,11 @@ def app(browser: Browser, base_url: str) -> Iterator[tuple[Page, Watch]]:
     page.context.close()
 
 
+def predictions_settled(page: Page) -> None:
+    """Wait until the page has answered the drawing as it is now (no prediction in flight or due)."""
+    page.wait_for_function("() => !window.digitsApp.prediction.predicting && !window.digitsApp.prediction.again")
+
+
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -4,7 +4,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_app, screenshot, wait_ready
+from tests.e2e.conftest import open_app, predictions_settled, screenshot, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
 
 
@@ -91,6 +91,7 @@ def test_model_download_upload_round_trip_and_bad_upload(app, tmp_path):
     page, watch = app
     draw(page, DIGITS[0](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "0")
+    predictions_settled(page)
     before = [s.text_content() for s in page.get_by_test_id("scores").locator(".value").all()]
     with page.expect_download() as download:
         page.get_by_test_id("model-download").click()
@@ -103,8 +104,7 @@ def test_model_download_upload_round_trip_and_bad_upload(app, tmp_path):
     expect(page.get_by_test_id("model-message")).to_contain_text("Loaded model.npz")
     expect(page.get_by_test_id("model-select")).to_have_value("trained")
     expect(page.get_by_test_id("prediction")).not_to_have_attribute("data-seq", seq)  # predicted again
-    after = [s.text_content() for s in page.get_by_test_id("scores").locator(".value").all()]
-    assert after == before
+    expect(page.get_by_test_id("scores").locator(".value")).to_have_text(before)  # once predictions settle
 
     corrupt = tmp_path / "corrupt.npz"
     data = bytearray(path.read_bytes())
@@ -122,7 +122,7 @@ def test_model_download_upload_round_trip_and_bad_upload(app, tmp_path):
     draw(page, DIGITS[0](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).not_to_have_attribute("data-seq", seq)
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "0")
-    assert [s.text_content() for s in page.get_by_test_id("scores").locator(".value").all()] == before
+    expect(page.get_by_test_id("scores").locator(".value")).to_have_text(before)
     watch.assert_clean()
 
 

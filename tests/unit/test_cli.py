@@ -1,5 +1,6 @@
 """The command line, run in-process on the real MNIST from the set-up."""
 
+import re
 import warnings
 
 import numpy as np
@@ -155,7 +156,7 @@ def user_error_cases(tmp_path):
         (["train", "--classes", "0-99"], "classes"),
         (["train", "--seed", "1e20"], "--seed"),
         (["train", "--recipe", "nope"], "--recipe"),
-        (["evaluate", "x" * 5000], "cannot be read"),
+        (["evaluate", "x" * 5000], "cannot be read|not found"),  # the OS may answer either
         (["train", "--out", "y" * 5000], "cannot be used"),
     ]
 
@@ -172,7 +173,7 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys, mnist_dir):
         lines = captured.err.strip().splitlines()
         assert code == 2, (argv, captured.err)
         assert len(lines) == 1 and lines[0].startswith("error: "), (argv, captured.err)
-        assert says in lines[0] and "Traceback" not in captured.err and "<_io." not in lines[0], (argv, lines)
+        assert re.search(says, lines[0]) and "Traceback" not in captured.err and "<_io." not in lines[0], (argv, lines)
 
 
 def test_a_diverged_run_is_not_saved(tmp_path, capsys, mnist_dir):
