@@ -114,8 +114,10 @@ def _read_source(source: str | Path | bytes, name: str) -> bytes:
         path = Path(source)
         if not path.exists():
             raise ModelFileError(f"{name}: file not found")
+        if path.is_dir():
+            raise ModelFileError(f"{name}: is a folder, not a model file")
         if not path.is_file():
-            raise ModelFileError(f"{name}: not a file")
+            raise ModelFileError(f"{name}: not a regular file")
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ModelFileError(f"{name}: {size} bytes is too big for a model (at most {MAX_BYTES})")
