@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,15 +28,21 @@ SEED_LOSS_EVERY = 200  # the seed printed the loss every 200 steps
 def parse_classes(text: str) -> tuple[int, ...]:
     """``"0,1,2"``, ``"012"`` or ``"0-9"`` -> a tuple of digits."""
     text = text.strip()
-    if "-" in text:
-        lo, hi = text.split("-", 1)
-        digits = tuple(range(int(lo), int(hi) + 1))
-    elif "," in text:
-        digits = tuple(int(d) for d in text.split(","))
-    else:
-        digits = tuple(int(d) for d in text)
+    wrong = argparse.ArgumentTypeError(f"classes must be two or more different digits 0-9, got {text[:40]!r}")
+    try:
+        if "-" in text:
+            lo, hi = (int(end) for end in text.split("-", 1))
+            if not 0 <= lo < hi <= 9:  # checked before the range is made: 0-9999999999 is not built
+                raise wrong
+            digits = tuple(range(lo, hi + 1))
+        elif "," in text:
+            digits = tuple(int(d) for d in text.split(","))
+        else:
+            digits = tuple(int(d) for d in text)
+    except ValueError:
+        raise wrong from None
     if len(digits) < 2 or len(set(digits)) != len(digits) or not all(0 <= d <= 9 for d in digits):
-        raise argparse.ArgumentTypeError(f"classes must be two or more different digits 0-9, got {text!r}")
+        raise wrong
     return digits
 
 
@@ -125,22 +132,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def format_loss(loss: float) -> str:
-    """A loss as the seed printed it (six decimals), or compactly when it is huge or not a number."""
-    return f"{loss:.6f}" if abs(loss) < 1e4 else f"{loss:.4g}"
+    """A loss as the seed printed it (six decimals), or compactly (``8.667e+72``, ``3.2e-07``,
+    ``nan``) where six decimals would hide or blow up the number."""
+    return f"{loss:.6f}" if loss == 0 or 1e-4 <= abs(loss) < 1e4 else f"{loss:.4g}"
 
 
 def check_writable(out: Path) -> None:
-    """Refuse an --out path that cannot be written, before any training."""
-    folder = out.parent if str(out.parent) else Path(".")
+    """Refuse an --out path that cannot be written, before any training: the folder must exist
+    and take a new file (tried for real), and an existing ``out`` must be a regular file."""
+    folder = out.parent
     try:
         if out.is_dir():
             raise PycoreError(f"--out {out}: is a folder; give a file name such as {out / 'model.npz'}")
-        if not folder.is_dir():
+        if out.exists() and not out.is_file():
+            raise PycoreError(f"--out {out}: exists and is not a regular file")
+        if not folder.exists():
             raise PycoreError(f"--out {out}: the folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise PycoreError(f"--out {out}: the folder {folder} is not writable")
-    except OSError as exc:
+        if not folder.is_dir():
+            raise PycoreError(f"--out {out}: {folder} is not a folder")
+    except OSError as exc:  # a name too long, a folder we may not search
         raise PycoreError(f"--out {out}: cannot be used ({exc.strerror or type(exc).__name__})") from None
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:  # a read-only folder or a full disk
+        raise PycoreError(f"--out {out}: cannot write in the folder {folder} ({exc.strerror or exc})") from None
+
+
+def read_image(path: Path) -> bytes:
+    """The bytes of an image file, refused (with a one-line reason) before reading a folder, a
+    device or a file too large to be an image of a digit."""
+    if not path.exists():
+        raise PycoreError(f"{path}: file not found")
+    if path.is_dir():
+        raise PycoreError(f"{path}: is a folder, not an image file")
+    if not path.is_file():
+        raise PycoreError(f"{path}: not a regular file")
+    try:
+        size = path.stat().st_size
+        if size > preprocess.MAX_IMAGE_BYTES:
+            raise PycoreError(
+                f"{path}: {size:,} bytes is too large for an image of a digit (at most {preprocess.MAX_IMAGE_BYTES:,})"
+            )
+        with path.open("rb") as f:
+            return f.read(preprocess.MAX_IMAGE_BYTES + 1)
+    except OSError as exc:
+        raise PycoreError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def progress_bar(p: Progress, width: int = 30) -> str:
@@ -207,13 +244,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"test accuracy: {result.correct}/{result.total} = {100 * result.accuracy:.2f} %")
     print_confusion(result.confusion, classes)
     problem = trainer.problem()
-    if problem:
-        print(f"the trained model is of no use: {problem}")
     if args.out and problem:
-        print(f"not saved to {args.out}")
+        print(f"not saved to {args.out}: {problem}")
+    elif problem:
+        print(f"the trained model is of no use: {problem}")
     elif args.out:
         notes = {"recipe": recipe.name, "test_accuracy": result.accuracy, "train": config.to_dict()}
-        model_io.save(net, args.out, notes=notes)
+        try:
+            model_io.save(net, args.out, notes=notes)
+        except OSError as exc:
+            raise PycoreError(f"--out {args.out}: the model could not be saved ({exc.strerror or exc})") from None
         print(f"saved the model to {args.out}")
     return 0 if trainer.state == "done" and not problem else 1
 
@@ -241,14 +281,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     """The digit drawn in an image file, with every class's score."""
     net, _ = model_io.load(args.model)
-    try:
-        data = args.image.read_bytes()
-    except FileNotFoundError:
-        raise PycoreError(f"{args.image}: file not found") from None
-    except IsADirectoryError:
-        raise PycoreError(f"{args.image}: is a folder, not an image file") from None
-    except OSError as exc:
-        raise PycoreError(f"{args.image}: cannot be read ({exc.strerror or exc})") from None
+    data = read_image(args.image)
     try:
         image = preprocess.from_png(data)
     except PycoreError as exc:
@@ -273,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     except PycoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: nothing is saved, and no traceback
+        print("\ninterrupted: nothing was saved", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # the output was piped into a program that stopped reading (e.g. head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import struct
 import zipfile
@@ -20,32 +21,51 @@ import numpy as np
 
 from .errors import ConfigError, ModelFileError
 from .mnist import PIXELS
-from .network import Network, NetworkConfig
+from .network import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, Network, NetworkConfig
 
 FORMAT = "digits-from-scratch-model"
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024  # refuse larger files: no model here needs that much
 MAX_META_BYTES = 64 * 1024  # the meta entry (JSON text) is a few hundred bytes
-MAX_LAYERS = 16  # Affine layers a model file may declare
 MAX_DIRECTORY_BYTES = 64 * 1024  # the zip's central directory: a model's has 2·layers + 1 short entries
-COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what np.savez writes; bz2/lzma inflate unbounded
 MAX_META_DEPTH = 16  # nesting of the meta JSON (it needs 3)
-MAX_NPY_HEADER = 4096  # an .npy header is about 128 bytes
+MAX_NPY_HEADER = 4096  # an .npy header is about 128 bytes; numpy parses it with ast.literal_eval
+MAX_MEMBERS = 1 + 2 * (MAX_HIDDEN_LAYERS + 1)  # meta, then a weight and a bias per layer
+MAX_INFLATED_BYTES = MAX_META_BYTES + 8 * MAX_PARAMETERS + MAX_MEMBERS * MAX_NPY_HEADER  # all entries, inflated
 PROBE_IMAGES = 4  # blank, full and random images that every model must answer with finite numbers
-MAX_PROBE_OUTPUT = 1e6  # a working digit model's outputs are near 1 (scores) or at most about 50 (logits)
+# A working digit model's outputs are near 1 (MSE scores) or at most about 50 (softmax logits); a
+# million means a diverged run, even where the numbers are still finite.
+MAX_PROBE_OUTPUT = 1e6
+
+_CENTRAL_DIRECTORY_ENTRY = b"PK\x01\x02"  # every entry of a zip's directory starts with this
+_ENTRY_NAME = re.compile(r"(?:meta|[Wb][1-9][0-9]?)\.npy")
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # np.savez stores, np.savez_compressed deflates
 
 
 def save(network: Network, target: str | Path | BinaryIO, notes: dict | None = None) -> None:
-    """Write ``network`` to a path or binary file object."""
-    meta = {"format": FORMAT, "version": FORMAT_VERSION, "config": network.config.to_dict(), "notes": notes or {}}
-    arrays = {k: np.ascontiguousarray(v) for k, v in network.params.items()}
-    np.savez(target, meta=np.array(json.dumps(meta)), **arrays)
+    """Write ``network`` to a binary file object, or to a path: exactly that name, which is
+    replaced only once the whole new file is written (a failed save keeps the old file)."""
+    data = to_bytes(network, notes)
+    if not isinstance(target, (str, Path)):
+        target.write(data)
+        return
+    path = Path(os.path.realpath(target))
+    if path.exists() and not path.is_file():
+        raise IsADirectoryError(f"{target} exists and is not a regular file")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)  # only left there when writing failed
 
 
 def to_bytes(network: Network, notes: dict | None = None) -> bytes:
     """The bytes of a model file for ``network``."""
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "config": network.config.to_dict(), "notes": notes or {}}
+    arrays = {k: np.ascontiguousarray(v) for k, v in network.params.items()}
     buf = io.BytesIO()
-    save(network, buf, notes)
+    np.savez(buf, meta=np.array(json.dumps(meta)), **arrays)
     return buf.getvalue()
 
 
@@ -53,25 +73,25 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
     """Read and validate a model file; returns a new network and the file's notes.
 
     Nothing is inflated before it is known to be exactly what the declared network needs: the
-    zip's directory and the meta entry come first, then each array's .npy header, then at most
-    the bytes that array needs. Raises :class:`ModelFileError` (and nothing else) with a reason
-    a person can act on.
+    zip's directory comes first (names, sizes, methods), then the meta entry (at most
+    ``MAX_META_BYTES``), then each array's .npy header, then at most the bytes that array needs.
+    Last, a few probe images must give finite outputs. Raises :class:`ModelFileError` (and
+    nothing else) with a reason a person can act on.
     """
     name = str(source) if isinstance(source, (str, Path)) else "the model file"
     data = _read_source(source, name)
     if not data.startswith(b"PK"):
         raise ModelFileError(f"{name}: not a model file (a .npz file is a zip archive; this is not one)")
-    _check_directory(data, name)
+    _check_end_record(data, name)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            network, notes = _read_archive(archive, name)
+        network, notes = _read_model(data, name)
+        problem = output_problem(network)
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{name}: damaged or truncated ({exc})") from None
-    except Exception as exc:  # any other failure on hostile bytes means the same thing
+        raise ModelFileError(f"{name}: damaged or truncated ({_brief(exc)})") from None
+    except Exception as exc:  # any other failure on hostile bytes (MemoryError, RecursionError, …) means the same
         raise ModelFileError(f"{name}: not a model file ({type(exc).__name__})") from None
-    problem = output_problem(network)
     if problem:
         raise ModelFileError(f"{name}: {problem}")
     return network, notes
@@ -93,13 +113,13 @@ def output_problem(network: Network) -> str:
     return ""
 
 
-def _check_directory(data: bytes, name: str) -> None:
-    """Refuse a zip whose directory is bigger than a model's could be, before zipfile reads it."""
+def _check_end_record(data: bytes, name: str) -> None:
+    """Refuse a zip whose end record announces a directory bigger than a model's could be."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
     if end < 0 or len(data) < end + 22:
         raise ModelFileError(f"{name}: damaged or truncated (no zip directory at its end)")
     entries, size = struct.unpack_from("<HI", data, end + 10)
-    if entries > 2 * MAX_LAYERS + 1 or size > MAX_DIRECTORY_BYTES:
+    if entries > MAX_MEMBERS or size > MAX_DIRECTORY_BYTES:
         raise ModelFileError(f"{name}: not a model file (its zip lists {entries} entries in {size} bytes)")
 
 
@@ -109,8 +129,10 @@ def _read_source(source: str | Path | bytes, name: str) -> bytes:
         try:
             if not path.exists():
                 raise ModelFileError(f"{name}: file not found")
+            if path.is_dir():
+                raise ModelFileError(f"{name}: is a folder, not a model file")
             if not path.is_file():
-                raise ModelFileError(f"{name}: not a file")
+                raise ModelFileError(f"{name}: not a regular file")
             size = path.stat().st_size
             if size > MAX_BYTES:
                 raise ModelFileError(f"{name}: {size} bytes is too big for a model (at most {MAX_BYTES})")
@@ -123,43 +145,90 @@ def _read_source(source: str | Path | bytes, name: str) -> bytes:
     return data
 
 
-def _read_archive(archive: zipfile.ZipFile, name: str) -> tuple[Network, dict]:
-    members = {info.filename: info for info in archive.infolist()}
-    if "meta.npy" not in members:
-        raise ModelFileError(f"{name}: no 'meta' entry, so this is not a Digits from Scratch model")
-    meta_array = _read_npy(archive, members["meta.npy"], name, "meta", max_bytes=MAX_META_BYTES)
-    if meta_array.dtype.kind != "U" or meta_array.shape != ():
-        raise ModelFileError(f"{name}: its 'meta' entry is not a text, so this is not a Digits from Scratch model")
-    meta = _parse_meta(str(meta_array), name)
-    config = _config_from_meta(meta, name)
-    sizes = config.sizes
-    expected = {}
-    for i in range(1, len(sizes)):
-        expected[f"W{i}"] = (sizes[i - 1], sizes[i])
-        expected[f"b{i}"] = (sizes[i],)
-    arrays_in_file = {m[: -len(".npy")] if m.endswith(".npy") else m for m in members} - {"meta"}
-    missing = sorted(set(expected) - arrays_in_file)
-    extra = sorted(arrays_in_file - set(expected))
-    if missing:
-        raise ModelFileError(f"{name}: missing arrays {', '.join(missing)}")
-    if extra:
-        raise ModelFileError(f"{name}: unexpected arrays {', '.join(extra)}")
-    if len(members) != len(expected) + 1:
-        raise ModelFileError(f"{name}: entries repeated or misnamed ({len(members)} entries)")
-    arrays = {}
-    dtype = np.dtype(config.dtype)
-    for key, shape in expected.items():
-        info = members.get(f"{key}.npy")
-        if info is None:
-            raise ModelFileError(f"{name}: {key} is not stored as {key}.npy")
-        a = _read_npy(archive, info, name, key, shape=shape, dtype=dtype)
-        if not np.isfinite(a).all():
-            raise ModelFileError(f"{name}: {key} contains NaN or infinite values")
-        arrays[key] = a
+def _read_model(data: bytes, name: str) -> tuple[Network, dict]:
+    # zipfile builds an object for every entry of the directory before anything can be checked,
+    # and a 60 MB file can list a million of them: count them first (each starts with the same
+    # four bytes; a few more may occur by chance inside the arrays, hence the margin).
+    entries = data.count(_CENTRAL_DIRECTORY_ENTRY)
+    if entries > 2 * MAX_MEMBERS:
+        raise ModelFileError(
+            f"{name}: a zip archive of up to {entries:,} entries; a model file has at most {MAX_MEMBERS}"
+        )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        _check_directory(infos, name)
+        members = {info.filename: info for info in infos}
+        if "meta.npy" not in members:
+            raise ModelFileError(f"{name}: no 'meta' entry, so this is not a Digits from Scratch model")
+        meta_array = _read_npy(archive, members["meta.npy"], name, "meta", shape=(), max_bytes=MAX_META_BYTES)
+        meta = _parse_meta(str(meta_array), name)
+        config = _config_from_meta(meta, name)
+        sizes = config.sizes
+        expected = {}
+        for i in range(1, len(sizes)):
+            expected[f"W{i}"] = (sizes[i - 1], sizes[i])
+            expected[f"b{i}"] = (sizes[i],)
+        arrays_in_file = {m[: -len(".npy")] for m in members} - {"meta"}
+        missing = sorted(set(expected) - arrays_in_file)
+        extra = sorted(arrays_in_file - set(expected))
+        if missing:
+            raise ModelFileError(f"{name}: missing arrays {', '.join(missing)}")
+        if extra:
+            raise ModelFileError(f"{name}: unexpected arrays {', '.join(extra)}")
+        arrays = {}
+        dtype = np.dtype(config.dtype)
+        for key, shape in expected.items():
+            max_bytes = int(np.prod(shape)) * dtype.itemsize
+            a = _read_npy(archive, members[f"{key}.npy"], name, key, shape=shape, dtype=dtype, max_bytes=max_bytes)
+            if not np.isfinite(a).all():
+                raise ModelFileError(f"{name}: {key} contains NaN or infinite values")
+            arrays[key] = a
     network = Network(config, seed=None)
     network.copy_params_from(arrays)
     notes = meta.get("notes") if isinstance(meta.get("notes"), dict) else {}
     return network, notes
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Refuse, from the zip's directory alone, anything that is not a model file's entries."""
+    names = [info.filename for info in infos]
+    if len(infos) > MAX_MEMBERS:
+        raise ModelFileError(f"{name}: {len(infos)} entries; a model file has at most {MAX_MEMBERS}")
+    strange = [n for n in names if not _ENTRY_NAME.fullmatch(n)]
+    if strange:
+        listed = ", ".join(repr(_brief(n, 40)) for n in strange[:3]) + (", …" if len(strange) > 3 else "")
+        raise ModelFileError(
+            f"{name}: unexpected entries {listed}; a model file holds meta.npy, W1.npy, b1.npy, … only"
+        )
+    if len(set(names)) != len(names):
+        raise ModelFileError(
+            f"{name}: entries repeated ({', '.join(sorted({n for n in names if names.count(n) > 1}))})"
+        )
+    for info in infos:
+        key = info.filename[: -len(".npy")]
+        if info.flag_bits & 0x1:
+            raise ModelFileError(f"{name}: {key} is encrypted; model files are not")
+        if info.compress_type not in _METHODS:
+            raise ModelFileError(
+                f"{name}: {key} is compressed with zip method {info.compress_type}; model files are stored or deflated"
+            )
+        if info.file_size > MAX_INFLATED_BYTES:
+            raise ModelFileError(f"{name}: {key} claims {info.file_size:,} bytes, more than a model needs")
+        stored = info.compress_type == zipfile.ZIP_STORED
+        if (stored and info.compress_size != info.file_size) or info.compress_size > _deflate_bound(info.file_size):
+            raise ModelFileError(
+                f"{name}: the zip entry of {key} says {info.compress_size:,} bytes hold {info.file_size:,} (damaged?)"
+            )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_INFLATED_BYTES:
+        raise ModelFileError(
+            f"{name}: its entries claim {total:,} bytes, more than a model needs (at most {MAX_INFLATED_BYTES:,})"
+        )
+
+
+def _deflate_bound(size: int) -> int:
+    """The most bytes that deflate may need for ``size`` bytes (zlib's deflateBound, with room to spare)."""
+    return size + (size >> 12) + (size >> 14) + (size >> 25) + 1024
 
 
 def _read_npy(
@@ -168,16 +237,14 @@ def _read_npy(
     name: str,
     key: str,
     *,
-    shape: tuple[int, ...] | None = None,
+    shape: tuple[int, ...],
+    max_bytes: int,
     dtype: np.dtype | None = None,
-    max_bytes: int | None = None,
 ) -> np.ndarray:
     """One .npy member, read only after its header says it is what we expect, and never more
     than the bytes that header promises (a member whose zip entry lies is caught here)."""
-    if info.compress_type not in COMPRESSIONS:
+    if info.compress_type not in _METHODS:
         raise ModelFileError(f"{name}: {key} is compressed in a way model files never are ({info.compress_type})")
-    if info.file_size > MAX_NPY_HEADER + (max_bytes or MAX_BYTES):
-        raise ModelFileError(f"{name}: {key} claims {info.file_size} bytes, more than a model needs")
     with archive.open(info) as member:
         header = io.BytesIO(member.read(MAX_NPY_HEADER))
         try:
@@ -186,58 +253,81 @@ def _read_npy(
                 np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
             )
             found_shape, fortran, found_dtype = read_header(header, max_header_size=MAX_NPY_HEADER)
-        except (ValueError, SyntaxError, TypeError) as exc:
-            raise ModelFileError(f"{name}: {key} is not a NumPy array ({exc})") from None
+        except Exception as exc:  # numpy reads the header with ast.literal_eval, or tokenize for old files
+            raise ModelFileError(f"{name}: {key} is not a NumPy array ({_brief(exc) or type(exc).__name__})") from None
         if found_dtype.hasobject:
             raise ModelFileError(f"{name}: {key} holds Python objects; model files hold numbers only")
-        if shape is not None and tuple(found_shape) != shape:
-            raise ModelFileError(f"{name}: {key} has shape {tuple(found_shape)}, expected {shape}")
+        if dtype is None and (found_dtype.kind != "U" or tuple(found_shape) != ()):
+            raise ModelFileError(f"{name}: its 'meta' entry is not a text, so this is not a Digits from Scratch model")
+        if tuple(found_shape) != shape:
+            raise ModelFileError(f"{name}: {key} has shape {_brief(tuple(found_shape), 60)}, expected {shape}")
         if dtype is not None and found_dtype != dtype:
             raise ModelFileError(f"{name}: {key} is {found_dtype}, but the file says {dtype}")
-        count = int(np.prod(found_shape, dtype=np.int64))
+        count = int(np.prod(shape))
         nbytes = count * found_dtype.itemsize
-        if max_bytes is not None and nbytes > max_bytes:
-            raise ModelFileError(f"{name}: its {key} entry is {nbytes} bytes, more than a model needs")
+        if nbytes > max_bytes:
+            raise ModelFileError(f"{name}: its {key} entry is {nbytes:,} bytes, more than a model needs")
         if info.file_size != header.tell() + nbytes:
             raise ModelFileError(
-                f"{name}: the zip entry of {key} says {info.file_size} bytes, but its array needs "
-                f"{header.tell() + nbytes} (damaged?)"
+                f"{name}: the zip entry of {key} says {info.file_size:,} bytes, but its array needs "
+                f"{header.tell() + nbytes:,} (damaged?)"
             )
         body = header.read()  # the data that came with the header
         if len(body) <= nbytes:
             body += member.read(nbytes - len(body) + 1)  # one byte more than promised shows a lie
         if len(body) != nbytes:
-            raise ModelFileError(f"{name}: {key} holds {len(body)} bytes, expected {nbytes} (damaged?)")
+            raise ModelFileError(f"{name}: {key} holds {len(body):,} bytes, expected {nbytes:,} (damaged?)")
     array = np.frombuffer(body, dtype=found_dtype, count=count)
     if fortran:
-        return array.reshape(found_shape[::-1]).T.copy()
-    return array.reshape(found_shape).copy()
+        return array.reshape(shape[::-1]).T.copy()
+    return array.reshape(shape).copy()
 
 
 def _parse_meta(text: str, name: str) -> dict:
     depth = _json_depth(text)
     if depth > MAX_META_DEPTH:
-        raise ModelFileError(f"{name}: its 'meta' entry is nested {depth} levels deep; this is not a model file")
+        raise ModelFileError(
+            f"{name}: its 'meta' entry is nested over {MAX_META_DEPTH} levels deep; this is not a model file"
+        )
     try:
         meta = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError, as is a 5000-digit number
-        raise ModelFileError(f"{name}: its 'meta' entry is not valid JSON ({exc})") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # ValueError: bad JSON, or a number of 5,000 digits
+        raise ModelFileError(f"{name}: its 'meta' entry is not valid JSON ({_brief(exc)})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ModelFileError(f"{name}: not a Digits from Scratch model (format {found!r})")
+        raise ModelFileError(f"{name}: not a Digits from Scratch model (format {_brief(repr(found), 60)})")
     if meta.get("version") != FORMAT_VERSION:
         raise ModelFileError(
-            f"{name}: model format version {meta.get('version')!r} is not supported (this app reads {FORMAT_VERSION})"
+            f"{name}: model format version {_brief(repr(meta.get('version')), 30)} is not supported "
+            f"(this app reads {FORMAT_VERSION})"
         )
     return meta
 
 
 def _json_depth(text: str) -> int:
-    """How deeply the JSON ``text`` nests, counted without parsing (brackets inside strings don't count)."""
-    outside = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text).encode("utf-8", "replace")
-    codes = np.frombuffer(outside, dtype=np.uint8)
-    steps = np.isin(codes, (ord("["), ord("{"))).astype(np.int64) - np.isin(codes, (ord("]"), ord("}")))
-    return int(np.cumsum(steps).max(initial=0))
+    """How deeply the JSON ``text`` nests, counted in one pass without parsing (brackets inside
+    strings don't count); stops counting just past ``MAX_META_DEPTH``."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_META_DEPTH:
+                    break
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
@@ -245,11 +335,8 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
     if not isinstance(raw, dict):
         raise ModelFileError(f"{name}: the network configuration is missing")
     try:
-        sizes = tuple(int(s) for s in raw["sizes"])
-        if len(sizes) > MAX_LAYERS + 1:
-            raise ValueError(f"{len(sizes) - 1} layers, at most {MAX_LAYERS}")
         config = NetworkConfig(
-            sizes=sizes,
+            sizes=tuple(int(s) for s in raw["sizes"]),
             activation=str(raw["activation"]),
             alpha=float(raw.get("alpha", 0.1)),
             loss=str(raw["loss"]),
@@ -259,9 +346,15 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
             classes=tuple(int(c) for c in raw["classes"]),
         )
     except (KeyError, TypeError, ValueError, OverflowError, ConfigError) as exc:
-        raise ModelFileError(f"{name}: bad network configuration ({exc})") from None
-    if sizes[0] != PIXELS:
-        raise ModelFileError(f"{name}: the input layer has {sizes[0]} units; MNIST images need {PIXELS}")
+        raise ModelFileError(f"{name}: bad network configuration ({_brief(exc)})") from None
+    if config.sizes[0] != PIXELS:
+        raise ModelFileError(f"{name}: the input layer has {config.sizes[0]} units; MNIST images need {PIXELS}")
     if len(set(config.classes)) != len(config.classes) or not all(0 <= c <= 9 for c in config.classes):
-        raise ModelFileError(f"{name}: its classes {list(config.classes)} are not different digits 0-9")
+        raise ModelFileError(f"{name}: its classes {_brief(list(config.classes), 60)} are not different digits 0-9")
     return config
+
+
+def _brief(thing: object, limit: int = 200) -> str:
+    """``str(thing)``, cut to ``limit`` characters: a hostile file's strings go into messages."""
+    text = str(thing)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -18,6 +18,7 @@ from .losses import LOSSES, make_loss, softmax
 
 DTYPES = ("float64", "float32")
 MAX_PARAMETERS = 5_000_000  # weights and biases; the seed network has 442,903
+MAX_HIDDEN_LAYERS = 14  # a model file then holds at most 15 weight-bias pairs; the page offers up to 4
 INITS = ("normal", "he")  # normal: weight_scale·randn (the seed); he: sqrt(2 / inputs)·randn per layer
 
 
@@ -37,6 +38,8 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or any(int(s) != s or s < 1 for s in self.sizes):
             raise ConfigError(f"layer sizes must be two or more positive integers, got {self.sizes}")
+        if len(self.sizes) - 2 > MAX_HIDDEN_LAYERS:
+            raise ConfigError(f"{len(self.sizes) - 2} hidden layers; at most {MAX_HIDDEN_LAYERS} fit here")
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if self.loss not in LOSSES:

@@ -101,3 +101,40 @@ def test_missing_file(tmp_path):
 def test_npz_is_a_zip_with_meta(net):
     with zipfile.ZipFile(io.BytesIO(model_io.to_bytes(net))) as z:
         assert "meta.npy" in z.namelist()
+
+
+def test_save_writes_exactly_the_path_given(net, tmp_path):
+    path = tmp_path / "model"  # np.savez would have written model.npz
+    model_io.save(net, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+    assert model_io.load(path)[0].config == net.config
+
+
+def test_a_failed_save_keeps_the_old_file(net, tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    model_io.save(net, path, notes={"which": "old"})
+
+    def disk_full(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model_io.os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        model_io.save(net, path, notes={"which": "new"})
+    assert model_io.load(path)[1] == {"which": "old"}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]  # no partial file left behind
+
+
+def test_save_refuses_a_folder_or_a_device(net, tmp_path):
+    with pytest.raises(IsADirectoryError):
+        model_io.save(net, tmp_path)
+    assert tmp_path.is_dir()
+
+
+def test_output_problem_names_non_finite_and_absurd_outputs(net):
+    assert model_io.output_problem(net) == ""
+    net.params["W1"][...] = 1e300
+    net.params["W2"][...] = 1e300
+    assert "not finite" in model_io.output_problem(net)
+    net.params["W2"][...] = 1e5
+    net.params["W1"][...] = 1.0
+    assert "absurdly large" in model_io.output_problem(net)
