@@ -61,3 +61,12 @@ export function showWeights(tiles) {
   document.getElementById("weights-label").textContent =
     `First layer: what ${tiles.count} of its ${tiles.units} units respond to (bright: excites, dark: inhibits)`;
 }
+
+/** Ask the worker for the current model's weight tiles and show them. */
+export async function refreshWeights(worker) {
+  try {
+    showWeights(await worker.request("weights"));
+  } catch {
+    // only a picture: the app works without it
+  }
+}

@@ -1,6 +1,7 @@
 // Share a run by link: the Digits mode and every training setting go in the URL's fragment
 // (#mode=0-9&lr=0.004&hidden=500,100…). Opening such a link restores them, field by field: a value
 // that the form refuses (wrong type, out of range, unknown) is ignored and named in a message.
+import { switchMode } from "./modes.js";
 import { FIELDS } from "./settings.js";
 import { $, showMessage } from "./ui.js";
 
@@ -78,8 +79,32 @@ export function reportLink(ignored, problem) {
   else showMessage("settings-message", "Settings restored from the link.", "ok");
 }
 
-/** Copy a link to this experiment; the address bar shows it too. */
-export async function copyLink(mode, settings) {
+/** Restore the experiment in the URL's fragment, if any, into `app`'s mode and form. */
+export async function restoreLink(app) {
+  const { mode, fields, problem } = parseFragment(location.hash);
+  if (problem) return reportLink([], problem);
+  if (mode === undefined && !fields.size) return;
+  const ignored = [];
+  if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(`mode (${String(mode).slice(0, 20)})`);
+  else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode);
+  const recipe = fields.get("recipe"); // the preset the link's run started from
+  fields.delete("recipe");
+  if (recipe !== undefined && app.modes[app.mode].presets.includes(recipe)) app.settings.preset = recipe;
+  else if (recipe !== undefined) ignored.push(`recipe (${recipe.slice(0, 20)})`);
+  ignored.push(...applyFields(app.settings, fields));
+  app.settings.showShape();
+  reportLink(ignored);
+}
+
+/** Copy a link to this experiment (`mode` and the form's settings); the address bar shows it too. */
+export async function copyLink(mode, form) {
+  let settings;
+  try {
+    settings = form.read();
+  } catch (error) {
+    showMessage("settings-message", error.message);
+    return;
+  }
   const url = new URL(location.href);
   url.hash = experimentFragment(mode, settings);
   history.replaceState(null, "", url);

@@ -1,6 +1,6 @@
 // Results on the test images: accuracy, confusion matrix, the first test images and the mistakes.
 import { paintDigit } from "./canvas.js";
-import { $, formatScore } from "./ui.js";
+import { $, formatScore, READY, setStatus } from "./ui.js";
 
 const GALLERY_BATCH = 8; // gallery images drawn per task
 
@@ -82,4 +82,15 @@ function galleryItem(item, outputs) {
   text.title = `${outputs}: ${item.scores.map((v) => formatScore(v, 2)).join(" ")}`;
   li.append(canvas, text);
   return li;
+}
+
+/** Check the current model on the loaded test images and show the results. */
+export async function evaluateModel(worker) {
+  setStatus("Checking the model on the test images…", "busy");
+  try {
+    showEvaluation(await worker.request("evaluate"));
+    setStatus(READY, "ready");
+  } catch (error) {
+    if (!worker.dead) setStatus(`Error: ${error.message}`, "error");
+  }
 }

@@ -2,6 +2,8 @@
 
 export const $ = (id) => document.getElementById(id);
 
+export const READY = "Python is ready: draw a digit, or train the network.";
+
 export function setStatus(text, kind = "info") {
   const el = $("status");
   el.textContent = text;

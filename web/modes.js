@@ -1,0 +1,46 @@
+// The Digits mode (0–2 or 0–9): each mode has its data, its pretrained model and its presets,
+// all from Python's page config. Switching loads them in the worker.
+import { refreshWeights } from "./inside.js";
+import { $, READY, setStatus, showMessage } from "./ui.js";
+
+/**
+ * Switch `app` to `mode`. `restoring`: after a restart, bring the new worker back to the mode
+ * the page is in, without touching the form.
+ */
+export async function switchMode(app, mode, { restoring = false } = {}) {
+  const previous = app.mode;
+  app.ready = false; // controls off while the data and model load
+  app.updateControls();
+  try {
+    const info = await app.worker.request("set-mode", { mode });
+    showMode(app, mode);
+    app.models.show(info);
+    if (restoring) return;
+    app.settings.applyModeDefaults();
+    refreshWeights(app.worker);
+    setStatus(`${READY} (${mode === "0-9" ? "all ten digits" : "0, 1 and 2"})`, "ready");
+    app.prediction.predict();
+  } catch (error) {
+    if (app.worker.dead) return;
+    if (restoring) {
+      showMode(app, "0-2");
+      showMessage("model-message", `Could not go back to the 0–9 mode: ${error.message}`);
+    } else {
+      $("mode").value = previous;
+      setStatus(`Error: could not switch to ${mode}: ${error.message}`, "error");
+    }
+  } finally {
+    $("load-progress").hidden = true;
+    if (!restoring && !app.worker.dead) {
+      app.ready = true;
+      app.updateControls();
+      app.settings.showShape();
+    }
+  }
+}
+
+function showMode(app, mode) {
+  app.mode = mode;
+  $("mode").value = mode;
+  app.settings.setMode(mode);
+}

@@ -1,0 +1,66 @@
+// The Python worker's life: start it (with a boot timeout), notice its death, restart it.
+// The page owns the DOM; the worker owns Pyodide (see PROTOCOL.md, "Faults").
+import { $, setStatus } from "./ui.js";
+import { WorkerClient } from "./worker-client.js";
+
+const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
+// ?boot-timeout-ms=N shortens it (the tests use this to check the message without waiting).
+const bootTimeout = () => Number(new URLSearchParams(location.search).get("boot-timeout-ms")) || BOOT_TIMEOUT_MS;
+
+export class WorkerLife {
+  /** `app` gets `worker`, `ready` and `training`, and its `onReady`, `onWorkerEvent` and `updateControls` are called. */
+  constructor(app) {
+    this.app = app;
+    $("restart").addEventListener("click", () => this.restart());
+  }
+
+  start() {
+    const app = this.app;
+    setStatus("Loading Python 0 %");
+    $("restart").hidden = true;
+    this.bootFailed = false;
+    const worker = new WorkerClient(new URL("./worker.js", import.meta.url), (e) => app.onWorkerEvent(e), (reason) => this.onDeath(worker, reason));
+    app.worker = worker;
+    this.bootTimer = setTimeout(() => {
+      if (app.ready) return;
+      this.fail("loading Python is taking too long. Check your connection and reload; if you serve the site " +
+        "yourself, make sure .wasm files are served as application/wasm.");
+      worker.terminate();
+    }, bootTimeout());
+    worker.request("boot").then((result) => {
+      clearTimeout(this.bootTimer);
+      worker.watch();
+      return app.onReady(result);
+    }).catch((error) => {
+      if (!this.bootFailed && !worker.dead) this.fail(`Python could not start: ${error.message}. Reload the page to try again.`);
+    });
+  }
+
+  // The worker died (killed, out of memory, a Pyodide fatal error, no answer to a ping): say so
+  // and offer Restart, which starts a new worker with the same Digits mode and model.
+  onDeath(worker, reason) {
+    if (worker !== this.app.worker) return;
+    clearTimeout(this.bootTimer);
+    this.app.ready = false;
+    this.app.training = false;
+    setStatus(`Python stopped: ${reason}. Restart it to go on; your drawing and saved model are kept.`, "error");
+    $("restart").hidden = false;
+    this.app.updateControls();
+  }
+
+  restart() {
+    this.app.worker.terminate();
+    this.app.ready = false;
+    this.app.updateControls();
+    this.start();
+  }
+
+  fail(message) {
+    clearTimeout(this.bootTimer);
+    if (!this.app.ready) this.bootFailed = true;
+    setStatus(`Error: ${message}`, "error");
+    $("restart").hidden = false;
+    this.app.training = false;
+    this.app.updateControls();
+  }
+}
