@@ -14,7 +14,7 @@ from typing import NoReturn
 import numpy as np
 
 from . import mnist, model_io, preprocess, recipes
-from .errors import PycoreError
+from .errors import PycoreError, read_user_file
 from .evaluation import evaluate
 from .layers import ACTIVATIONS
 from .losses import LOSSES
@@ -160,24 +160,8 @@ def check_writable(out: Path) -> None:
 
 
 def read_image(path: Path) -> bytes:
-    """The bytes of an image file, refused (with a one-line reason) before reading a folder, a
-    device or a file too large to be an image of a digit."""
-    if not path.exists():
-        raise PycoreError(f"{path}: file not found")
-    if path.is_dir():
-        raise PycoreError(f"{path}: is a folder, not an image file")
-    if not path.is_file():
-        raise PycoreError(f"{path}: not a regular file")
-    try:
-        size = path.stat().st_size
-        if size > preprocess.MAX_IMAGE_BYTES:
-            raise PycoreError(
-                f"{path}: {size:,} bytes is too large for an image of a digit (at most {preprocess.MAX_IMAGE_BYTES:,})"
-            )
-        with path.open("rb") as f:
-            return f.read(preprocess.MAX_IMAGE_BYTES + 1)
-    except OSError as exc:
-        raise PycoreError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    """The bytes of an image file (see :func:`read_user_file`)."""
+    return read_user_file(path, "an image file", preprocess.MAX_IMAGE_BYTES)
 
 
 def progress_bar(p: Progress, width: int = 30) -> str:

@@ -16,8 +16,11 @@ import numpy as np
 from . import mnist, model_io, preprocess, recipes
 from .errors import ConfigError, PycoreError
 from .evaluation import Evaluation, evaluate
-from .network import Network
-from .trainer import LIMITS, WHOLE_NUMBERS, Trainer
+from .layers import ACTIVATIONS
+from .losses import LOSSES
+from .network import DTYPES, INITS, Network
+from .optimizers import OPTIMIZERS
+from .trainer import LIMITS, LR_SCHEDULES, WHOLE_NUMBERS, Trainer
 
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
 MISTAKES_SHOWN = 40  # wrongly predicted test images returned for the mistakes gallery
@@ -32,6 +35,34 @@ PAGE_MODES = {
     }.items()
 }
 
+
+# The choices of the page's menus, in the package's order, with the words the page shows for them.
+CHOICES = {
+    "optimizer": OPTIMIZERS,
+    "lr_schedule": LR_SCHEDULES,
+    "loss": LOSSES,
+    "activation": ACTIVATIONS,
+    "init": INITS,
+    "dtype": DTYPES,
+}
+CHOICE_LABELS = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "adagrad": "AdaGrad",
+    "adam": "Adam",
+    "constant": "Constant",
+    "linear": "Linear decay to 0",
+    "mse": "Squared error",
+    "softmax_ce": "Softmax + cross-entropy",
+    "leaky_relu": "LeakyReLU",
+    "relu": "ReLU",
+    "sigmoid": "Sigmoid",
+    "tanh": "tanh",
+    "normal": "0.01·randn (seed)",
+    "he": "He: √(2/inputs)·randn",
+    "float64": "float64",
+    "float32": "float32 (faster)",
+}
 
 # The network shapes the page offers: how many hidden layers, and how wide each may be.
 HIDDEN_LAYERS = (0, 4)
@@ -96,6 +127,9 @@ def page_config() -> dict:
             "hidden_layers": list(HIDDEN_LAYERS),
             "hidden_width": list(HIDDEN_WIDTH),
             "model_bytes": model_io.MAX_BYTES,
+        },
+        "choices": {
+            field: [[name, CHOICE_LABELS.get(name, name)] for name in names] for field, names in CHOICES.items()
         },
         "user_errors": [cls.__name__ for cls in (PycoreError, *_subclasses(PycoreError))],
     }

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, ModelFileError, read_user_file
 from .mnist import PIXELS
 from .network import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, Network, NetworkConfig
 
@@ -125,23 +125,11 @@ def _check_end_record(data: bytes, name: str) -> None:
 
 def _read_source(source: str | Path | bytes, name: str) -> bytes:
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            if not path.exists():
-                raise ModelFileError(f"{name}: file not found")
-            if path.is_dir():
-                raise ModelFileError(f"{name}: is a folder, not a model file")
-            if not path.is_file():
-                raise ModelFileError(f"{name}: not a regular file")
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                raise ModelFileError(f"{name}: {size} bytes is too big for a model (at most {MAX_BYTES})")
-            return path.read_bytes()
-        except OSError as exc:
-            raise ModelFileError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    data = bytes(source)
+        data = read_user_file(Path(source), "a model file", MAX_BYTES, ModelFileError)
+    else:
+        data = bytes(source)
     if len(data) > MAX_BYTES:
-        raise ModelFileError(f"{name}: {len(data)} bytes is too big for a model (at most {MAX_BYTES})")
+        raise ModelFileError(f"{name}: {len(data):,} bytes is too large for a model file (at most {MAX_BYTES:,})")
     return data
 
 

@@ -58,7 +58,7 @@ export class ModelsPanel {
     if (!file) return;
     const limit = this.app.limits.model_bytes;
     if (file.size > limit) {
-      showMessage("model-message", `${file.name} is too big for a model (${file.size} bytes, at most ${limit}); the current model is unchanged.`);
+      showMessage("model-message", `${file.name} is too large for a model file (${file.size} bytes, at most ${limit}); the current model is unchanged.`);
       return;
     }
     try {

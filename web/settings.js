@@ -25,7 +25,13 @@ export class SettingsForm {
   }
 
   /** Take the recipes, modes and limits from the boot reply. */
-  configure({ recipes, modes, limits }) {
+  configure({ recipes, modes, limits, choices }) {
+    for (const [name, options] of Object.entries(choices)) {
+      const select = $(name);
+      const kept = select.value;
+      select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+      if (kept) select.value = kept; // a restart keeps what the form showed
+    }
     this.recipes = recipes;
     this.modes = modes;
     this.limits = limits;

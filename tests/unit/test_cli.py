@@ -249,7 +249,7 @@ def test_an_oversized_image_file_is_not_read(tmp_path, capsys, monkeypatch):
     Image.new("L", (28, 28)).save(image)
     monkeypatch.setattr(preprocess, "MAX_IMAGE_BYTES", image.stat().st_size - 1)
     code, _, err = run_cli(["predict", str(model), str(image)], capsys)
-    assert_one_line_error(code, err, "too large for an image of a digit", "predict")
+    assert_one_line_error(code, err, "too large for an image file", "predict")
 
 
 def test_ctrl_c_is_one_line_and_saves_nothing(tmp_path, capsys, mnist_dir, monkeypatch):

@@ -89,7 +89,7 @@ def test_too_big_is_rejected_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(model_io, "MAX_BYTES", 10)
     path = tmp_path / "big.npz"
     path.write_bytes(b"PK" + bytes(100))
-    with pytest.raises(ModelFileError, match="too big"):
+    with pytest.raises(ModelFileError, match="too large for a model file"):
         model_io.load(path)
 
 
