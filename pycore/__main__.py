@@ -203,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(
         f"training on the first {trainer.samples} training images of digits {classes}: "
         f"{trainer.total} steps, {config.optimizer} lr={config.lr} ({config.lr_schedule}), batch {config.batch_size}, "
-        f"{config.epochs} epoch(s), {'fast' if trainer.sparse_step else 'plain'} path"
+        f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path"
     )
     show_bar = not args.quiet and sys.stdout.isatty()
     start = time.perf_counter()

@@ -277,7 +277,7 @@ class Session:
         self.trainer = None  # the last run's memory is free before the new run takes its own
         self.trainer = recipes.make_trainer(page_recipe(settings), self.train_split)
         trainer = self.trainer
-        return {"total": trainer.total, "samples": trainer.samples, "fast": trainer.sparse_step is not None}
+        return {"total": trainer.total, "samples": trainer.samples, "fast": trainer.fast}
 
     def train_chunk(self, steps: int) -> dict:
         """Run up to ``steps`` training steps and report progress."""

@@ -51,43 +51,99 @@ class Affine:
         """``dW = x.T @ dout``, (D, H), into ``self.dW``."""
         linalg.weight_grad(self.x, dout, out=self.dW)
 
+    def gradient(self) -> np.ndarray:
+        """The weight gradient of the last backward, as optimizers take it."""
+        return self.dW
+
     def __repr__(self) -> str:
         return f"Affine({self.W.shape[0]} -> {self.W.shape[1]}, {self.W.dtype})"
+
+
+class RowGrad:
+    """A weight gradient (D, H) that is zero outside ``rows``: there it is ``x.T @ dout``.
+
+    The first layer's inputs are pixels, most of them zero, and a zero pixel's row of ``dW`` is
+    zero. Optimizers that can use this (SGD, and Momentum in position/velocity form) touch only
+    those rows; the others ask for :meth:`dense`.
+    """
+
+    __slots__ = ("dense_buffer", "dout", "rows", "rows_buffer", "x")
+
+    def __init__(
+        self, rows: np.ndarray, x: np.ndarray, dout: np.ndarray, buffers: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        self.rows = rows  # (K,) indices of the rows in use
+        self.x = x  # (N, K) the inputs in those columns
+        self.dout = dout  # (N, H)
+        self.dense_buffer, self.rows_buffer = buffers  # (D, H) each: room for the gradient, so no step allocates it
+
+    def values(self) -> np.ndarray:
+        """The K non-zero rows, ``x.T @ dout``: (K, H)."""
+        return linalg.weight_grad(self.x, self.dout, out=self.rows_buffer[: len(self.rows)])
+
+    def dense(self) -> np.ndarray:
+        """The whole gradient, (D, H), in the layer's buffer (valid until the next step)."""
+        if len(self.rows) == len(self.dense_buffer):  # every row in use, in order
+            return linalg.weight_grad(self.x, self.dout, out=self.dense_buffer)
+        self.dense_buffer.fill(0)
+        self.dense_buffer[self.rows] = self.values()
+        return self.dense_buffer
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:  # np.asarray(grad): the dense gradient
+        return self.dense() if dtype is None else self.dense().astype(dtype)
 
 
 class SparseInputAffine(Affine):
     """An :class:`Affine` that skips the input columns that are zero in the whole batch.
 
     A zero column adds nothing to ``x @ W`` and gives a zero row of ``dW``, so the results are
-    those of :class:`Affine`, with fewer multiplications. MNIST's blank border makes about a
-    third of the pixels zero across a batch of 100 (over half for a single image).
-    ``tests/unit/test_layers.py`` checks it against :class:`Affine`. The network's first layer.
+    those of :class:`Affine`, with fewer multiplications: its weight gradient is a
+    :class:`RowGrad`. MNIST's blank border makes about a third of the pixels zero across a batch
+    of 100, and four in five for a single image. The network's first layer.
+
+    While an optimizer ``holds`` the weights (Momentum in position/velocity form, see
+    :class:`~pycore.optimizers.PositionVelocity`), ``W`` is not current: the rows in use are read
+    from the holder. ``tests/unit/test_layers.py`` checks both against :class:`Affine`.
     """
 
     DENSE_ABOVE = 0.9  # with more than this fraction of columns in use, multiply everything
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         super().__init__(W, b)
-        self.cols: np.ndarray | None = None  # (K,) indices of the columns in use, or None: all
-        self.dW_rows = np.empty_like(W)  # (D, H) room for the K rows of dW in use, so no step allocates them
+        self.all_cols = np.arange(W.shape[0])
+        self.cols = self.all_cols  # (K,) indices of the columns in use
+        self.grad: RowGrad | None = None
+        self._rows = np.empty_like(W)  # (D, H) room for the rows of dW in use
+        self.held = None  # a PositionVelocity while an optimizer holds W, else None
 
     def product(self, x: np.ndarray) -> np.ndarray:
         """``x @ W`` from the K columns in use, (N, H); caches only those columns, (N, K)."""
-        cols = np.flatnonzero(x.any(axis=0))  # (K,)
-        if cols.size > self.DENSE_ABOVE * x.shape[1]:
-            self.cols = None
-            return super().product(x)
-        self.cols = cols
-        self.x = x[:, cols]  # (N, K)
-        return linalg.forward(self.x, self.W[cols])  # (N, K) × (K, H) -> (N, H)
+        self.grad = None  # the last gradient was for another input
+        self.cols = np.flatnonzero(x[0] if len(x) == 1 else x.any(axis=0))  # (K,)
+        if self.held is not None:
+            self.x = x[:, self.cols]  # (N, K)
+            return self.held.product(self.x, self.cols)
+        if self.cols.size > self.DENSE_ABOVE * x.shape[1]:  # gathering would cost more than it saves
+            self.cols, self.x = self.all_cols, x
+            return linalg.forward(x, self.W)
+        self.x = x[:, self.cols]  # (N, K)
+        return linalg.forward(self.x, self.W[self.cols])  # (N, K) × (K, H) -> (N, H)
 
     def weight_grad(self, dout: np.ndarray) -> None:
-        """``dW``, (D, H): zero outside the K rows in use."""
-        if self.cols is None:
-            return super().weight_grad(dout)
-        in_use = linalg.weight_grad(self.x, dout, out=self.dW_rows[: self.cols.size])  # (K, H)
-        self.dW.fill(0)
-        self.dW[self.cols] = in_use
+        """The weight gradient as a :class:`RowGrad`; the dense ``dW`` is made when it is read."""
+        self.grad = RowGrad(self.cols, self.x, dout, (self._dW, self._rows))
+
+    @property
+    def dW(self) -> np.ndarray:  # noqa: N802 (the book's name)
+        """(D, H): zero outside the rows in use."""
+        return self.grad.dense() if self.grad is not None else self._dW
+
+    @dW.setter
+    def dW(self, buffer: np.ndarray) -> None:  # noqa: N802
+        self._dW = buffer
+
+    def gradient(self) -> RowGrad | np.ndarray:
+        return self.grad if self.grad is not None else self._dW
 
 
 class LeakyReLU:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .errors import ConfigError
-from .layers import ACTIVATIONS, Affine, SparseInputAffine, make_activation
+from .layers import ACTIVATIONS, Affine, RowGrad, SparseInputAffine, make_activation
 from .losses import LOSSES, make_loss, softmax
 
 DTYPES = ("float64", "float32")
@@ -149,19 +149,22 @@ class Network:
         """Forward pass and loss; caches what :meth:`backward` needs."""
         return self.loss.forward(self.predict(x), t)
 
-    def backward(self) -> dict[str, np.ndarray]:
-        """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``."""
+    def backward(self, rows: bool = False) -> dict[str, np.ndarray | RowGrad]:
+        """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``
+        (see :meth:`grads` for ``rows``)."""
         dout = self.loss.backward()
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
         self.layers[0].backward(dout, need_dx=False)  # nothing below the first layer needs dx
-        return self.grads()
+        return self.grads(rows)
 
-    def grads(self) -> dict[str, np.ndarray]:
-        """The gradients of the last backward pass, keyed like ``params``."""
+    def grads(self, rows: bool = False) -> dict[str, np.ndarray | RowGrad]:
+        """The gradients of the last backward pass, keyed like ``params``. With ``rows``, the
+        first layer's weight gradient is a :class:`~pycore.layers.RowGrad` (its zero-pixel rows
+        are left out) where the layer gives one."""
         grads = {}
         for i, affine in enumerate(self.affines, start=1):
-            grads[f"W{i}"] = affine.dW
+            grads[f"W{i}"] = affine.gradient() if rows else affine.dW
             grads[f"b{i}"] = affine.db
         return grads
 

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import linalg
+from .layers import RowGrad
+
+
+def dense(grad: np.ndarray | RowGrad) -> np.ndarray:
+    """The gradient as a whole array (a :class:`RowGrad` is zero outside its rows)."""
+    return grad.dense() if isinstance(grad, RowGrad) else grad
+
 
 def state_for(store: dict[str, np.ndarray], key: str, like: np.ndarray) -> np.ndarray:
     """``store[key]``, created as zeros shaped like ``like`` on first use (not on every step)."""
@@ -22,9 +30,13 @@ class SGD:
     def __init__(self, lr: float = 0.01) -> None:
         self.lr = lr
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray | RowGrad]) -> None:
         for key, p in params.items():
-            p -= self.lr * grads[key]
+            g = grads[key]
+            if isinstance(g, RowGrad):  # only the rows in use move
+                p[g.rows] -= self.lr * g.values()
+            else:
+                p -= self.lr * g
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr})"
@@ -38,21 +50,114 @@ class Momentum:
         self.momentum = momentum
         self.v: dict[str, np.ndarray] = {}  # velocity per parameter, created on first update
         self.scaled: dict[str, np.ndarray] = {}  # room for lr * gradient, so updates allocate nothing
+        self.held: dict[str, PositionVelocity] = {}  # parameters held in position/velocity form
 
     def velocity(self, key: str, like: np.ndarray) -> np.ndarray:
         """The velocity array for ``key``, created as zeros on first use."""
         return state_for(self.v, key, like)
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray | RowGrad]) -> None:
         for key, p in params.items():
+            if key in self.held:
+                self.held[key].update(grads[key], self.lr)
+                continue
             v = self.velocity(key, p)
             scaled = state_for(self.scaled, key, p)
             v *= self.momentum
-            v -= np.multiply(grads[key], self.lr, out=scaled)
+            v -= np.multiply(dense(grads[key]), self.lr, out=scaled)
             p += v
+
+    def hold(self, key: str, W: np.ndarray) -> PositionVelocity | None:
+        """Hold ``W`` (the parameter ``key``) in position/velocity form, so that the steps whose
+        gradients are :class:`RowGrad` touch only their rows; ``None`` where that form does not
+        exist (no momentum). :meth:`release` makes ``W`` and its velocity current again."""
+        if not 0 < self.momentum < 1:
+            return None
+        self.held[key] = PositionVelocity(W, self.velocity(key, W), self.momentum)
+        return self.held[key]
+
+    def materialize(self, key: str) -> None:
+        """Make the held parameter ``key`` and its velocity current (it stays held)."""
+        self.held[key].materialize()
+
+    def release(self, key: str) -> None:
+        """Make the held parameter ``key`` and its velocity current, and stop holding it."""
+        self.held.pop(key).materialize()
 
     def __repr__(self) -> str:
         return f"Momentum(lr={self.lr}, momentum={self.momentum})"
+
+
+class PositionVelocity:
+    """Classic momentum on a weight matrix (D, H) whose gradient is zero outside a few rows a step.
+
+    Momentum moves every row at every step, even a row whose gradient is zero: its velocity
+    decays and still moves it. Written with a *position* ``P`` and a *scaled velocity* ``V``::
+
+        P = W + m/(1 − m) · v        v = s · V,   with s = m^k after k steps
+
+    the step ``v = m·v − lr·g; W += v`` becomes::
+
+        s = m · s
+        P −= lr/(1 − m) · g          (plain gradient descent)
+        V −= lr/s · g
+
+    so a row whose gradient is zero is neither read nor written. ``W = P − m/(1 − m)·s·V`` and
+    ``v = s·V`` are recovered exactly by :meth:`materialize`. ``P`` and ``V`` sit side by side in
+    one (D, 2H) array: one gather, one product and one scatter serve both. ``V`` is rescaled when
+    ``s`` gets small, so that ``V = v/s`` never overflows.
+    """
+
+    RESCALE_BELOW = 1e-100  # s after about 2,200 steps of m = 0.9
+
+    def __init__(self, W: np.ndarray, v: np.ndarray, momentum: float) -> None:
+        self.W, self.v, self.m = W, v, momentum  # (D, H) each: written back by materialize
+        self.c = momentum / (1.0 - momentum)
+        self.s = 1.0
+        H = W.shape[1]
+        self.PV = np.empty((W.shape[0], 2 * H), dtype=W.dtype)  # (D, 2H): [P | V]
+        self.P, self.V = self.PV[:, :H], self.PV[:, H:]
+        np.multiply(v, self.c, out=self.P)
+        self.P += W
+        self.V[...] = v
+        self.block = np.empty_like(self.PV)  # (D, 2H) room for the K rows in use
+        self.rows = np.arange(0)  # (K,) the rows gathered by the last product
+        self.step = np.empty_like(self.PV)  # (D, 2H) room for the K rows' change
+
+    def product(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``x @ W[rows]``: x (N, K) -> (N, H), from the gathered rows [P | V], which the next
+        :meth:`update` changes."""
+        self.rows = rows
+        block = np.take(self.PV, rows, axis=0, out=self.block[: len(rows)], mode="clip")  # (K, 2H); clip: unbuffered
+        xPV = linalg.forward(x, block)  # (N, 2H): x·P and x·V
+        H = self.P.shape[1]
+        out = xPV[:, :H]
+        out -= (self.c * self.s) * xPV[:, H:]
+        return out
+
+    def update(self, grad: RowGrad, lr: float) -> None:
+        """One momentum step with the gradient of the rows of the last :meth:`product`."""
+        if grad.rows is not self.rows:
+            raise ValueError("the gradient is not for the rows of the last forward pass")
+        self.s *= self.m
+        H = self.P.shape[1]
+        scale = np.empty((1, 2 * H), dtype=self.PV.dtype)
+        scale[0, :H] = -lr / (1.0 - self.m)
+        scale[0, H:] = -lr / self.s
+        dout2 = np.concatenate((grad.dout, grad.dout), axis=1)  # (N, 2H)
+        dout2 *= scale
+        block = self.block[: len(self.rows)]
+        block += linalg.weight_grad(grad.x, dout2, out=self.step[: len(self.rows)])  # (K, 2H): outer products
+        self.PV[self.rows] = block
+        if self.s < self.RESCALE_BELOW:
+            self.V *= self.s
+            self.s = 1.0
+
+    def materialize(self) -> None:
+        """Write ``W`` and its velocity ``v`` back, as plain momentum has them."""
+        np.multiply(self.V, self.s, out=self.v)
+        np.multiply(self.v, -self.c, out=self.W)
+        self.W += self.P
 
 
 class AdaGrad:
@@ -65,7 +170,7 @@ class AdaGrad:
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         for key, p in params.items():
-            g = grads[key]
+            g = dense(grads[key])
             h = state_for(self.h, key, p)
             h += g * g
             p -= self.lr * g / (np.sqrt(h) + self.eps)
@@ -100,7 +205,7 @@ class Adam:
         self.t += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)  # bias-corrected rate
         for key, p in params.items():
-            g, m, v = grads[key], state_for(self.m, key, p), state_for(self.v, key, p)
+            g, m, v = dense(grads[key]), state_for(self.m, key, p), state_for(self.v, key, p)
             share, step = state_for(self.share, key, p), state_for(self.step, key, p)
             m *= self.beta1
             m += np.multiply(g, 1.0 - self.beta1, out=share)  # m = β1·m + (1 − β1)·g

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import fastpath, mnist
+from . import mnist
 from .errors import ConfigError
+from .layers import SparseInputAffine
 from .network import Network
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, SGD, Momentum, make_optimizer
 
 MOVING_AVERAGE_STEPS = 100  # window of the loss's moving average
 LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over the whole run
@@ -138,11 +140,12 @@ class Trainer:
         self._t = np.empty((size, len(self.target_rows)), dtype=network.dtype)  # ... and their targets
         self.on_progress = on_progress
         self.optimizer = make_optimizer(self.config.optimizer, self.config.lr, self.config.momentum)
-        # The zero-pixel-skipping step, when it computes exactly what the plain step would (or None).
-        self.sparse_step = (
-            fastpath.SparseInputStep(network, self.optimizer)
-            if self.config.fast and fastpath.supports(network, self.optimizer, self.config.batch_size)
-            else None
+        # Whether the updates of the first layer's weights leave out the rows of the zero pixels
+        # (its gradient is then a RowGrad): SGD and Momentum can; AdaGrad and Adam move every row.
+        self.fast = (
+            self.config.fast
+            and isinstance(network.affines[0], SparseInputAffine)
+            and isinstance(self.optimizer, (SGD, Momentum))
         )
         self.rng = np.random.default_rng([self.config.seed, 1])
         self.steps_per_epoch = math.ceil(n / self.config.batch_size)
@@ -175,11 +178,29 @@ class Trainer:
             return x, self.target_rows[index[0] : index[0] + 1]
         return x, np.take(self.target_rows, index, axis=0, out=self._t[: len(index)], mode="clip")
 
-    def _plain_step(self, xb: np.ndarray, tb: np.ndarray) -> float:
+    def _step(self, xb: np.ndarray, tb: np.ndarray) -> float:
+        """One step: forward, loss, backward, update. A loss that is not finite changes nothing."""
         loss = self.net.forward_loss(xb, tb)
         if np.isfinite(loss):
-            self.optimizer.update(self.net.params, self.net.backward())
+            self.optimizer.update(self.net.params, self.net.backward(rows=self.fast))
         return loss
+
+    def _hold_first_layer(self) -> None:
+        """For a run, Momentum holds the first layer's weights in position/velocity form (see
+        :class:`~pycore.optimizers.PositionVelocity`), where it has one."""
+        layer = self.net.affines[0]
+        hold = getattr(self.optimizer, "hold", None)
+        if self.fast and hold and layer.held is None:
+            layer.held = hold("W1", layer.W)
+
+    def _release_first_layer(self, finished: bool) -> None:
+        """Make the first layer's weights and velocity current: between chunks, and for good at the end."""
+        layer = self.net.affines[0]
+        if self.fast and layer.held is not None:
+            self.optimizer.materialize("W1")
+            if finished:
+                layer.held = None
+                self.optimizer.release("W1")
 
     def learning_rate(self, step: int) -> float:
         """The learning rate of step ``step`` (counted from 0) under the configured schedule."""
@@ -200,24 +221,25 @@ class Trainer:
         first = self.step
         start = time.perf_counter()
         end = min(self.total, self.step + steps)
-        while self.step < end:
-            xb, tb = self._batch(self.step)
-            self.optimizer.lr = self.learning_rate(self.step)
-            with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
-                loss = self.sparse_step.step(xb[0], tb) if self.sparse_step else self._plain_step(xb, tb)
-            if not np.isfinite(loss):
-                self.state = "diverged"
-                self.message = (
-                    f"training diverged at step {self.step + 1}: the loss became {loss}. Try a smaller learning rate."
-                )
-                break
-            self.losses[self.step] = loss
-            self.step += 1
-        if self.sparse_step:
-            self.sparse_step.flush()
-        self.elapsed += time.perf_counter() - start
+        self._hold_first_layer()
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+            while self.step < end:
+                xb, tb = self._batch(self.step)
+                self.optimizer.lr = self.learning_rate(self.step)
+                loss = self._step(xb, tb)
+                if not np.isfinite(loss):
+                    self.state = "diverged"
+                    self.message = (
+                        f"training diverged at step {self.step + 1}: the loss became {loss}. "
+                        "Try a smaller learning rate."
+                    )
+                    break
+                self.losses[self.step] = loss
+                self.step += 1
         if self.state == "running" and self.step >= self.total:
             self.state = "done"
+        self._release_first_layer(self.finished)
+        self.elapsed += time.perf_counter() - start
         return self.progress(first)
 
     def problem(self) -> str:
@@ -236,6 +258,7 @@ class Trainer:
         if not self.finished:
             self.state = "stopped"
             self.message = f"stopped after {self.step} of {self.total} steps"
+            self._release_first_layer(finished=True)
         return self.progress(self.step)
 
     def run(self, chunk_steps: int = 200, should_stop: Callable[[], bool] | None = None) -> Progress:
@@ -272,5 +295,5 @@ class Trainer:
         )
 
     def __repr__(self) -> str:
-        path = "fast" if self.sparse_step else "plain"
+        path = "fast" if self.fast else "plain"
         return f"Trainer({self.optimizer!r}, step {self.step}/{self.total}, {path} path, {self.state})"

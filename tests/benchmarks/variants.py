@@ -116,6 +116,27 @@ def seed_plain(train, test, seed=0):
     return seconds, float((predicted == labels_test).mean())
 
 
+def equality(train, test, seed=0):
+    """pycore's seed loop against the plain seed code, in one process: the largest difference of
+    any weight after the run, relative to that array's largest weight, and the test predictions."""
+    from pycore import Network, TrainConfig, Trainer
+
+    x, t = train.images.reshape(len(train), -1) / 255.0, np.eye(3)[train.labels]
+    plain = PlainSeedNetwork(seed)
+    for i in range(len(x)):
+        plain.loss.forward(plain.predict(x[i : i + 1]), t[i : i + 1])
+        plain.optimizer.update(plain.params, plain.gradient())
+    net = Network(seed=seed)
+    Trainer(net, train.images, train.labels, TrainConfig(samples=len(train), seed=seed)).run(chunk_steps=500)
+    worst = 0.0
+    for key, p in net.params.items():
+        q = plain.params[key].reshape(p.shape)
+        worst = max(worst, float(np.abs(p - q).max() / np.abs(q).max()))
+    x_test = test.images.reshape(len(test), -1) / 255.0
+    same = int((net.predict(x_test).argmax(axis=1) == plain.predict(x_test).argmax(axis=1)).sum())
+    return {"steps": len(x), "max_relative_difference": worst, "same_predictions": same, "test_images": len(test)}
+
+
 def pycore_run(train, test, fast, seed=0):
     """pycore's trainer (chunks of 500 steps); returns (seconds, test accuracy)."""
     from pycore import Network, TrainConfig, Trainer, evaluate
@@ -126,6 +147,27 @@ def pycore_run(train, test, fast, seed=0):
     trainer.run(chunk_steps=500)
     seconds = time.perf_counter() - start
     return seconds, evaluate(net, test.images, test.labels).accuracy
+
+
+def profile(train, test, steps=1000, top=14):
+    """Where pycore's seed loop spends its time: cProfile's table of the ``top`` functions by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    from pycore import Network, TrainConfig, Trainer
+
+    trainer = Trainer(Network(seed=0), train.images, train.labels, TrainConfig(samples=len(train)))
+    trainer.run_chunk(100)  # warm up
+    profiler = cProfile.Profile()
+    profiler.enable()
+    trainer.run_chunk(steps)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("tottime")
+    stats.print_stats(top)
+    per_step = stats.total_tt / steps
+    return {"ms_per_step": 1000 * per_step, "table": out.getvalue()}
 
 
 VARIANTS = {
@@ -149,5 +191,7 @@ def load_site_data(read):
 
 def run(name, data):
     """Run one variant on ``data`` = (train split, test split); returns a dict."""
+    if name in ("profile", "equality"):
+        return {"profile": profile, "equality": equality}[name](*data)
     seconds, accuracy = VARIANTS[name](*data)
     return {"seconds": seconds, "accuracy": accuracy}

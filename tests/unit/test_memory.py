@@ -73,7 +73,7 @@ def test_batches_equal_the_whole_array_conversion_bit_for_bit(dtype, smoothing, 
 def test_a_batch_of_one_gives_the_fast_path_its_row(rng):
     images, labels = synthetic(rng, 5, classes=(0, 1, 2))
     trainer = Trainer(Network(seed=0), images, labels, TrainConfig(samples=5))
-    assert trainer.sparse_step is not None
+    assert trainer.fast
     x, t = trainer._batch(3)
     assert same_bits(x[0], whole_array_inputs(images, "float64")[3])
     assert same_bits(t, whole_array_targets(labels, (0, 1, 2), "float64", 0.0)[3:4])
