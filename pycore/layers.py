@@ -129,6 +129,17 @@ class SparseInputAffine(Affine):
         self.x = x[:, self.cols]  # (N, K)
         return linalg.forward(self.x, self.W[self.cols])  # (N, K) × (K, H) -> (N, H)
 
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """``x @ W + b`` for predictions, (N, H): each image with its own non-zero pixels (see
+        :func:`~pycore.linalg.sparse_rows_forward`). No backward follows: the last training
+        step's cache is dropped (it may hold the trainer's batch buffer)."""
+        if self.held is not None:
+            return self.forward(x)
+        self.x = self.grad = None
+        out = linalg.sparse_rows_forward(x, self.W, scratch=self._rows)
+        out += self.b
+        return out
+
     def weight_grad(self, dout: np.ndarray) -> None:
         """The weight gradient as a :class:`RowGrad`; the dense ``dW`` is made when it is read."""
         self.grad = RowGrad(self.cols, self.x, dout, (self._dW, self._rows))

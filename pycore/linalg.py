@@ -32,3 +32,20 @@ def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, einsum: bool =
 def input_grad(dout: np.ndarray, W: np.ndarray, einsum: bool = USE_EINSUM) -> np.ndarray:
     """``dout @ W.T``: (N, H) × (D, H) -> (N, D)."""
     return np.einsum("nh,dh->nd", dout, W) if einsum else dout @ W.T
+
+
+def sparse_rows_forward(x: np.ndarray, W: np.ndarray, scratch: np.ndarray, einsum: bool = USE_EINSUM) -> np.ndarray:
+    """``x @ W`` for an ``x`` (N, D) that is mostly zeros, such as a batch of MNIST images: (N, H).
+
+    In Pyodide each row is multiplied with only the rows of ``W`` of its own non-zero columns
+    (about one in five for a digit): a gather into ``scratch`` (D, H) and a product per row, 2-3
+    times faster than the dense product. Under CPython, BLAS's dense product is faster.
+    """
+    if not einsum:
+        return forward(x, W, einsum)
+    out = np.empty((len(x), W.shape[1]), dtype=np.result_type(x, W))
+    for i, row in enumerate(x):
+        cols = np.flatnonzero(row)
+        rows = np.take(W, cols, axis=0, out=scratch[: len(cols)], mode="clip")  # clip: unbuffered
+        np.einsum("k,kh->h", row[cols], rows, out=out[i])
+    return out

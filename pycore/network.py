@@ -119,12 +119,13 @@ class Network:
         """``"scores"`` for the seed's MSE network, ``"probabilities"`` for softmax."""
         return self.loss.outputs
 
-    def activations(self, x: np.ndarray) -> list[np.ndarray]:
-        """The output of every layer for ``x`` (N, 784), first to last: one forward pass."""
+    def activations(self, x: np.ndarray, training: bool = False) -> list[np.ndarray]:
+        """The output of every layer for ``x`` (N, 784), first to last: one forward pass. Only
+        ``training`` caches what :meth:`backward` needs in the first layer."""
         outs = []
         x = np.asarray(x, dtype=self.dtype)
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.infer(x) if not training and isinstance(layer, SparseInputAffine) else layer.forward(x)
             outs.append(x)
         return outs
 
@@ -147,7 +148,7 @@ class Network:
 
     def forward_loss(self, x: np.ndarray, t: np.ndarray) -> float:
         """Forward pass and loss; caches what :meth:`backward` needs."""
-        return self.loss.forward(self.predict(x), t)
+        return self.loss.forward(self.activations(x, training=True)[-1], t)
 
     def backward(self, rows: bool = False) -> dict[str, np.ndarray | RowGrad]:
         """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``

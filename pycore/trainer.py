@@ -207,6 +207,17 @@ class Trainer:
             return self.config.lr * (1.0 - step / self.total)
         return self.config.lr
 
+    def moving_averages(self, lo: int, hi: int) -> np.ndarray:
+        """``moving_average(upto)`` for every ``upto`` in ``range(lo, hi)``, from one running sum."""
+        start = max(0, lo - MOVING_AVERAGE_STEPS)
+        sums = np.concatenate(
+            ([0.0], np.cumsum(self.losses[start : max(start, hi - 1)]))
+        )  # sums[i]: losses[start:start+i]
+        upto = np.arange(lo, hi)
+        first = np.maximum(0, upto - MOVING_AVERAGE_STEPS)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (sums[upto - start] - sums[first - start]) / (upto - first)
+
     def moving_average(self, upto: int) -> float:
         """Mean loss of the ``MOVING_AVERAGE_STEPS`` steps ending at step ``upto``."""
         lo = max(0, upto - MOVING_AVERAGE_STEPS)
@@ -276,7 +287,7 @@ class Trainer:
 
     def progress(self, first_step: int) -> Progress:
         losses = self.losses[first_step : self.step].copy()
-        averages = np.array([self.moving_average(s) for s in range(first_step + 1, self.step + 1)])
+        averages = self.moving_averages(first_step + 1, self.step + 1)
         return Progress(
             step=self.step,
             total=self.total,

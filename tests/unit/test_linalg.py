@@ -21,3 +21,18 @@ def test_einsum_and_matmul_agree(n, dtype, rng):
     dx = linalg.input_grad(dout, W, einsum=True)
     np.testing.assert_allclose(dx, linalg.input_grad(dout, W, einsum=False), rtol=tol)
     assert linalg.forward(x, W, einsum=True).dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_per_image_sparse_product_equals_the_dense_one(dtype, rng):
+    """Adding a zero term changes no float sum: skipping each image's zero pixels gives exactly the
+    dense einsum's numbers (and so the same predictions on every test image)."""
+    x = rng.random((40, 784)).astype(dtype)
+    x[x < 0.8] = 0
+    x[3] = 0  # a blank image
+    W = rng.standard_normal((784, 50)).astype(dtype)
+    scratch = np.empty_like(W)
+    sparse = linalg.sparse_rows_forward(x, W, scratch, einsum=True)
+    np.testing.assert_array_equal(sparse, linalg.forward(x, W, einsum=True))
+    np.testing.assert_allclose(linalg.sparse_rows_forward(x, W, scratch, einsum=False), sparse, rtol=1e-4, atol=1e-4)
+    assert sparse.dtype == np.dtype(dtype)

@@ -179,3 +179,13 @@ def test_label_smoothing_moves_the_targets_off_0_and_1(rng):
     np.testing.assert_allclose(smoothed.sum(axis=1), 1.0)
     _, plain = Trainer(Network(seed=0), x, labels, TrainConfig(samples=30, batch_size=30))._batch(0)
     np.testing.assert_array_equal(plain, np.eye(3)[labels])
+
+
+def test_the_progress_moving_averages_are_those_of_each_step(rng):
+    """Chunk reports compute their moving averages from one running sum: the same as step by step."""
+    x, labels = data(rng, n=400)
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=400))
+    for steps in (1, 7, 150, 242):
+        progress = trainer.run_chunk(steps)
+        by_step = [trainer.moving_average(s) for s in range(progress.first_step + 1, trainer.step + 1)]
+        np.testing.assert_allclose(progress.averages, by_step, rtol=1e-12)
