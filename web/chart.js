@@ -1,7 +1,9 @@
 // The live loss chart: per-step loss (faint) and its moving average (bold), log scale.
-// Data arrives in chunks; the canvas is redrawn at most once per animation frame.
+// Data arrives in chunks; the canvas is redrawn at most every MIN_DRAW_MS, in an animation frame
+// (drawing 2,000 points is the page's largest cost while the worker trains: it shares the CPU).
 
 const MAX_POINTS = 2000; // points drawn per series; longer runs are thinned evenly
+const MIN_DRAW_MS = 250;
 const MAX_DECADES = 8; // the y-axis spans at most this many powers of ten
 const COLORS = { loss: "rgba(120, 160, 255, 0.45)", avg: "#ffb020", grid: "#33405a", text: "#a9b4c8" };
 const OVERLAY_COLORS = ["#7bd88f", "#ff6b8b", "#b48cff", "#5ad1e6"];
@@ -37,11 +39,14 @@ export class LossChart {
   }
 
   #schedule() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
+    if (this.pending) return;
+    this.pending = true;
+    const wait = Math.max(0, (this.drawnAt ?? -Infinity) + MIN_DRAW_MS - performance.now());
+    setTimeout(() => requestAnimationFrame(() => {
+      this.pending = false;
+      this.drawnAt = performance.now();
       this.draw();
-    });
+    }), wait);
   }
 
   draw() {

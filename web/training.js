@@ -2,6 +2,8 @@
 import { runLabel } from "./settings.js";
 import { $, downloadBlob, formatDuration, setStatus } from "./ui.js";
 
+const READOUT_MS = 200; // the step, loss and speed readout is refreshed at most this often
+
 export class TrainingPanel {
   /**
    * @param app the page (worker, settings form, busy state) — see main.js
@@ -51,8 +53,24 @@ export class TrainingPanel {
     this.chart.reset(total);
   }
 
+  /** A chunk's report: its losses go to the chart at once; the readout shows the latest report
+   * at most every READOUT_MS (the page shares the CPU with the training worker). */
   onProgress(p) {
     this.chart.push(p.losses, p.averages);
+    this.latest = p;
+    if (p.state !== "running") {
+      clearTimeout(this.readoutTimer);
+      this.readoutTimer = 0;
+      this.showProgress(p);
+    } else if (!this.readoutTimer) {
+      this.readoutTimer = setTimeout(() => {
+        this.readoutTimer = 0;
+        this.showProgress(this.latest);
+      }, READOUT_MS);
+    }
+  }
+
+  showProgress(p) {
     $("step").textContent = String(p.step);
     $("loss-value").textContent = Number.isFinite(p.loss) ? p.loss.toPrecision(4) : "–";
     $("loss-avg").textContent = Number.isFinite(p.avg_loss) ? p.avg_loss.toPrecision(4) : "–";
@@ -61,7 +79,7 @@ export class TrainingPanel {
     const left = p.samples_per_sec > 0 ? (p.total - p.step) * (p.elapsed / Math.max(1, p.step)) : NaN;
     $("eta").textContent = p.state === "running" ? formatDuration(left) : "0 s";
     $("train-progress").value = p.step / p.total;
-    if (p.state === "running" && this.app.training) setStatus(`Training: step ${p.step} of ${p.total}`, "busy");
+    if (p.state === "running" && this.app.training && this.latest === p) setStatus(`Training: step ${p.step} of ${p.total}`, "busy");
     if (p.state === "stopped") setStatus(`Stopped after ${p.step} of ${p.total} steps; checking the model on the test images…`, "busy");
   }
 

@@ -159,30 +159,50 @@ def mark(page, name: str) -> float:
 
 
 def start_up(browser, base: str, server, reps: int) -> dict:
-    cold_draw, cold_ready, warm_draw, warm_ready, first_bytes, repeat_bytes, phases = [], [], [], [], [], [], []
-    for _ in range(reps):
-        context = browser.new_context()
-        page = context.new_page()
-        server.bytes_sent = 0
-        page.goto(base)
-        wait_ready(page)
-        cold_draw.append(mark(page, "drawing-ready"))
-        cold_ready.append(mark(page, "python-ready"))
-        phases.append(page.evaluate("window.digitsApp.bootTimings"))
-        page.wait_for_timeout(500)  # let the service worker (if any) finish caching
-        first_bytes.append(server.bytes_sent)
-        server.bytes_sent = 0
-        page.reload()
-        wait_ready(page)
-        warm_draw.append(mark(page, "drawing-ready"))
-        warm_ready.append(mark(page, "python-ready"))
-        repeat_bytes.append(server.bytes_sent)
-        context.close()
+    """Navigation to "drawing usable" and to "ready", cold (a new browser context) and warm (a
+    reload, the service worker active), interleaved with the floor: a bare page whose worker only
+    loads Pyodide from the site's runtime and imports NumPy (tests/benchmarks/page/bare.html)."""
+    runs: dict[str, list] = {
+        k: [] for k in ("cold_draw", "cold_ready", "warm_draw", "warm_ready", "bare_cold", "bare_warm")
+    }
+    first_bytes, repeat_bytes, phases = [], [], []
+    for rep in range(reps):
+        for what in ("app", "bare") if rep % 2 == 0 else ("bare", "app"):
+            context = browser.new_context()
+            page = context.new_page()
+            if what == "bare":
+                for kind in ("bare_cold", "bare_warm"):
+                    if kind == "bare_cold":
+                        page.goto(f"{base}bench/bare.html")
+                    else:
+                        page.reload()
+                    page.wait_for_selector("#state[data-ready]", state="attached", timeout=120_000)
+                    runs[kind].append(mark(page, "bare-ready"))
+                context.close()
+                continue
+            server.bytes_sent = 0
+            page.goto(base)
+            wait_ready(page)
+            runs["cold_draw"].append(mark(page, "drawing-ready"))
+            runs["cold_ready"].append(mark(page, "python-ready"))
+            phases.append(page.evaluate("window.digitsApp.bootTimings"))
+            page.wait_for_timeout(500)  # let the service worker (if any) finish caching
+            first_bytes.append(server.bytes_sent)
+            server.bytes_sent = 0
+            page.reload()
+            wait_ready(page)
+            runs["warm_draw"].append(mark(page, "drawing-ready"))
+            runs["warm_ready"].append(mark(page, "python-ready"))
+            repeat_bytes.append(server.bytes_sent)
+            context.close()
     return {
-        "cold_drawing_usable_s": median(cold_draw),
-        "cold_ready_s": median(cold_ready),
-        "warm_drawing_usable_s": median(warm_draw),
-        "warm_ready_s": median(warm_ready),
+        "cold_drawing_usable_s": median(runs["cold_draw"]),
+        "cold_ready_s": median(runs["cold_ready"]),
+        "warm_drawing_usable_s": median(runs["warm_draw"]),
+        "warm_ready_s": median(runs["warm_ready"]),
+        "bare_cold_s": median(runs["bare_cold"]),
+        "bare_warm_s": median(runs["bare_warm"]),
+        "runs_s": runs,
         "first_visit_bytes": median(first_bytes),
         "repeat_visit_bytes": median(repeat_bytes),
         "cold_worker_phases_s": phases[len(phases) // 2],
@@ -275,7 +295,7 @@ def main() -> int:
     if not (SITE / "build-info.json").exists():
         print("The site is not built: run `make build` (or `make bench`).", file=sys.stderr)
         return 1
-    folder = bench_site(with_bench_page="training" in sections)
+    folder = bench_site(with_bench_page=bool({"training", "startup"} & sections))
     server, base = start_server(folder)
     report: dict = {"reps": args.reps, "date": time.strftime("%Y-%m-%d %H:%M")}
     with sync_playwright() as p:
@@ -389,9 +409,14 @@ def print_training(training: dict, reps: int) -> None:
 def print_startup(report: dict) -> None:
     st = report["startup"]
     cold, warm = st["cold_ready_s"], st["warm_ready_s"]
-    print("\nStart-up (median), navigation to:")
+    print("\nStart-up (median, interleaved with the bare page), navigation to:")
     print(f"  drawing usable: cold {st['cold_drawing_usable_s']:.2f} s, warm {st['warm_drawing_usable_s']:.2f} s")
     print(f"  status ready:   cold {cold:.2f} s, warm {warm:.2f} s (warm/cold {warm / cold:.2f})")
+    if "bare_cold_s" in st:
+        bc, bw = st["bare_cold_s"], st["bare_warm_s"]
+        print(f"  bare Pyodide + NumPy: cold {bc:.2f} s, warm {bw:.2f} s")
+        print(f"  app / bare: cold {cold / bc:.2f}× (target ≤ 1.2×), warm {warm / bw:.2f}× (target ≤ 1.3×)")
+    print(f"  the app's worker, cold (s from its start): {st.get('cold_worker_phases_s')}")
     first, repeat = st["first_visit_bytes"] / 1e6, st["repeat_visit_bytes"] / 1e3
     print(f"Bytes: first visit {first:.2f} MB, repeat visit {repeat:.1f} kB")
 
