@@ -232,7 +232,18 @@ class Trainer:
         start = time.perf_counter()
         end = min(self.total, self.step + steps)
         self._hold_first_layer()
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+        try:
+            self._run_steps(end)
+            if self.state == "running" and self.step >= self.total:
+                self.state = "done"
+        finally:  # W1 is current again even after an error (a MemoryError, Ctrl-C)
+            self._release_first_layer(self.finished)
+        self.elapsed += time.perf_counter() - start
+        return self.progress(first)
+
+    def _run_steps(self, end: int) -> None:
+        """Steps until step ``end`` or a loss that is not a finite number (the run diverged)."""
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported here
             while self.step < end:
                 xb, tb = self._batch(self.step)
                 self.optimizer.lr = self.learning_rate(self.step)
@@ -246,11 +257,6 @@ class Trainer:
                     break
                 self.losses[self.step] = loss
                 self.step += 1
-        if self.state == "running" and self.step >= self.total:
-            self.state = "done"
-        self._release_first_layer(self.finished)
-        self.elapsed += time.perf_counter() - start
-        return self.progress(first)
 
     def problem(self) -> str:
         """Why the trained network is not worth keeping ("" if it is): the run diverged, made no

@@ -110,3 +110,25 @@ def test_the_seed_run_equals_the_plain_loop_after_5000_steps(mnist_dir):
         assert np.abs(a - b).max() <= 1e-9 * np.abs(a).max(), key
     for net in nets:
         assert evaluate(net, test_split.images, test_split.labels).correct == 3076  # 97.74 % of 3,147
+
+
+def test_an_error_midway_leaves_current_weights(rng, monkeypatch):
+    """A failure inside a chunk (out of memory, Ctrl-C) still writes W1 back from position/velocity form."""
+    x, t = mnist_like(rng, n=80)
+    nets = []
+    for fast in (False, True):
+        net = Network(NetworkConfig(), seed=5)
+        trainer = Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast))
+        batch = trainer._batch
+
+        def failing(step, batch=batch):
+            if step == 25:
+                raise MemoryError
+            return batch(step)
+
+        monkeypatch.setattr(trainer, "_batch", failing)
+        with pytest.raises(MemoryError):
+            trainer.run_chunk(50)
+        assert trainer.step == 25
+        nets.append(net.params["W1"].copy())
+    np.testing.assert_allclose(nets[1], nets[0], rtol=1e-9, atol=1e-15)
