@@ -129,7 +129,7 @@ def write_data(mnist_dir: Path, out: Path, classes: tuple[int, ...], tag: str) -
     return parts
 
 
-NOT_IN_TRAINING = ("app.py", "__main__.py", "preprocess.py")  # pycore modules a pretrained model does not depend on
+NOT_IN_TRAINING = ("app.py", "__main__.py")  # pycore modules a pretrained model does not depend on
 PRETRAINED = {  # the site's pretrained models: file -> recipe in pycore.recipes
     "pretrained-012.npz": "seed",
     "pretrained-0-9.npz": "ten-digit-pretrained",

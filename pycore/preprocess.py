@@ -21,6 +21,7 @@ INK_THRESHOLD = 0.1  # ink fraction (0..1) below which a pixel counts as backgro
 MAX_IMAGE_PIXELS = 4096 * 4096  # larger image files are refused before they are decoded
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # larger image files are refused before they are read
 WORK_SIDE = 1024  # larger images are shrunk (box filter) to this longest side before any float array is made
+CENTRE = 14.0  # where the centre of mass goes: MNIST's (its digits' mean centre is (14.0, 14.0), ±0.3 px)
 
 
 def ink_from_image(image: Image.Image) -> np.ndarray:
@@ -64,9 +65,7 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
     if glyph.sum() <= 0:
         return None
     cy, cx = centre_of_mass(glyph)
-    centre = (FIELD - 1) / 2  # 13.5: the middle of pixel indices 0..27
-    top = int(np.clip(round(centre - cy), 0, FIELD - new_h))
-    left = int(np.clip(round(centre - cx), 0, FIELD - new_w))
+    top, left = int(centred_start(cy, new_h)), int(centred_start(cx, new_w))
     out = np.zeros((FIELD, FIELD))
     out[top : top + new_h, left : left + new_w] = glyph
     return out
@@ -88,9 +87,32 @@ def shrink(image: Image.Image) -> Image.Image:
 
 def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
     """(row, column) of the intensity-weighted centre of a 2-D array."""
-    total = img.sum()
-    ys, xs = np.indices(img.shape)
-    return float((ys * img).sum() / total), float((xs * img).sum() / total)
+    cy, cx = centres_of_mass(img)
+    return float(cy), float(cx)
+
+
+def centres_of_mass(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns (...) of the intensity-weighted centres of images (..., H, W).
+
+    An image with no ink at all gets NaN.
+    """
+    h, w = images.shape[-2:]
+    rows = images.sum(axis=-1)  # (..., H)
+    cols = images.sum(axis=-2)  # (..., W)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = rows.sum(axis=-1)
+        return rows @ np.arange(h, dtype=rows.dtype) / total, cols @ np.arange(w, dtype=cols.dtype) / total
+
+
+def centred_start(com: float | np.ndarray, extent: int | np.ndarray) -> np.ndarray:
+    """Where a glyph goes along one axis: the field index of its first row (or column).
+
+    ``com`` is the glyph's centre of mass counted from its own first row, ``extent`` its length
+    in px. The centre of mass lands on ``CENTRE`` (rounded to a whole pixel, ties to even), unless
+    that would push the glyph out of the field. Works on numbers and on arrays alike (the
+    augmentation re-centres whole batches with it).
+    """
+    return np.clip(np.round(CENTRE - com), 0, FIELD - extent)
 
 
 def from_png(data: bytes) -> np.ndarray | None:

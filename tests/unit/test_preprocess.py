@@ -19,7 +19,7 @@ def check_mnist_like(out):
     assert out.shape == (28, 28)
     assert out.min() >= 0.0 and out.max() <= 1.0
     cy, cx = preprocess.centre_of_mass(out)
-    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+    assert abs(cy - preprocess.CENTRE) <= 1 and abs(cx - preprocess.CENTRE) <= 1
     rows = np.flatnonzero((out > 0.05).any(axis=1))
     cols = np.flatnonzero((out > 0.05).any(axis=0))
     return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
