@@ -2,6 +2,7 @@
 
 import re
 
+from pycore.augment import LEVELS
 from pycore.layers import ACTIVATIONS
 from pycore.losses import LOSSES
 from pycore.network import DTYPES, INITS
@@ -22,6 +23,7 @@ def test_the_page_holds_no_setting_values_and_offers_pythons_choices():
         ("init", INITS),
         ("dtype", DTYPES),
         ("activation", ACTIVATIONS),
+        ("augment", LEVELS),
     ]:
         block = form[form.index(f'<select id="{select}"') :]
         block = block[: block.index("</select>")]

@@ -86,11 +86,11 @@ def test_short_training_run_with_options(mnist_dir, tmp_path, capsys):
     code = main([
         "train", "--mnist", str(mnist_dir), "--samples", "300", "--batch-size", "10", "--epochs", "2",
         "--optimizer", "adam", "--lr", "0.001", "--loss", "softmax_ce", "--dtype", "float32",
-        "--classes", "0-9", "--shuffle", "--out", str(out), "--quiet",
+        "--classes", "0-9", "--shuffle", "--augment", "light", "--out", str(out), "--quiet",
     ])  # fmt: skip
     assert code == 0
     text = capsys.readouterr().out
-    assert "60 steps" in text and "plain path" in text
+    assert "60 steps" in text and "plain path" in text and "light augmentation" in text
     net, _ = model_io.load(out)
     assert net.config.classes == tuple(range(10)) and net.params["W1"].dtype == np.float32
 
@@ -193,6 +193,7 @@ def user_error_cases(tmp_path):
         (["train", "--classes", "0-"], "classes must be"),
         (["train", "--seed", "1e20"], "--seed"),
         (["train", "--recipe", "nope"], "--recipe"),
+        (["train", "--augment", "heavy"], "--augment"),
         (["evaluate", "x" * 5000], "cannot be read|not found"),  # the OS may answer either
     ]
 

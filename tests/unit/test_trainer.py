@@ -19,8 +19,8 @@ def data(rng, n=60):
 
 def test_seed_defaults():
     c = TrainConfig()
-    assert (c.samples, c.epochs, c.batch_size, c.optimizer, c.lr, c.momentum, c.shuffle) == (
-        5000, 1, 1, "momentum", 0.01, 0.9, False,
+    assert (c.samples, c.epochs, c.batch_size, c.optimizer, c.lr, c.momentum, c.shuffle, c.augment) == (
+        5000, 1, 1, "momentum", 0.01, 0.9, False, "off",
     )  # fmt: skip
 
 
@@ -125,6 +125,8 @@ def test_same_seed_same_run_bit_for_bit(rng):
         {"lr_schedule": "step"},
         {"label_smoothing": 1.0},
         {"label_smoothing": -0.1},
+        {"augment": "heavy"},
+        {"augment": None},
     ],
 )
 def test_bad_settings_are_refused(kw):
@@ -179,3 +181,37 @@ def test_label_smoothing_moves_the_targets_off_0_and_1(rng):
     np.testing.assert_allclose(smoothed.sum(axis=1), 1.0)
     _, plain = Trainer(Network(seed=0), x, labels, TrainConfig(samples=30, batch_size=30))._batch(0)
     np.testing.assert_array_equal(plain, np.eye(3)[labels])
+
+
+def digit_like(rng, n=40):
+    """uint8 28×28 images with a centred blob of ink (something augmentation can move) and labels 0, 1, 2."""
+    x = np.zeros((n, 28, 28), np.uint8)
+    labels = rng.integers(0, 3, n)
+    for i, label in enumerate(labels):
+        x[i, 8 + label : 20, 10 : 14 + 2 * label] = 255
+    return x, labels
+
+
+def test_augmentation_changes_the_inputs_not_the_targets_or_the_order(rng):
+    x, labels = digit_like(rng)
+    settings = {"samples": 40, "batch_size": 8, "epochs": 2, "shuffle": True, "optimizer": "adam", "lr": 0.001}
+    net = NetworkConfig(loss="softmax_ce", dtype="float32")
+    plain = Trainer(Network(net, seed=0), x, labels, TrainConfig(**settings))
+    augmented = Trainer(Network(net, seed=0), x, labels, TrainConfig(**settings, augment="light"))
+    again = Trainer(Network(net, seed=0), x, labels, TrainConfig(**settings, augment="light"))
+    for step in range(plain.total):
+        xp, tp = (a.copy() for a in plain._batch(step))
+        xa, ta = (a.copy() for a in augmented._batch(step))
+        xb, _ = again._batch(step)
+        np.testing.assert_array_equal(ta, tp)  # the same images in the same order, so the same targets
+        assert not np.array_equal(xa, xp)  # ... distorted
+        np.testing.assert_array_equal(xa, xb)  # ... the same way for the same seed
+        assert xa.dtype == np.float32 and xa.min() >= 0 and xa.max() <= 1
+
+
+def test_the_fast_path_is_only_for_runs_without_augmentation(rng):
+    x, labels = digit_like(rng)
+    assert Trainer(Network(seed=0), x, labels, TrainConfig(samples=40)).sparse_step is not None
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=40, augment="strong"))
+    assert trainer.sparse_step is None and "plain path" in repr(trainer)
+    assert trainer.run().state == "done"
