@@ -128,8 +128,8 @@ def test_flags_override_the_recipe_and_the_readme_commands_are_the_recipes():
         "5",
         "--shuffle",
     ]
-    assert recipe_from_args(parse(readme_pretrained)).network == recipes.get("ten-digit-pretrained").network
-    assert recipe_from_args(parse(readme_pretrained)).train == recipes.get("ten-digit-pretrained").train
+    assert recipe_from_args(parse(readme_pretrained)).network == recipes.get("ten-digit-plain").network
+    assert recipe_from_args(parse(readme_pretrained)).train == recipes.get("ten-digit-plain").train
     best = recipe_from_args(parse(["train", "--recipe", "best-012", "--lr", "0.01", "--no-shuffle"]))
     assert best.train.lr == 0.01 and not best.train.shuffle and best.train.batch_size == 32
     assert not recipe_from_args(parse(["train", "--plain"])).train.fast
