@@ -42,6 +42,7 @@ serve = load_module("site_server", ROOT / "build" / "serve.py")
 variants = load_module("variants", HERE / "variants.py")
 memory = load_module("memory", HERE / "memory.py")
 augment_cost = load_module("augment_cost", HERE / "augment_cost.py")
+robustness = load_module("robustness", HERE / "robustness.py")
 
 
 class CountingHandler(serve.SiteHandler):
@@ -221,7 +222,7 @@ def preset_run(browser, base: str, mode: str) -> dict:
     return {**run, "wall_s": wall}
 
 
-SECTIONS = ("startup", "prediction", "responsiveness", "presets", "training", "memory", "augment")
+SECTIONS = ("startup", "prediction", "responsiveness", "presets", "training", "memory", "augment", "robustness")
 
 
 def main() -> int:
@@ -277,6 +278,9 @@ def main() -> int:
     if "augment" in sections:
         print("==> augmentation's cost per batch, in CPython and in Pyodide (Node)", flush=True)
         report["augment"] = {"cpython": augment_cost.in_cpython(ROOT), "pyodide": augment_cost.in_pyodide(ROOT, SITE)}
+    if "robustness" in sections:
+        print("==> robustness: the plain and the augmented 0–9 model on transformed test images (CPython)", flush=True)
+        report["robustness"] = robustness.measure()
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -329,6 +333,8 @@ def print_table(report: dict, sections: set[str]) -> None:
         memory.print_memory(report["memory"])
     if "augment" in sections:
         augment_cost.print_cost(report["augment"])
+    if "robustness" in sections:
+        robustness.print_robustness(report["robustness"])
 
 
 def print_startup(report: dict) -> None:
