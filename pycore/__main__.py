@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from . import mnist, model_io, preprocess, recipes
+from . import augment, mnist, model_io, preprocess, recipes
 from .errors import PycoreError, read_user_file
 from .evaluation import evaluate
 from .layers import ACTIVATIONS
@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--momentum", type=float, help=f"momentum (seed: {seed['momentum']})")
     train.add_argument(
         "--shuffle", action=argparse.BooleanOptionalAction, help="reshuffle the images every epoch (seed: no)"
+    )
+    train.add_argument(
+        "--augment",
+        choices=augment.LEVELS,
+        help=f"distort every batch: rotation, scale, shear, elastic, stroke width (seed: {seed['augment']})",
     )
     train.add_argument("--label-smoothing", type=float, help="train towards (1-e)*one-hot + e/classes (seed: 0)")
     train.add_argument("--hidden", type=parse_hidden, help="hidden layer sizes, e.g. 500,100 (the seed's)")
@@ -204,6 +209,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"training on the first {trainer.samples} training images of digits {classes}: "
         f"{trainer.total} steps, {config.optimizer} lr={config.lr} ({config.lr_schedule}), batch {config.batch_size}, "
         f"{config.epochs} epoch(s), {'fast' if trainer.fast else 'plain'} path"
+        + (f", {config.augment} augmentation" if config.augment != "off" else "")
     )
     show_bar = not args.quiet and sys.stdout.isatty()
     start = time.perf_counter()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import mnist, model_io, preprocess, recipes
+from . import augment, mnist, model_io, preprocess, recipes
 from .errors import ConfigError, PycoreError
 from .evaluation import Evaluation, evaluate
 from .layers import ACTIVATIONS
@@ -44,6 +44,7 @@ CHOICES = {
     "activation": ACTIVATIONS,
     "init": INITS,
     "dtype": DTYPES,
+    "augment": augment.LEVELS,
 }
 CHOICE_LABELS = {
     "sgd": "SGD",
@@ -62,6 +63,9 @@ CHOICE_LABELS = {
     "he": "He: √(2/inputs)·randn",
     "float64": "float64",
     "float32": "float32 (faster)",
+    "off": "Off",
+    "light": "Light",
+    "strong": "Strong",
 }
 
 # The network shapes the page offers: how many hidden layers, and how wide each may be.

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import mnist
+from . import augment, mnist
 from .errors import ConfigError
 from .layers import SparseInputAffine
 from .network import Network
@@ -54,7 +54,8 @@ class TrainConfig:
     momentum: float = 0.9  # for the momentum optimizer
     shuffle: bool = False  # reshuffle the images every epoch (the seed keeps dataset order)
     label_smoothing: float = 0.0  # train towards (1 - ε)·one-hot + ε/C instead of the one-hot targets
-    seed: int = 0  # seeds the weights and the shuffling
+    seed: int = 0  # seeds the weights, the shuffling and the augmentation
+    augment: str = "off"  # off | light | strong: random distortions of every batch (pycore.augment.STRENGTHS)
     fast: bool = True  # skip zero pixels when it is exact (batch 1, SGD or Momentum)
 
     def __post_init__(self) -> None:
@@ -67,6 +68,8 @@ class TrainConfig:
                 raise ConfigError(f"{label} must be {kind} from {lo} to {hi}, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.augment not in augment.LEVELS:
+            raise ConfigError(f"unknown augmentation {self.augment!r}; choose one of {', '.join(augment.LEVELS)}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(
                 f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
@@ -106,7 +109,8 @@ class Progress:
 class Trainer:
     """Trains ``network`` on uint8 ``images`` (N, 784) or (N, 28, 28) with digit ``labels`` (N,).
 
-    The images stay uint8: each mini-batch is scaled to 0..1 in the network's dtype, and its
+    The images stay uint8: each mini-batch is distorted (if ``config.augment`` asks for it, by
+    :func:`pycore.augment.augment`), scaled to 0..1 in the network's dtype, and its
     targets (one-hot over the network's classes, label-smoothed if asked) are built, when it is
     used, in buffers made once. So a run holds no float copy of the dataset.
     """
@@ -141,12 +145,15 @@ class Trainer:
         self.optimizer = make_optimizer(self.config.optimizer, self.config.lr, self.config.momentum)
         # Whether the updates of the first layer's weights leave out the rows of the zero pixels
         # (its gradient is then a RowGrad): SGD and Momentum can; AdaGrad and Adam move every row.
+        # Only without augmentation (the seed's path): distorted images have few exact zeros.
         self.fast = (
             self.config.fast
+            and self.config.augment == "off"
             and isinstance(network.affines[0], SparseInputAffine)
             and isinstance(self.optimizer, (SGD, Momentum))
         )
-        self.rng = np.random.default_rng([self.config.seed, 1])
+        self.rng = np.random.default_rng([self.config.seed, 1])  # the shuffling
+        self.augment_rng = np.random.default_rng([self.config.seed, 2])  # the distortions (apart, so the order stays)
         self.steps_per_epoch = math.ceil(n / self.config.batch_size)
         self.total = self.steps_per_epoch * self.config.epochs
         self.losses = np.zeros(self.total)  # loss of every finished step
@@ -172,6 +179,8 @@ class Trainer:
             index = self.index[idx]
         else:  # dataset order: the batch is a run of rows
             pixels, index = self.images[lo:hi], self.index[lo:hi]
+        if self.config.augment != "off":
+            pixels = augment.augment(pixels, self.augment_rng, self.config.augment)  # (B, 784) uint8, a new array
         x = mnist.scale_pixels(pixels, out=self._x[: len(pixels)])
         if len(index) == 1:  # one image a step (the seed): its target row itself
             return x, self.target_rows[index[0] : index[0] + 1]

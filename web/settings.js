@@ -5,7 +5,7 @@ import { $, showMessage } from "./ui.js";
 
 // Form fields, keyed by the setting they hold (element ids equal these names).
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing", "alpha"];
-const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype", "activation"];
+const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype", "activation", "augment"];
 const SHAPE_FIELDS = ["hidden", "activation", "alpha", "loss", "init", "dtype"]; // what a model file records
 const CHECK_FIELDS = ["shuffle"];
 /** Every setting the form holds (and so every name a shared link may set). */
@@ -170,5 +170,6 @@ export function runLabel(s) {
   const schedule = s.lr_schedule === "linear" ? "→0" : "";
   const smoothing = s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "";
   const init = s.init === "he" ? " · He" : "";
-  return `${shape} · ${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}`;
+  const augment = s.augment && s.augment !== "off" ? ` · ${s.augment} augmentation` : "";
+  return `${shape} · ${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}${augment}`;
 }

@@ -41,6 +41,8 @@ def load_module(name: str, path: Path):
 serve = load_module("site_server", ROOT / "build" / "serve.py")
 variants = load_module("variants", HERE / "variants.py")
 memory = load_module("memory", HERE / "memory.py")
+augment_cost = load_module("augment_cost", HERE / "augment_cost.py")
+robustness = load_module("robustness", HERE / "robustness.py")
 
 
 class CountingHandler(serve.SiteHandler):
@@ -271,7 +273,7 @@ def preset_run(browser, base: str, mode: str) -> dict:
     return {**run, "wall_s": wall}
 
 
-SECTIONS = ("startup", "prediction", "responsiveness", "presets", "training", "memory")
+SECTIONS = ("startup", "prediction", "responsiveness", "presets", "training", "memory", "augment", "robustness")
 
 
 def main() -> int:
@@ -324,6 +326,12 @@ def main() -> int:
     if "training" in sections:
         print("==> seed training loop in CPython", flush=True)
         report["training"].update(training_native(args.reps))
+    if "augment" in sections:
+        print("==> augmentation's cost per batch, in CPython and in Pyodide (Node)", flush=True)
+        report["augment"] = {"cpython": augment_cost.in_cpython(ROOT), "pyodide": augment_cost.in_pyodide(ROOT, SITE)}
+    if "robustness" in sections:
+        print("==> robustness: the plain and the augmented 0–9 model on transformed test images (CPython)", flush=True)
+        report["robustness"] = robustness.measure()
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -364,6 +372,10 @@ def print_table(report: dict, sections: set[str]) -> None:
         )
     if "memory" in sections:
         memory.print_memory(report["memory"])
+    if "augment" in sections:
+        augment_cost.print_cost(report["augment"])
+    if "robustness" in sections:
+        robustness.print_robustness(report["robustness"])
 
 
 TRAINING_LABELS = {

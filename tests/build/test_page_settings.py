@@ -3,6 +3,7 @@
 import re
 
 from pycore.app import CHOICE_LABELS, page_config
+from pycore.augment import LEVELS
 from pycore.layers import ACTIVATIONS
 from pycore.losses import LOSSES
 from pycore.network import DTYPES, INITS
@@ -25,6 +26,7 @@ def test_the_page_holds_no_setting_values_and_offers_pythons_choices():
         ("init", INITS),
         ("dtype", DTYPES),
         ("activation", ACTIVATIONS),
+        ("augment", LEVELS),
     ]:
         assert f'<select id="{select}"' in form, select
         assert [value for value, _ in choices[select]] == list(names), select

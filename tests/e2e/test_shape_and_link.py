@@ -48,7 +48,8 @@ def test_no_hidden_layer_shows_the_output_weights_as_the_grid(app):
     page.get_by_test_id("train").click()
     expect(page.get_by_test_id("status")).to_contain_text("the new model is not kept: its outputs are", timeout=180_000)
     page.get_by_test_id("lr").fill("0.001")
-    train_briefly(page, 300)
+    page.get_by_test_id("samples").fill("1000")  # a linear model on 300 images reads drawings by a hair
+    train_briefly(page, 1000)
     expect(page.locator("#weights-label")).to_contain_text("3 of its 3 units")
     draw(page, DIGITS[0](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "0")

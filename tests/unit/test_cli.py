@@ -86,11 +86,11 @@ def test_short_training_run_with_options(mnist_dir, tmp_path, capsys):
     code = main([
         "train", "--mnist", str(mnist_dir), "--samples", "300", "--batch-size", "10", "--epochs", "2",
         "--optimizer", "adam", "--lr", "0.001", "--loss", "softmax_ce", "--dtype", "float32",
-        "--classes", "0-9", "--shuffle", "--out", str(out), "--quiet",
+        "--classes", "0-9", "--shuffle", "--augment", "light", "--out", str(out), "--quiet",
     ])  # fmt: skip
     assert code == 0
     text = capsys.readouterr().out
-    assert "60 steps" in text and "plain path" in text
+    assert "60 steps" in text and "plain path" in text and "light augmentation" in text
     net, _ = model_io.load(out)
     assert net.config.classes == tuple(range(10)) and net.params["W1"].dtype == np.float32
 
@@ -128,8 +128,8 @@ def test_flags_override_the_recipe_and_the_readme_commands_are_the_recipes():
         "5",
         "--shuffle",
     ]
-    assert recipe_from_args(parse(readme_pretrained)).network == recipes.get("ten-digit-pretrained").network
-    assert recipe_from_args(parse(readme_pretrained)).train == recipes.get("ten-digit-pretrained").train
+    assert recipe_from_args(parse(readme_pretrained)).network == recipes.get("ten-digit-plain").network
+    assert recipe_from_args(parse(readme_pretrained)).train == recipes.get("ten-digit-plain").train
     best = recipe_from_args(parse(["train", "--recipe", "best-012", "--lr", "0.01", "--no-shuffle"]))
     assert best.train.lr == 0.01 and not best.train.shuffle and best.train.batch_size == 32
     assert not recipe_from_args(parse(["train", "--plain"])).train.fast
@@ -193,6 +193,7 @@ def user_error_cases(tmp_path):
         (["train", "--classes", "0-"], "classes must be"),
         (["train", "--seed", "1e20"], "--seed"),
         (["train", "--recipe", "nope"], "--recipe"),
+        (["train", "--augment", "heavy"], "--augment"),
         (["evaluate", "x" * 5000], "cannot be read|not found"),  # the OS may answer either
     ]
 

@@ -19,7 +19,7 @@ def check_mnist_like(out):
     assert out.shape == (28, 28)
     assert out.min() >= 0.0 and out.max() <= 1.0
     cy, cx = preprocess.centre_of_mass(out)
-    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+    assert abs(cy - preprocess.CENTRE) <= 1 and abs(cx - preprocess.CENTRE) <= 1
     rows = np.flatnonzero((out > 0.05).any(axis=1))
     cols = np.flatnonzero((out > 0.05).any(axis=0))
     return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
@@ -82,3 +82,44 @@ def test_mnist_image_survives_preprocessing(mnist_dir):
     big = Image.fromarray(digit).resize((280, 280), Image.Resampling.BILINEAR)
     out = preprocess.to_mnist(big)
     assert np.corrcoef(out.ravel(), digit.ravel() / 255.0)[0, 1] > 0.8
+
+
+def test_stroke_width_of_mnist_digits(mnist_dir):
+    """The estimate the thinning relies on: MNIST's strokes are about 2.5 px wide, and only about 1 %
+    are over STROKE_MAX (so MNIST-like drawings are left as they are)."""
+    from pycore import mnist
+
+    images = mnist.load_split(mnist_dir, "train").images[:2000].astype(np.float64)
+    widths = np.array([preprocess.stroke_width(image) for image in images])
+    assert 2.3 <= np.median(widths) <= 2.7
+    assert np.mean(widths > preprocess.STROKE_MAX) < 0.02
+    bar = np.zeros((28, 28))
+    bar[4:24, 12:15] = 1.0  # a vertical bar 3 px wide: the edge count gives 4/π too much outline
+    assert preprocess.stroke_width(bar) == pytest.approx(3 * 4 / np.pi * 20 / 23, rel=0.01)
+    assert preprocess.stroke_width(np.zeros((5, 5))) == 0.0
+
+
+def test_a_small_drawing_with_the_page_pen_is_thinned_toward_mnist(monkeypatch):
+    small = draw_zero(box=(115, 100, 165, 175), width=20)  # 75 px tall, drawn with the page's 20 px pen
+    thinned = preprocess.to_mnist(small)
+    monkeypatch.setattr(preprocess, "STROKE_MAX", float("inf"))
+    bold = preprocess.to_mnist(small)
+    assert preprocess.stroke_width(bold) > 5.0  # what it was: bolder than ~99 % of MNIST
+    assert 2.0 < preprocess.stroke_width(thinned) < 3.0  # MNIST's median is 2.5
+    h, w = check_mnist_like(thinned)
+    assert max(h, w) in (20, 21) and h > w
+    assert thinned[12:16, 12:16].max() < 0.5  # still a ring: the hole stays open
+
+
+def test_large_drawings_and_blobs_are_not_thinned_into_nothing():
+    large = draw_zero(box=(50, 5, 230, 275), width=20)
+    assert preprocess.stroke_width(preprocess.to_mnist(large)) < 2.0  # a thin stroke at this size: left as it is
+    blob = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(blob).ellipse((80, 60, 200, 220), fill=0)  # a filled disc: no strokes to thin
+    out = preprocess.to_mnist(blob)
+    h, w = check_mnist_like(out)
+    assert max(h, w) in (20, 21) and out[14, 14] > 0.9
+    huge = Image.new("L", (1024, 1024), 255)
+    ImageDraw.Draw(huge).ellipse((200, 100, 800, 900), outline=0, width=250)  # a huge pen on a huge canvas
+    out = preprocess.to_mnist(huge)
+    assert out is not None and 2.0 < preprocess.stroke_width(out) < 3.0

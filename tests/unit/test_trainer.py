@@ -19,8 +19,8 @@ def data(rng, n=60):
 
 def test_seed_defaults():
     c = TrainConfig()
-    assert (c.samples, c.epochs, c.batch_size, c.optimizer, c.lr, c.momentum, c.shuffle) == (
-        5000, 1, 1, "momentum", 0.01, 0.9, False,
+    assert (c.samples, c.epochs, c.batch_size, c.optimizer, c.lr, c.momentum, c.shuffle, c.augment) == (
+        5000, 1, 1, "momentum", 0.01, 0.9, False, "off",
     )  # fmt: skip
 
 
@@ -125,6 +125,8 @@ def test_same_seed_same_run_bit_for_bit(rng):
         {"lr_schedule": "step"},
         {"label_smoothing": 1.0},
         {"label_smoothing": -0.1},
+        {"augment": "heavy"},
+        {"augment": None},
     ],
 )
 def test_bad_settings_are_refused(kw):
@@ -189,3 +191,37 @@ def test_the_progress_moving_averages_are_those_of_each_step(rng):
         progress = trainer.run_chunk(steps)
         by_step = [trainer.moving_average(s) for s in range(progress.first_step + 1, trainer.step + 1)]
         np.testing.assert_allclose(progress.averages, by_step, rtol=1e-12)
+
+
+def digit_like(rng, n=40):
+    """uint8 28×28 images with a centred blob of ink (something augmentation can move) and labels 0, 1, 2."""
+    x = np.zeros((n, 28, 28), np.uint8)
+    labels = rng.integers(0, 3, n)
+    for i, label in enumerate(labels):
+        x[i, 8 + label : 20, 10 : 14 + 2 * label] = 255
+    return x, labels
+
+
+def test_augmentation_changes_the_inputs_not_the_targets_or_the_order(rng):
+    x, labels = digit_like(rng)
+    settings = {"samples": 40, "batch_size": 8, "epochs": 2, "shuffle": True, "optimizer": "adam", "lr": 0.001}
+    net = NetworkConfig(loss="softmax_ce", dtype="float32")
+    plain = Trainer(Network(net, seed=0), x, labels, TrainConfig(**settings))
+    augmented = Trainer(Network(net, seed=0), x, labels, TrainConfig(**settings, augment="light"))
+    again = Trainer(Network(net, seed=0), x, labels, TrainConfig(**settings, augment="light"))
+    for step in range(plain.total):
+        xp, tp = (a.copy() for a in plain._batch(step))
+        xa, ta = (a.copy() for a in augmented._batch(step))
+        xb, _ = again._batch(step)
+        np.testing.assert_array_equal(ta, tp)  # the same images in the same order, so the same targets
+        assert not np.array_equal(xa, xp)  # ... distorted
+        np.testing.assert_array_equal(xa, xb)  # ... the same way for the same seed
+        assert xa.dtype == np.float32 and xa.min() >= 0 and xa.max() <= 1
+
+
+def test_the_fast_path_is_only_for_runs_without_augmentation(rng):
+    x, labels = digit_like(rng)
+    assert Trainer(Network(seed=0), x, labels, TrainConfig(samples=40)).fast
+    trainer = Trainer(Network(seed=0), x, labels, TrainConfig(samples=40, augment="strong"))
+    assert not trainer.fast and "plain path" in repr(trainer)
+    assert trainer.run().state == "done"
