@@ -132,9 +132,8 @@ class SparseInputAffine(Affine):
     def infer(self, x: np.ndarray) -> np.ndarray:
         """``x @ W + b`` for predictions, (N, H): each image with its own non-zero pixels (see
         :func:`~pycore.linalg.sparse_rows_forward`). No backward follows: the last training
-        step's cache is dropped (it may hold the trainer's batch buffer)."""
-        if self.held is not None:
-            return self.forward(x)
+        step's cache is dropped (it may hold the trainer's batch buffer). Predictions happen
+        between training chunks, when ``W`` is current."""
         self.x = self.grad = None
         out = linalg.sparse_rows_forward(x, self.W, scratch=self._rows)
         out += self.b

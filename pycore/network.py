@@ -2,7 +2,9 @@
 
 The :class:`Network` is the one owner of the parameters (``params``). Its Affine layers
 borrow those arrays; anything that changes parameters (optimizers, model loading) writes
-into them in place, so the layers always see the current values.
+into them in place, so the layers always see the current values. (One exception, inside a
+training chunk only: Momentum may hold the first layer's weights in position/velocity form, see
+:class:`~pycore.optimizers.PositionVelocity`; they are written back before the chunk returns.)
 """
 
 from __future__ import annotations

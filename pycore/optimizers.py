@@ -45,6 +45,10 @@ class SGD:
 class Momentum:
     """Classic momentum: ``v = momentum * v - lr * dW``; ``W += v``."""
 
+    # Below this, lr/s of the position/velocity form overflows within a step or two (s = m^k);
+    # the dense update is exact and cheap enough there.
+    MIN_HELD_MOMENTUM = 1e-3
+
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr = lr
         self.momentum = momentum
@@ -71,14 +75,10 @@ class Momentum:
         """Hold ``W`` (the parameter ``key``) in position/velocity form, so that the steps whose
         gradients are :class:`RowGrad` touch only their rows; ``None`` where that form does not
         exist (no momentum). :meth:`release` makes ``W`` and its velocity current again."""
-        if not 0 < self.momentum < 1:
+        if not self.MIN_HELD_MOMENTUM <= self.momentum < 1:
             return None
         self.held[key] = PositionVelocity(W, self.velocity(key, W), self.momentum)
         return self.held[key]
-
-    def materialize(self, key: str) -> None:
-        """Make the held parameter ``key`` and its velocity current (it stays held)."""
-        self.held[key].materialize()
 
     def release(self, key: str) -> None:
         """Make the held parameter ``key`` and its velocity current, and stop holding it."""

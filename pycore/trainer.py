@@ -194,21 +194,20 @@ class Trainer:
         return loss
 
     def _hold_first_layer(self) -> None:
-        """For a run, Momentum holds the first layer's weights in position/velocity form (see
-        :class:`~pycore.optimizers.PositionVelocity`), where it has one."""
+        """While a chunk runs, Momentum holds the first layer's weights in position/velocity form
+        (see :class:`~pycore.optimizers.PositionVelocity`), where it has one."""
         layer = self.net.affines[0]
         hold = getattr(self.optimizer, "hold", None)
-        if self.fast and hold and layer.held is None:
+        if self.fast and hold:
             layer.held = hold("W1", layer.W)
 
-    def _release_first_layer(self, finished: bool) -> None:
-        """Make the first layer's weights and velocity current: between chunks, and for good at the end."""
-        layer = self.net.affines[0]
-        if self.fast and layer.held is not None:
-            self.optimizer.materialize("W1")
-            if finished:
-                layer.held = None
-                self.optimizer.release("W1")
+    def _release_first_layer(self) -> None:
+        """Write the first layer's weights and velocity back and let go of them: outside a chunk,
+        ``W1`` is the network's own array again (it may be read, or changed, between chunks)."""
+        layer = getattr(self.net.affines[0], "held", None)
+        if layer is not None:
+            self.net.affines[0].held = None
+            self.optimizer.release("W1")
 
     def learning_rate(self, step: int) -> float:
         """The learning rate of step ``step`` (counted from 0) under the configured schedule."""
@@ -246,7 +245,7 @@ class Trainer:
             if self.state == "running" and self.step >= self.total:
                 self.state = "done"
         finally:  # W1 is current again even after an error (a MemoryError, Ctrl-C)
-            self._release_first_layer(self.finished)
+            self._release_first_layer()
         self.elapsed += time.perf_counter() - start
         return self.progress(first)
 
@@ -283,7 +282,6 @@ class Trainer:
         if not self.finished:
             self.state = "stopped"
             self.message = f"stopped after {self.step} of {self.total} steps"
-            self._release_first_layer(finished=True)
         return self.progress(self.step)
 
     def run(self, chunk_steps: int = 200, should_stop: Callable[[], bool] | None = None) -> Progress:

@@ -28,6 +28,7 @@ export class SettingsForm {
   configure({ recipes, modes, limits, choices }) {
     for (const [name, options] of Object.entries(choices)) {
       const select = $(name);
+      if (!select) throw new Error(`the page has no menu for Python's setting "${name}"`);
       const kept = select.value;
       select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
       if (kept) select.value = kept; // a restart keeps what the form showed

@@ -80,6 +80,7 @@ export class TrainingPanel {
     $("eta").textContent = p.state === "running" ? formatDuration(left) : "0 s";
     $("train-progress").value = p.step / p.total;
     if (p.state === "running" && this.app.training && this.latest === p) setStatus(`Training: step ${p.step} of ${p.total}`, "busy");
+    if (p.state === "done") setStatus(`All ${p.total} steps done; checking the model on the test images…`, "busy");
     if (p.state === "stopped") setStatus(`Stopped after ${p.step} of ${p.total} steps; checking the model on the test images…`, "busy");
   }
 

@@ -31,3 +31,12 @@ def test_the_page_holds_no_setting_values_and_offers_pythons_choices():
         assert f'<select id="{select}"' in form, select
         assert [value for value, _ in choices[select]] == list(names), select
         assert all(label and label in CHOICE_LABELS.values() for _, label in choices[select]), select
+
+
+def test_the_page_reads_every_menu_python_offers():
+    """settings.js names the menus it reads; they are exactly Python's CHOICES."""
+    from pycore.app import CHOICES
+
+    js = (ROOT / "web" / "settings.js").read_text()
+    names = re.search(r"const CHOICE_FIELDS = \[([^\]]*)\]", js).group(1)
+    assert sorted(re.findall(r'"(\w+)"', names)) == sorted(CHOICES)

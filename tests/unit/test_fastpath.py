@@ -148,3 +148,27 @@ def test_float32_runs_rescale_before_they_overflow(rng):
     for key in nets[0].params:
         a, b = nets[0].params[key], nets[1].params[key]
         assert np.isfinite(b).all() and np.abs(a - b).max() <= 1e-4 * np.abs(a).max(), key
+
+
+def test_weights_changed_between_chunks_are_trained_from(rng):
+    """Outside a chunk W1 is the network's own array: loading other weights between chunks, or a
+    second trainer after an interrupted one, sees them (nothing stays held)."""
+    x, t = mnist_like(rng, n=100)
+    nets = []
+    for fast in (False, True):
+        net = Network(NetworkConfig(), seed=5)
+        trainer = Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast))
+        trainer.run_chunk(30)
+        assert net.affines[0].held is None
+        net.params["W1"][:] = 0.001
+        trainer.run_chunk(30)
+        Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast)).run_chunk(20)  # a second run on the same network
+        nets.append(net.params["W1"].copy())
+    np.testing.assert_allclose(nets[1], nets[0], rtol=1e-9, atol=1e-15)
+
+
+def test_a_tiny_momentum_does_not_overflow_into_a_false_divergence(rng):
+    x, t = mnist_like(rng, n=50)
+    for dtype, momentum in (("float64", 1e-320), ("float32", 1e-42)):
+        trainer = Trainer(Network(NetworkConfig(dtype=dtype), seed=5), x, t, TrainConfig(samples=50, momentum=momentum))
+        assert trainer.run().state == "done", (dtype, momentum)
