@@ -43,6 +43,7 @@ export class CodePanel {
   close() {
     $("code-panel").hidden = true;
     $("open-code").setAttribute("aria-expanded", "false");
+    $("open-code").textContent = "Show the code";
   }
 
   /** Open the panel at the code of a setting's current choice ("activation", "loss", "optimizer", "affine", "step"). */
@@ -61,6 +62,7 @@ export class CodePanel {
   async show(kind, name) {
     $("code-panel").hidden = false;
     $("open-code").setAttribute("aria-expanded", "true");
+    $("open-code").textContent = "Hide the code";
     $("code-section").value = `${kind}/${name}`;
     showMessage("code-message", "");
     $("code-panel").scrollIntoView({ block: "nearest" });

@@ -45,12 +45,14 @@ export class LabPanel {
   close() {
     $("lab-panel").hidden = true;
     $("open-lab").setAttribute("aria-expanded", "false");
+    $("open-lab").textContent = "Open the Lab";
   }
 
   /** Open the Lab (loading the editor the first time) with the saved code, a link's, or the example. */
   async show() {
     $("lab-panel").hidden = false;
     $("open-lab").setAttribute("aria-expanded", "true");
+    $("open-lab").textContent = "Close the Lab";
     if (this.view) return this.placePending();
     try {
       this.editor = await loadEditor();

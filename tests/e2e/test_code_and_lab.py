@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from pycore import layers, trainer
 from tests.e2e.axe import axe_violations
-from tests.e2e.conftest import open_app, screenshot, wait_ready
+from tests.e2e.conftest import card_screenshot, open_app, screenshot, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
 
 EDITOR = "vendor/editor.js"
@@ -99,6 +99,7 @@ def test_the_code_panel_shows_pycores_own_source_and_start_up_does_not_load_the_
     _, first = inspect.getsourcelines(trainer.Trainer._step)
     expect(page.get_by_test_id("code-file")).to_contain_text(f"pycore/trainer.py, from line {first}")
     screenshot(page, "code-panel")
+    card_screenshot(page, "code-title", "card-code")
     assert axe_violations(page) == []
     watch.assert_clean()
 
@@ -125,6 +126,9 @@ def test_a_lab_activation_typed_with_the_keyboard_registers_and_trains(app):
     draw(page, DIGITS[1](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
     screenshot(page, "lab")
+    page.get_by_test_id("lab-check").click()
+    expect(page.get_by_test_id("lab-output")).to_contain_text("agrees with the numerical derivative")
+    card_screenshot(page, "code-title", "card-lab")
     assert axe_violations(page) == []
     watch.assert_clean()
 
