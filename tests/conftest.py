@@ -24,6 +24,23 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).max() / scale)
 
 
+def mutate(data: bytes, rng: np.random.Generator) -> bytes:
+    """``data`` with one to three seeded random damages: flipped bytes, insertions, deletions, truncations."""
+    out = bytearray(data)
+    for _ in range(int(rng.integers(1, 4))):
+        kind = int(rng.integers(4))
+        at = int(rng.integers(len(out)))
+        if kind == 0:
+            out[at] = int(rng.integers(256))
+        elif kind == 1:
+            out[at:at] = bytes(rng.integers(0, 256, int(rng.integers(1, 9)), dtype=np.uint8))
+        elif kind == 2:
+            del out[at : at + int(rng.integers(1, 64))]
+        else:
+            del out[max(2, at) :]
+    return bytes(out)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
