@@ -166,7 +166,7 @@ def check_writable(out: Path) -> None:
 
 def read_image(path: Path) -> bytes:
     """The bytes of an image file (see :func:`read_user_file`)."""
-    return read_user_file(path, "an image file", preprocess.MAX_IMAGE_BYTES)
+    return read_user_file(path, "file.kind.image", preprocess.MAX_IMAGE_BYTES)
 
 
 def progress_bar(p: Progress, width: int = 30) -> str:

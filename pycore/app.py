@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import augment, extend, gradcheck, lab, mnist, model_io, preprocess, recipes, source
+from . import augment, extend, gradcheck, lab, messages, mnist, model_io, preprocess, recipes, source
 from .errors import ConfigError, PycoreError
 from .evaluation import Evaluation, evaluate
 from .layers import ACTIVATIONS
@@ -83,17 +83,15 @@ def page_recipe(settings: dict) -> recipes.Recipe:
     recipe = recipes.get(str(settings.pop("recipe", "seed"))).with_overrides(settings)
     hidden = recipe.hidden
     if not HIDDEN_LAYERS[0] <= len(hidden) <= HIDDEN_LAYERS[1]:
-        raise ConfigError(f"hidden layers: from {HIDDEN_LAYERS[0]} to {HIDDEN_LAYERS[1]} of them, got {len(hidden)}")
+        raise ConfigError("app.hidden_count", min=HIDDEN_LAYERS[0], max=HIDDEN_LAYERS[1], count=len(hidden))
     if any(not HIDDEN_WIDTH[0] <= h <= HIDDEN_WIDTH[1] for h in hidden):
-        raise ConfigError(f"hidden layers: each {HIDDEN_WIDTH[0]} to {HIDDEN_WIDTH[1]} units wide, got {list(hidden)}")
+        raise ConfigError("app.hidden_width", min=HIDDEN_WIDTH[0], max=HIDDEN_WIDTH[1], widths=list(hidden))
     per_step = recipe.train.batch_size * recipe.network.multiply_adds()
     if per_step > MAX_STEP_MULTIPLY_ADDS:
-        raise ConfigError(
-            f"one step of this network on {recipe.train.batch_size} images is {per_step:,} multiply-adds; "
-            f"at most {MAX_STEP_MULTIPLY_ADDS:,} fit in the page: use a smaller batch or network"
-        )
+        batch = recipe.train.batch_size
+        raise ConfigError("app.step_too_big", batch=batch, per_step=per_step, limit=MAX_STEP_MULTIPLY_ADDS)
     if not ALPHA[0] <= recipe.network.alpha <= ALPHA[1]:
-        raise ConfigError(f"the LeakyReLU slope must be from {ALPHA[0]} to {ALPHA[1]}, got {recipe.network.alpha}")
+        raise ConfigError("app.alpha_range", min=ALPHA[0], max=ALPHA[1], value=recipe.network.alpha)
     return recipe
 
 
@@ -182,7 +180,7 @@ class Session:
         """Switch the Digits mode: keep the current model if it knows the same digits as the
         mode's pretrained model, otherwise use that pretrained model."""
         if pretrained_slot not in self.models:
-            raise ConfigError(f"there is no {pretrained_slot} model yet")
+            raise ConfigError("app.no_model_slot", slot=pretrained_slot)
         classes = self.models[pretrained_slot].config.classes
         if not self.current or self.model.config.classes != classes:
             self.current = pretrained_slot
@@ -191,7 +189,7 @@ class Session:
     def use_model(self, slot: str) -> dict:
         """Switch drawing predictions to the ``pretrained`` or ``trained`` model."""
         if slot not in self.models:
-            raise ConfigError(f"there is no {slot} model yet")
+            raise ConfigError("app.no_model_slot", slot=slot)
         self.current = slot
         return self.model_info()
 
@@ -199,7 +197,7 @@ class Session:
     def model(self) -> Network:
         """The current model (the one drawings are predicted with)."""
         if not self.current:
-            raise ConfigError("no model is loaded yet")
+            raise ConfigError("app.no_model")
         return self.models[self.current]
 
     def model_info(self) -> dict:
@@ -261,7 +259,7 @@ class Session:
         elif part == "test":
             self.test_split = split
         else:
-            raise ConfigError(f"unknown data part {part!r}")
+            raise ConfigError("app.unknown_part", part=part)
         return {"part": part, "count": len(split)}
 
     def predict_test_image(self, index: int) -> dict:
@@ -273,7 +271,7 @@ class Session:
 
     def _test(self) -> mnist.Split:
         if self.test_split is None:
-            raise ConfigError("the test images are not loaded yet")
+            raise ConfigError("app.no_test_images")
         return self.test_split
 
     # ---- training --------------------------------------------------------------------------
@@ -285,7 +283,7 @@ class Session:
         """Start a run with fresh random weights: ``settings`` names a recipe (``"recipe"``,
         default the seed) and overrides any of its settings (see :meth:`Recipe.settings`)."""
         if self.train_split is None:
-            raise ConfigError("the training images are not loaded yet")
+            raise ConfigError("app.no_train_images")
         self.trainer = None  # the last run's memory is free before the new run takes its own
         self.trainer = recipes.make_trainer(page_recipe(settings), self.train_split)
         trainer = self.trainer
@@ -301,20 +299,21 @@ class Session:
 
     def _running(self) -> Trainer:
         if self.trainer is None:
-            raise ConfigError("no training run has been started")
+            raise ConfigError("app.no_run")
         return self.trainer
 
     def finish_training(self, heartbeat: Callable[[], object] | None = None) -> dict:
         """Evaluate the run's network on the test images and make it the current model.
 
         A run that diverged, made no step, or whose outputs are not usable numbers is dropped:
-        the model from before the run stays current, and ``{"dropped": reason}`` is returned.
+        the model from before the run stays current, and ``{"dropped": reason}`` is returned
+        (a message: ``{"key", "params"}``, see :mod:`pycore.messages`; ``str`` is not used).
         """
         trainer = self._running()
         problem = trainer.problem()
         if problem:
             self.trainer = None
-            return {"dropped": problem}
+            return {"dropped": messages.as_dict(problem)}
         result = self.evaluate(trainer.net, heartbeat)
         self.models["trained"] = trainer.net
         self.notes["trained"] = {

@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import ConfigError, ModelFileError, read_user_file
+from .messages import Message
 from .mnist import PIXELS
 from .network import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, Network, NetworkConfig
 
@@ -98,18 +99,18 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
 
 
 def output_problem(network: Network) -> str:
-    """Why ``network`` cannot be used ("" if it can): a few probe images must give finite,
-    sensible outputs. A diverged run leaves finite weights whose outputs overflow."""
+    """Why ``network`` cannot be used (a :class:`~pycore.messages.Message`; "" if it can): a few
+    probe images must give finite, sensible outputs. A diverged run leaves finite weights whose outputs overflow."""
     probe = np.random.default_rng(0).random((PROBE_IMAGES, network.config.sizes[0]))
     probe[0] = 0.0
     probe[1] = 1.0
     with np.errstate(all="ignore"):
         outputs = network.predict(probe.astype(network.dtype))
     if not np.isfinite(outputs).all():
-        return "its outputs are not finite numbers (the weights of a diverged run?), so it cannot be used"
+        return Message("model.outputs_not_finite")
     largest = float(np.abs(outputs).max())
     if largest > MAX_PROBE_OUTPUT:
-        return f"its outputs are absurdly large ({largest:.3g}: the weights of a diverged run?), so it cannot be used"
+        return Message("model.outputs_huge", largest=float(f"{largest:.3g}"))
     return ""
 
 
@@ -125,7 +126,7 @@ def _check_end_record(data: bytes, name: str) -> None:
 
 def _read_source(source: str | Path | bytes, name: str) -> bytes:
     if isinstance(source, (str, Path)):
-        data = read_user_file(Path(source), "a model file", MAX_BYTES, ModelFileError)
+        data = read_user_file(Path(source), "file.kind.model", MAX_BYTES, ModelFileError)
     else:
         data = bytes(source)
     if len(data) > MAX_BYTES:

@@ -17,6 +17,7 @@ import numpy as np
 from . import augment, mnist
 from .errors import ConfigError
 from .layers import SparseInputAffine
+from .messages import Message, for_page
 from .network import Network
 from .optimizers import OPTIMIZERS, SGD, Momentum, make_optimizer
 
@@ -33,12 +34,6 @@ LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**32 - 1),
 }
 WHOLE_NUMBERS = ("samples", "epochs", "batch_size", "seed")
-SETTING_NAMES = {  # in messages
-    "batch_size": "batch size",
-    "lr": "learning rate",
-    "label_smoothing": "label smoothing",
-    "seed": "random seed",
-}
 
 
 @dataclass(frozen=True)
@@ -61,22 +56,17 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
-            label = SETTING_NAMES.get(name, name)
-            kind = "a whole number" if name in WHOLE_NUMBERS else "a number"
+            kind = Message("trainer.whole_number" if name in WHOLE_NUMBERS else "trainer.number")
             ok_type = isinstance(value, int) if name in WHOLE_NUMBERS else isinstance(value, (int, float))
             if isinstance(value, bool) or not ok_type or not (math.isfinite(value) and lo <= value <= hi):
-                raise ConfigError(f"{label} must be {kind} from {lo} to {hi}, got {value!r}")
+                label = Message(f"setting.{name}")
+                raise ConfigError("trainer.out_of_range", label=label, kind=kind, min=lo, max=hi, value=value)
         if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)} "
-                "(one written in the Lab must be registered first: press Run there)"
-            )
+            raise ConfigError("trainer.unknown_optimizer", name=self.optimizer, choices=", ".join(OPTIMIZERS))
         if self.augment not in augment.LEVELS:
-            raise ConfigError(f"unknown augmentation {self.augment!r}; choose one of {', '.join(augment.LEVELS)}")
+            raise ConfigError("trainer.unknown_augment", name=self.augment, choices=", ".join(augment.LEVELS))
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ConfigError(
-                f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
-            )
+            raise ConfigError("trainer.unknown_schedule", name=self.lr_schedule, choices=", ".join(LR_SCHEDULES))
 
     def to_dict(self) -> dict:
         """The settings as a plain dict (for model notes and the page)."""
@@ -96,7 +86,7 @@ class Progress:
     lr: float  # the schedule's rate now: of the next step (of the last one once the run is over)
     elapsed: float  # seconds spent in steps so far
     state: str  # running | done | stopped | diverged
-    message: str = ""
+    message: str = ""  # a pycore.messages.Message (English as a str, with its key and parameters) or ""
     first_step: int = 0  # losses[i] is the loss of step first_step + i + 1
     losses: np.ndarray = field(default_factory=lambda: np.zeros(0))  # this chunk's per-step losses
     averages: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the moving average at each step
@@ -106,6 +96,9 @@ class Progress:
         d = asdict(self)
         d["losses"] = self.losses.tolist()
         d["averages"] = self.averages.tolist()
+        d["message"] = str(self.message)  # English; the page says it from message_key and message_params
+        if isinstance(self.message, Message):
+            d["message_key"], d["message_params"] = self.message.key, for_page(self.message.params)
         return d
 
 
@@ -128,7 +121,7 @@ class Trainer:
     ) -> None:
         self.config = config or TrainConfig()
         if len(images) != len(labels):
-            raise ConfigError(f"{len(images)} images but {len(labels)} labels")
+            raise ConfigError("trainer.images_labels", images=len(images), labels=len(labels))
         n = min(self.config.samples, len(images))
         self.net = network
         self.samples = n  # images used
@@ -261,10 +254,7 @@ class Trainer:
                 loss = self._step(xb, tb)
                 if not np.isfinite(loss):
                     self.state = "diverged"
-                    self.message = (
-                        f"training diverged at step {self.step + 1}: the loss became {loss}. "
-                        "Try a smaller learning rate."
-                    )
+                    self.message = Message("trainer.diverged", step=self.step + 1, loss=str(loss))
                     break
                 self.losses[self.step] = loss
                 self.step += 1
@@ -277,14 +267,14 @@ class Trainer:
         if self.state == "diverged":
             return self.message
         if self.step == 0:
-            return "no training step was made"
+            return Message("trainer.no_step")
         return output_problem(self.net)
 
     def stop(self) -> Progress:
         """Stop between chunks; the weights of the last finished step stay."""
         if not self.finished:
             self.state = "stopped"
-            self.message = f"stopped after {self.step} of {self.total} steps"
+            self.message = Message("trainer.stopped", step=self.step, total=self.total)
         return self.progress(self.step)
 
     def run(self, chunk_steps: int = 200, should_stop: Callable[[], bool] | None = None) -> Progress:

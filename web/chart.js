@@ -8,6 +8,8 @@ const MAX_DECADES = 8; // the y-axis spans at most this many powers of ten
 const COLORS = { loss: "rgba(120, 160, 255, 0.45)", avg: "#ffb020", grid: "#33405a", text: "#a9b4c8" };
 const OVERLAY_COLORS = ["#7bd88f", "#ff6b8b", "#b48cff", "#5ad1e6"];
 
+import { t } from "./i18n.js";
+
 export class LossChart {
   constructor(canvas) {
     this.canvas = canvas;
@@ -35,6 +37,11 @@ export class LossChart {
     this.overlays.unshift({ label, averages: this.averages.slice(), total: this.total });
     this.overlays = this.overlays.slice(0, OVERLAY_COLORS.length);
     this.overlays.forEach((o, k) => (o.color = OVERLAY_COLORS[k]));
+    this.#schedule();
+  }
+
+  /** Draw again (after a switch of language: the axis's words). */
+  redraw() {
     this.#schedule();
   }
 
@@ -67,7 +74,7 @@ export class LossChart {
       const c = Math.min(hi, Math.max(lo, v));
       return pad.t + ((h - pad.t - pad.b) * (Math.log10(hi) - Math.log10(c))) / (Math.log10(hi) - Math.log10(lo));
     };
-    ctx.font = "11px system-ui, sans-serif";
+    ctx.font = `11px ${getComputedStyle(canvas).fontFamily}`;
     ctx.fillStyle = COLORS.text;
     ctx.strokeStyle = COLORS.grid;
     ctx.lineWidth = 1;
@@ -82,7 +89,7 @@ export class LossChart {
       ctx.stroke();
       ctx.fillText(e === 0 ? "1" : e === 1 ? "10" : `1e${e}`, 4, yy + 4);
     }
-    ctx.fillText(`step ${this.losses.length} / ${this.total}`, pad.l, h - 5);
+    ctx.fillText(t("chart.steps", { step: this.losses.length, total: this.total }), pad.l, h - 5);
     // Earlier runs (kept for comparison), each on its own step axis.
     this.overlays.forEach((o) => this.#line(o.averages, o.total, x, y, o.color, 1.5));
     this.#line(this.losses, this.total, x, y, COLORS.loss, 1);

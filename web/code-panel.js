@@ -1,7 +1,8 @@
 // The Code panel: pycore's own source for each part of a training step, read by Python from the
 // installed package (pycore.source), shown read-only with its file's line numbers.
 import { loadEditor } from "./editor-loader.js";
-import { $, showMessage } from "./ui.js";
+import { has, msg, raw, track } from "./i18n.js";
+import { $, errorMessage, showMessage } from "./ui.js";
 
 export class CodePanel {
   /** `app.worker` answers `source` requests; `app.ready` says whether it can. */
@@ -23,8 +24,14 @@ export class CodePanel {
     const select = $("code-section");
     const groups = new Map();
     for (const { kind, name, title, group } of sections) {
-      if (!groups.has(group)) groups.set(group, Object.assign(document.createElement("optgroup"), { label: group }));
-      groups.get(group).append(new Option(title, `${kind}/${name}`));
+      if (!groups.has(group)) {
+        const optgroup = document.createElement("optgroup");
+        track(optgroup, sectionText(`code.group.${kind}`, group), "label");
+        groups.set(group, optgroup);
+      }
+      const option = new Option(title, `${kind}/${name}`);
+      track(option, sectionText(`code.section.${kind}.${name}`, title));
+      groups.get(group).append(option);
     }
     const kept = select.value;
     select.replaceChildren(...groups.values());
@@ -43,7 +50,7 @@ export class CodePanel {
   close() {
     $("code-panel").hidden = true;
     $("open-code").setAttribute("aria-expanded", "false");
-    $("open-code").textContent = "Show the code";
+    track($("open-code"), msg("code.show"));
   }
 
   /** Open the panel at the code of a setting's current choice ("activation", "loss", "optimizer", "affine", "step"). */
@@ -52,7 +59,7 @@ export class CodePanel {
     const name = $(setting).value;
     if (!this.sections.some((s) => s.kind === setting && s.name === name)) {
       this.show("step", "step");
-      showMessage("code-message", `The ${setting} "${name}" was written in the Lab: its code is in the Lab's editor.`, "ok");
+      showMessage("code-message", msg("code.inLab", { kind: msg(`code.kind.${setting}`), name }), "ok");
       return;
     }
     this.show(setting, name);
@@ -62,12 +69,12 @@ export class CodePanel {
   async show(kind, name) {
     $("code-panel").hidden = false;
     $("open-code").setAttribute("aria-expanded", "true");
-    $("open-code").textContent = "Hide the code";
+    track($("open-code"), msg("code.hide"));
     $("code-section").value = `${kind}/${name}`;
     showMessage("code-message", "");
     $("code-panel").scrollIntoView({ block: "nearest" });
     if (!this.app.ready) {
-      showMessage("code-message", "The code appears when Python is ready.", "ok");
+      showMessage("code-message", msg("code.notReady"), "ok");
       return;
     }
     try {
@@ -75,11 +82,14 @@ export class CodePanel {
       const code = { doc: source.code, firstLine: source.first_line, label: `${source.title}, ${source.file}` };
       if (!this.view) this.view = editor.codeViewer($("code-view"), code);
       else editor.showCode(this.view, code);
-      $("code-file").textContent = `${source.file}, from line ${source.first_line}: the code this page runs, read from the installed package.`;
+      track($("code-file"), msg("code.file", { file: source.file, line: source.first_line }));
       this.shown = `${kind}/${name}`;
       $("code-view").dataset.shown = this.shown; // tests wait on it
     } catch (error) {
-      showMessage("code-message", `Could not show the code: ${error.message}`);
+      showMessage("code-message", msg("code.failed", { error: errorMessage(error) }));
     }
   }
 }
+
+/** A Code panel's group or section title in the page's language (Python's English without a catalog entry). */
+const sectionText = (key, english) => (has(key) ? msg(key) : raw(english));

@@ -1,5 +1,7 @@
 // The code editor (CodeMirror, bundled by the build into vendor/editor.js) is fetched only when the
 // Code or Lab panel first opens: the page's start-up never pays for it.
+import { messageError } from "./ui.js";
+
 let loading = null;
 
 /** The editor module; rejects with a message for people when it cannot be fetched. */
@@ -7,7 +9,7 @@ export function loadEditor() {
   if (!loading) {
     loading = import("./vendor/editor.js").catch((error) => {
       loading = null; // try again next time (e.g. once back online)
-      throw new Error(`the code editor could not be loaded (${navigator.onLine ? error.message : "you are offline"})`);
+      throw navigator.onLine ? messageError("editor.failed", { error: error.message }) : messageError("editor.offline");
     });
   }
   return loading;

@@ -1,5 +1,7 @@
 // "Inside the network": first-layer weight tiles and the activations of each hidden layer.
 
+import { msg, track } from "./i18n.js";
+
 const TILE_GAP = 1;
 
 // Tiles: Uint8Array of count×side×side, 128 = zero weight. Drawn as a square grid.
@@ -33,7 +35,7 @@ export function renderActivations(box, activations) {
     const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const name = document.createElement("span");
     name.className = "layer-name";
-    name.textContent = `hidden layer ${i + 1}: ${values.length} units`;
+    track(name, msg("inside.layer", { layer: i + 1, units: values.length }));
     const canvas = document.createElement("canvas");
     canvas.width = values.length;
     canvas.height = 1;
@@ -58,8 +60,7 @@ export function renderActivations(box, activations) {
 export function showWeights(tiles) {
   paintWeightTiles(document.getElementById("weights-grid"), tiles);
   document.getElementById("weights-grid").dataset.model = tiles.model; // tests wait on it
-  document.getElementById("weights-label").textContent =
-    `First layer: what ${tiles.count} of its ${tiles.units} units respond to (bright: excites, dark: inhibits)`;
+  track(document.getElementById("weights-label"), msg("inside.weightsCount", { count: tiles.count, units: tiles.units }));
 }
 
 /** Ask the worker for the current model's weight tiles and show them. */

@@ -3,7 +3,9 @@
 // that came from a link or an earlier visit waits for Run.
 import { loadEditor } from "./editor-loader.js";
 import { applyFields } from "./link.js";
-import { $, showMessage } from "./ui.js";
+import { msg, raw, t, track } from "./i18n.js";
+import { choiceLabel } from "./settings.js";
+import { $, errorMessage, showMessage } from "./ui.js";
 
 const STORE_KEY = "digits-from-scratch-lab-code"; // the editor's text, kept across visits
 const SAVE_AFTER_MS = 500;
@@ -45,19 +47,19 @@ export class LabPanel {
   close() {
     $("lab-panel").hidden = true;
     $("open-lab").setAttribute("aria-expanded", "false");
-    $("open-lab").textContent = "Open the Lab";
+    track($("open-lab"), msg("lab.open"));
   }
 
   /** Open the Lab (loading the editor the first time) with the saved code, a link's, or the example. */
   async show() {
     $("lab-panel").hidden = false;
     $("open-lab").setAttribute("aria-expanded", "true");
-    $("open-lab").textContent = "Close the Lab";
+    track($("open-lab"), msg("lab.close"));
     if (this.view) return this.placePending();
     try {
       this.editor = await loadEditor();
     } catch (error) {
-      this.output(`Could not open the Lab: ${error.message}. Connect and try again.`, "error");
+      this.output(msg("lab.openFailed", { error: errorMessage(error) }), "error");
       return;
     }
     if (this.view) return this.placePending(); // opened twice while loading
@@ -65,7 +67,7 @@ export class LabPanel {
       doc: this.savedText() ?? this.example,
       onRun: () => this.run(),
       onChange: (text) => this.save(text),
-      label: "Lab: Python code",
+      label: t("lab.editorLabel"),
     });
     $("lab-editor").dataset.ready = "true"; // tests wait on it
     this.placePending();
@@ -86,7 +88,7 @@ export class LabPanel {
   /** Code that came from a link: shown, never run until Run is pressed, with a notice. */
   async showFromLink(code) {
     this.pendingText = code;
-    showMessage("lab-notice", "This code came from the link you opened. Read it first: it runs only when you press Run.", "ok");
+    showMessage("lab-notice", msg("lab.fromLink"), "ok");
     await this.show();
   }
 
@@ -116,9 +118,10 @@ export class LabPanel {
     }, SAVE_AFTER_MS);
   }
 
-  output(text, kind = "info") {
+  /** The Lab's output line: a message ({key, params}, or {text} for Python's own output). */
+  output(message, kind = "info") {
     const out = $("lab-output");
-    out.textContent = text;
+    track(out, message);
     out.dataset.kind = kind;
   }
 
@@ -128,20 +131,22 @@ export class LabPanel {
     const code = this.text();
     showMessage("lab-notice", "");
     this.setRunning(true);
-    this.output("Running…", "busy");
+    this.output(msg("lab.running"), "busy");
     try {
       const result = await this.app.worker.request("lab-run", { code });
       this.lastGood = code;
       this.applyChoices(result.choices);
+      const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
+        list.map((name) => msg("lab.component", { kind: msg(`code.kind.${kind}`), name })));
+      const said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
+      this.output(result.output ? msg("lab.outputThen", { output: result.output.trimEnd(), said }) : said, "ok");
       const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
-      const said = names.length ? `Registered ${names.join(", ")}: choose it in "Train it yourself".` : "Ran; nothing was registered.";
-      this.output(result.output ? `${result.output.trimEnd()}\n${said}` : said, "ok");
       $("lab-output").dataset.registered = names.join(",");
       this.applyPendingFields();
       await this.app.onLabRun();
     } catch (error) {
       if (this.stopped) return; // Stop said what happened
-      this.output(this.app.worker.dead ? `Your code did not finish: ${error.message}. Press Restart Python; your code stays here.` : error.message, "error");
+      this.output(this.app.worker.dead ? msg("lab.didNotFinish", { error: errorMessage(error) }) : errorMessage(error), "error");
     } finally {
       this.stopped = false;
       this.setRunning(false);
@@ -152,11 +157,11 @@ export class LabPanel {
   applyPendingFields() {
     if (!this.pendingFields.size) return;
     const missed = applyFields(this.app.settings, this.pendingFields);
-    const set = [...this.pendingFields.keys()].filter((name) => !missed.some((m) => m.startsWith(`${name} (`)));
+    const set = [...this.pendingFields.keys()].filter((name) => !missed.some((m) => m.params.name === name));
     this.pendingFields = new Map();
     this.app.settings.showShape();
-    if (set.length) showMessage("settings-message", `Set from the link now that its code ran: ${set.join(", ")}.`, "ok");
-    if (missed.length) showMessage("settings-message", `Settings from the link: ignored ${missed.join(", ")}.`);
+    if (set.length) showMessage("settings-message", msg("link.setAfterRun", { names: set }), "ok");
+    if (missed.length) showMessage("settings-message", msg("link.ignoredOnly", { names: missed }));
   }
 
   /** After a restart, register the last good code again (quietly); returns the new menus, or null. */
@@ -174,7 +179,7 @@ export class LabPanel {
   stop() {
     if (!this.running) return;
     this.stopped = true;
-    this.output("Stopped: Python was restarted. Your code is still here; fix it and press Run.", "error");
+    this.output(msg("lab.stopped"), "error");
     this.setRunning(false);
     this.app.life.restart();
   }
@@ -195,7 +200,7 @@ export class LabPanel {
   applyChoices(choices) {
     const dropped = this.app.settings.setChoices(choices);
     if (dropped.length) {
-      showMessage("settings-message", `No longer registered: ${dropped.join(", ")}; the form shows another choice.`);
+      showMessage("settings-message", msg("lab.dropped", { names: dropped }));
     }
     this.updateCheckTargets(choices);
   }
@@ -204,7 +209,11 @@ export class LabPanel {
     const select = $("lab-check-target");
     const kept = select.value;
     const options = this.checkable.flatMap((kind) =>
-      (choices[kind] || []).map(([name, label]) => new Option(`${kind}: ${label}`, `${kind}/${name}`)));
+      (choices[kind] || []).map(([name, label]) => {
+        const option = new Option("", `${kind}/${name}`);
+        track(option, msg("lab.checkOption", { kind: msg(`code.kind.${kind}`), label: choiceLabel(name, label) }));
+        return option;
+      }));
     options.reverse(); // the visitor's own come last in the menus: put them first here
     select.replaceChildren(...options);
     if (kept && options.some((o) => o.value === kept)) select.value = kept;
@@ -217,10 +226,11 @@ export class LabPanel {
     this.setRunning(true);
     try {
       const result = await this.app.worker.request("lab-check", { kind, name });
-      this.output(`${result.name}: ${result.explanation}`, result.passed ? "ok" : "error");
+      const explanation = result.explanation_key ? msg(result.explanation_key, result.explanation_params) : raw(result.explanation);
+      this.output(msg("lab.checkResult", { name: result.name, explanation }), result.passed ? "ok" : "error");
       $("lab-output").dataset.maxError = String(result.max_relative_error);
     } catch (error) {
-      this.output(error.message, "error");
+      this.output(errorMessage(error), "error");
     } finally {
       this.setRunning(false);
     }
@@ -231,6 +241,6 @@ export class LabPanel {
     if (!this.view) return;
     this.editor.setText(this.view, this.example);
     showMessage("lab-notice", "");
-    this.output("The example is back. Undo (Ctrl+Z) brings your code back.", "ok");
+    this.output(msg("lab.resetDone"), "ok");
   }
 }

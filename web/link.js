@@ -1,9 +1,10 @@
 // Share a run by link: the Digits mode and every training setting go in the URL's fragment
-// (#mode=0-9&lr=0.004&hidden=500,100…). Opening such a link restores them, field by field: a value
+// (#mode=0-9&lr=0.004&hidden=500,100…&lang=ja; the language is read at start-up by i18n.js). Opening such a link restores them, field by field: a value
 // that the form refuses (wrong type, out of range, unknown) is ignored and named in a message.
 import { switchMode } from "./modes.js";
 import { CHOICE_FIELDS, FIELDS } from "./settings.js";
-import { $, showMessage } from "./ui.js";
+import { language, LINK_PARAM, msg } from "./i18n.js";
+import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 const MAX_FRAGMENT = 8192; // settings are about 250 characters, plus Lab code up to MAX_LINK_CODE
 const MAX_LINK_CODE = 6000; // base64url characters of compressed Lab code (about 4.5 KB) a link may carry
@@ -20,13 +21,13 @@ export async function packCode(text) {
 
 /** The Lab code a link carries, or throws a message: not base64url, not deflate, too long, not UTF-8. */
 export async function unpackCode(packed, maxChars) {
-  if (packed.length > MAX_LINK_CODE) throw new Error(`its code is too long (${packed.length} characters)`);
-  if (!/^[A-Za-z0-9_-]*$/.test(packed)) throw new Error("its code is not in the link's format");
+  if (packed.length > MAX_LINK_CODE) throw messageError("link.codeTooLong", { length: packed.length });
+  if (!/^[A-Za-z0-9_-]*$/.test(packed)) throw messageError("link.codeFormat");
   let bytes;
   try {
     bytes = Uint8Array.from(atob(packed.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
   } catch {
-    throw new Error("its code is not in the link's format");
+    throw messageError("link.codeFormat");
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(CODE_FORMAT));
   const reader = stream.getReader();
@@ -37,31 +38,32 @@ export async function unpackCode(packed, maxChars) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.length;
-      if (size > 4 * maxChars) throw new Error("its code is too long once unpacked");
+      if (size > 4 * maxChars) throw messageError("link.codeTooLongUnpacked");
       chunks.push(value);
     }
   } catch (error) {
     reader.cancel().catch(() => {});
-    throw new Error(error.message.startsWith("its code") ? error.message : "its code is damaged (not compressed Lab code)");
+    throw error.key ? error : messageError("link.codeDamaged");
   }
   let text;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(await new Blob(chunks).arrayBuffer());
   } catch {
-    throw new Error("its code is not UTF-8 text");
+    throw messageError("link.codeNotText");
   }
-  if (text.length > maxChars) throw new Error(`its code is ${text.length} characters long (at most ${maxChars})`);
+  if (text.length > maxChars) throw messageError("link.codeTooManyChars", { length: text.length, max: maxChars });
   return text;
 }
 
 /** The fragment for the current mode and settings (as SettingsForm.read returns them). */
-export function experimentFragment(mode, settings) {
+export function experimentFragment(mode, settings, lang = language()) {
   const params = new URLSearchParams({ mode });
   for (const [name, value] of Object.entries(settings)) {
     if (Array.isArray(value)) params.set(name, value.join(","));
     else if (typeof value === "boolean") params.set(name, value ? "1" : "0");
     else params.set(name, String(value));
   }
+  params.set(LINK_PARAM, lang);
   return params.toString();
 }
 
@@ -69,7 +71,7 @@ export function experimentFragment(mode, settings) {
 export function parseFragment(hash) {
   const text = hash.startsWith("#") ? hash.slice(1) : hash;
   if (!text) return { fields: new Map() };
-  if (text.length > MAX_FRAGMENT) return { problem: `the link's settings are too long (${text.length} characters) and were ignored` };
+  if (text.length > MAX_FRAGMENT) return { problem: msg("link.tooLong", { length: text.length }) };
   const params = new URLSearchParams(text);
   const fields = new Map();
   for (const [name, value] of params) fields.set(name, value);
@@ -77,6 +79,7 @@ export function parseFragment(hash) {
   const code = fields.get("code");
   fields.delete("mode");
   fields.delete("code");
+  fields.delete(LINK_PARAM); // the page's language, chosen by i18n.js at start-up
   return { mode, code, fields };
 }
 
@@ -89,13 +92,13 @@ export function applyFields(form, fields) {
   for (const [name, text] of fields) {
     const el = FIELDS.includes(name) ? form.form.elements.namedItem(name) : null;
     if (!el) {
-      ignored.push(`${name} (not a setting)`);
+      ignored.push(msg("link.notSetting", { name }));
       continue;
     }
     const before = el.type === "checkbox" ? el.checked : el.value;
     if (el.type === "checkbox") {
       if (text !== "0" && text !== "1") {
-        ignored.push(`${name} (not 0 or 1)`);
+        ignored.push(msg("link.notBoolean", { name }));
         continue;
       }
       el.checked = text === "1";
@@ -112,7 +115,7 @@ export function applyFields(form, fields) {
     }
     if (!ok) {
       el.value = before;
-      ignored.push(`${name} (${text.length > 20 ? `${text.slice(0, 20)}…` : text})`);
+      ignored.push(msg("link.badValue", { name, value: text.length > 20 ? `${text.slice(0, 20)}…` : text }));
     }
   }
   return ignored;
@@ -120,12 +123,11 @@ export function applyFields(form, fields) {
 
 /** Show what a link did: restored, or which fields it ignored. */
 export function reportLink(ignored, problem) {
-  if (problem) showMessage("settings-message", `Settings from the link: ${problem}.`);
-  else if (ignored.length) {
-    const named = ignored.slice(0, 5).join(", ") + (ignored.length > 5 ? ` and ${ignored.length - 5} more` : "");
-    showMessage("settings-message", `Settings from the link: ignored ${named}; the rest were restored.`);
-  }
-  else showMessage("settings-message", "Settings restored from the link.", "ok");
+  if (problem) showMessage("settings-message", msg("link.problem", { problem }));
+  else if (ignored.length > 5) {
+    showMessage("settings-message", msg("link.ignoredMore", { names: ignored.slice(0, 5), more: ignored.length - 5 }));
+  } else if (ignored.length) showMessage("settings-message", msg("link.ignored", { names: ignored }));
+  else showMessage("settings-message", msg("link.restored"), "ok");
 }
 
 /** Restore the experiment in the URL's fragment, if any, into `app`'s mode and form. */
@@ -134,30 +136,30 @@ export async function restoreLink(app) {
   if (problem) return reportLink([], problem);
   if (mode === undefined && code === undefined && !fields.size) return;
   const ignored = [];
-  if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(`mode (${String(mode).slice(0, 20)})`);
+  if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(msg("link.badValue", { name: "mode", value: String(mode).slice(0, 20) }));
   else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode);
   const recipe = fields.get("recipe"); // the preset the link's run started from
   fields.delete("recipe");
   if (recipe !== undefined && app.modes[app.mode].presets.includes(recipe)) app.settings.preset = recipe;
-  else if (recipe !== undefined) ignored.push(`recipe (${recipe.slice(0, 20)})`);
+  else if (recipe !== undefined) ignored.push(msg("link.badValue", { name: "recipe", value: recipe.slice(0, 20) }));
   const missed = applyFields(app.settings, fields);
   if (code !== undefined) {
     try {
       await app.lab.showFromLink(await unpackCode(code, app.lab.maxCode));
       // a menu value the link's Lab code registers: set once the visitor runs that code
       app.lab.pendingFields = new Map([...fields].filter(([name]) => CHOICE_FIELDS.includes(name) &&
-        missed.some((m) => m.startsWith(`${name} (`))));
+        missed.some((m) => m.params.name === name)));
     } catch (error) {
-      ignored.push(`code (${error.message})`);
+      ignored.push(msg("link.badCode", { error: errorMessage(error) }));
     }
   }
   const waiting = app.lab.pendingFields;
-  ignored.push(...missed.filter((m) => !waiting.has(m.split(" (")[0])));
+  ignored.push(...missed.filter((m) => !waiting.has(m.params.name)));
   app.settings.showShape();
   reportLink(ignored);
   if (waiting.size) {
-    const names = [...waiting].map(([name, value]) => `${name} ${value.slice(0, 20)}`).join(", ");
-    showMessage("settings-message", `Settings from the link restored; ${names} will be set once you run the link's Lab code.`, "ok");
+    const names = [...waiting].map(([name, value]) => `${name} ${value.slice(0, 20)}`);
+    showMessage("settings-message", msg("link.waiting", { names }), "ok");
   }
 }
 
@@ -167,7 +169,7 @@ export async function copyLink(mode, form, lab) {
   try {
     settings = form.read();
   } catch (error) {
-    showMessage("settings-message", error.message);
+    showMessage("settings-message", errorMessage(error));
     return;
   }
   const url = new URL(location.href);
@@ -177,14 +179,14 @@ export async function copyLink(mode, form, lab) {
   if (code) {
     const packed = await packCode(code);
     if (packed.length <= MAX_LINK_CODE) url.hash += `&code=${packed}`;
-    else left = ` The Lab code is too long for a link (${packed.length} characters packed, at most ${MAX_LINK_CODE}): it is not in it.`;
+    else left = msg("link.codeLeftOut", { length: packed.length, max: MAX_LINK_CODE });
   }
   history.replaceState(null, "", url);
   try {
     await navigator.clipboard.writeText(url.href);
-    showMessage("settings-message", `Link copied: it opens this page with these settings${code && !left ? " and your Lab code" : ""}.${left}`, "ok");
+    showMessage("settings-message", msg(code && !left ? "link.copiedWithCode" : "link.copied", { left }), "ok");
   } catch {
-    showMessage("settings-message", `Copy this link: ${url.href}${left}`, "ok");
+    showMessage("settings-message", msg("link.copyThis", { url: url.href, left }), "ok");
   }
   $("copy-link").dataset.link = url.href; // tests read it
 }

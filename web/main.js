@@ -2,6 +2,7 @@
 // is in worker-life.js, the Digits mode in modes.js, each panel in its own module.
 import { LossChart } from "./chart.js";
 import { CodePanel } from "./code-panel.js";
+import { languageSwitch, msg, onLanguageChange, startLanguage } from "./i18n.js";
 import { refreshWeights, showWeights } from "./inside.js";
 import { LabPanel } from "./lab.js";
 import { copyLink, restoreLink } from "./link.js";
@@ -12,7 +13,7 @@ import { evaluateModel, showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
 import { serviceWorkerControl } from "./sw-register.js";
 import { TrainingPanel } from "./training.js";
-import { $, READY, setStatus, showMessage } from "./ui.js";
+import { $, errorMessage, READY, setStatus, showMessage } from "./ui.js";
 import { WorkerLife } from "./worker-life.js";
 
 class App {
@@ -31,6 +32,8 @@ class App {
     this.life = new WorkerLife(this);
     this.code = new CodePanel(this);
     this.lab = new LabPanel(this);
+    languageSwitch($("language"));
+    onLanguageChange(() => this.trainingPanel.languageChanged());
     $("settings").addEventListener("submit", (e) => {
       e.preventDefault();
       this.train();
@@ -86,7 +89,7 @@ class App {
   onWorkerEvent(event) {
     if (event.type === "status" && !this.ready) {
       $("load-progress").value = event.percent;
-      setStatus(`${event.text} ${event.percent} %`);
+      setStatus(msg(`boot.${event.stage}`, { percent: event.percent }));
     } else if (event.type === "started") {
       this.trainingPanel.onStarted(event.started);
     } else if (event.type === "progress") {
@@ -94,7 +97,7 @@ class App {
     } else if (event.type === "data-progress") {
       $("load-progress").hidden = false;
       $("load-progress").value = event.percent;
-      setStatus(`Fetching all of MNIST ${event.percent} %`, "busy");
+      setStatus(msg("status.fetchingAll", { percent: event.percent }), "busy");
     } else if (event.type === "weights") {
       showWeights(event.weights);
     }
@@ -121,7 +124,7 @@ class App {
       showMessage("settings-message", "");
       this.trainingPanel.train(settings);
     } catch (error) {
-      showMessage("settings-message", error.message);
+      showMessage("settings-message", errorMessage(error));
     }
   }
 
@@ -148,5 +151,6 @@ class App {
 }
 
 if (location.protocol !== "file:") {
+  startLanguage(); // before anything paints: the page's own text in the visitor's language
   window.digitsApp = new App();
 }

@@ -1,8 +1,9 @@
 // Models: the model menu, download, upload, and the last trained model kept in IndexedDB.
 import { forgetModel, loadModel, saveModel } from "./storage.js";
-import { $, downloadBlob, showMessage } from "./ui.js";
+import { has, msg, raw, track } from "./i18n.js";
+import { $, downloadBlob, errorMessage, showMessage } from "./ui.js";
 
-const SLOT_LABELS = { pretrained: "Pretrained 0–2 (seed experiment)", "pretrained-0-9": "Pretrained 0–9", trained: "Trained here" };
+const slotLabel = (slot) => (has(`model.slot.${slot}`) ? msg(`model.slot.${slot}`) : raw(slot));
 
 export class ModelsPanel {
   /**
@@ -22,15 +23,21 @@ export class ModelsPanel {
   /** Show the worker's model info: the menu of slots and a one-line summary. */
   show(info) {
     const select = $("model-select");
-    const has = (slot) => [...select.options].some((o) => o.value === slot);
+    const present = (slot) => [...select.options].some((o) => o.value === slot);
     for (const slot of info.slots) {
-      if (!has(slot)) select.append(new Option(SLOT_LABELS[slot] || slot, slot));
+      if (!present(slot)) {
+        const option = new Option("", slot);
+        track(option, slotLabel(slot));
+        select.append(option);
+      }
     }
     select.value = info.slot;
     this.slot = info.slot;
-    const acc = info.notes && Number.isFinite(info.notes.test_accuracy)
-      ? `, ${(100 * info.notes.test_accuracy).toFixed(2)} % on test images` : "";
-    $("model-info").textContent = `${info.sizes.join("-")}, ${info.outputs}${acc}`;
+    const outputs = msg(`model.outputs.${info.outputs}`);
+    const sizes = info.sizes.join("-");
+    track($("model-info"), info.notes && Number.isFinite(info.notes.test_accuracy)
+      ? msg("model.infoAccuracy", { sizes, outputs, accuracy: { percent: info.notes.test_accuracy } })
+      : msg("model.info", { sizes, outputs }));
   }
 
   async use(slot) {
@@ -39,7 +46,7 @@ export class ModelsPanel {
       showMessage("model-message", "");
       this.onChanged();
     } catch (error) {
-      showMessage("model-message", error.message);
+      showMessage("model-message", errorMessage(error));
     }
   }
 
@@ -48,7 +55,7 @@ export class ModelsPanel {
       const { bytes, info } = await this.app.worker.request("model-bytes");
       downloadBlob(new Blob([bytes], { type: "application/octet-stream" }), `digits-${info.slot}-${info.sizes.join("-")}.npz`);
     } catch (error) {
-      showMessage("model-message", `Could not download the model: ${error.message}`);
+      showMessage("model-message", msg("model.downloadFailed", { error: errorMessage(error) }));
     }
   }
 
@@ -58,7 +65,7 @@ export class ModelsPanel {
     if (!file) return;
     const limit = this.app.limits.model_bytes;
     if (file.size > limit) {
-      showMessage("model-message", `${file.name} is too large for a model file (${file.size} bytes, at most ${limit}); the current model is unchanged.`);
+      showMessage("model-message", msg("model.tooLarge", { file: file.name, size: file.size, limit }));
       return;
     }
     try {
@@ -66,16 +73,15 @@ export class ModelsPanel {
       const info = await this.app.worker.request("load-model", { bytes }, [bytes.buffer]);
       this.show(info);
       const modeClasses = this.app.modeClasses();
-      const hint = info.classes.join() !== modeClasses.join()
-        ? ` It knows the digits ${info.classes.join(", ")}; the Digits mode is ${this.app.mode}, so ` +
-          "drawings get its answer, but its test accuracy is checked only on the images this mode loads."
-        : "";
-      showMessage("model-message", `Loaded ${file.name}.${hint}`, "ok");
+      const loaded = info.classes.join() !== modeClasses.join()
+        ? msg("model.loadedOtherDigits", { file: file.name, digits: info.classes, mode: this.app.mode })
+        : msg("model.loaded", { file: file.name });
+      showMessage("model-message", loaded, "ok");
       this.app.settings.applyModel(info); // the form shows the loaded network's shape
       this.saveCurrent();
       this.onChanged();
     } catch (error) {
-      showMessage("model-message", `Could not load ${file.name}: ${error.message}. The current model is unchanged.`);
+      showMessage("model-message", msg("model.loadFailed", { file: file.name, error: errorMessage(error) }));
     }
   }
 
@@ -98,11 +104,11 @@ export class ModelsPanel {
       this.show(await this.app.worker.request("load-model", { bytes: saved.bytes }));
       this.restoreFailed = false;
       $("model-forget").hidden = false;
-      if (!afterRestart) showMessage("model-message", "Using your last trained model (kept from an earlier visit).", "ok");
+      if (!afterRestart) showMessage("model-message", msg("model.restored"), "ok");
     } catch (error) {
       if (!this.app.worker.dead) {
         this.restoreFailed = true; // kept: it may need a component the Lab registers (tried again after Run)
-        showMessage("model-message", `Your saved model could not be restored (${error.message}); using the pretrained one.`);
+        showMessage("model-message", msg("model.restoreFailed", { error: errorMessage(error) }));
       }
     }
   }
@@ -111,9 +117,9 @@ export class ModelsPanel {
     try {
       await forgetModel();
       $("model-forget").hidden = true;
-      showMessage("model-message", "The saved model is forgotten; it will not come back on the next visit.", "ok");
+      showMessage("model-message", msg("model.forgotten"), "ok");
     } catch (error) {
-      showMessage("model-message", `Could not forget the saved model: ${error.message || error}`);
+      showMessage("model-message", msg("model.forgetFailed", { error: errorMessage(error) }));
     }
   }
 

@@ -1,7 +1,8 @@
 // The Digits mode (0–2 or 0–9): each mode has its data, its pretrained model and its presets,
 // all from Python's page config. Switching loads them in the worker.
 import { refreshWeights } from "./inside.js";
-import { $, READY, setStatus, showMessage } from "./ui.js";
+import { msg } from "./i18n.js";
+import { $, errorMessage, setStatus, showMessage } from "./ui.js";
 
 /**
  * Switch `app` to `mode`. `restoring`: after a restart, bring the new worker back to the mode
@@ -18,16 +19,16 @@ export async function switchMode(app, mode, { restoring = false } = {}) {
     if (restoring) return;
     app.settings.applyModeDefaults();
     refreshWeights(app.worker);
-    setStatus(`${READY} (${mode === "0-9" ? "all ten digits" : "0, 1 and 2"})`, "ready");
+    setStatus(msg(mode === "0-9" ? "status.readyAll" : "status.readySeed"), "ready");
     app.prediction.predict();
   } catch (error) {
     if (app.worker.dead) return;
     if (restoring) {
       showMode(app, "0-2");
-      showMessage("model-message", `Could not go back to the 0–9 mode: ${error.message}`);
+      showMessage("model-message", msg("mode.restoreFailed", { error: errorMessage(error) }));
     } else {
       $("mode").value = previous;
-      setStatus(`Error: could not switch to ${mode}: ${error.message}`, "error");
+      setStatus(msg("mode.switchFailed", { mode, error: errorMessage(error) }), "error");
     }
   } finally {
     $("load-progress").hidden = true;

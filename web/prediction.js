@@ -1,7 +1,8 @@
 // The drawing card: predict the drawing on every stroke (and live while drawing), show the answer.
 import { DrawingPad, paintDigit } from "./canvas.js";
 import { renderActivations } from "./inside.js";
-import { $, renderScores, setStatus } from "./ui.js";
+import { msg, track } from "./i18n.js";
+import { $, errorMessage, renderScores, setStatus } from "./ui.js";
 
 export class PredictionPanel {
   constructor(app) {
@@ -54,7 +55,7 @@ export class PredictionPanel {
       else this.show(result);
       if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
-      if (!app.worker.dead) setStatus(`Error: ${error.message}`, "error");
+      if (!app.worker.dead) setStatus(msg("status.error", { error: errorMessage(error) }), "error");
     } finally {
       this.predicting = false;
       if (this.again) {
@@ -71,11 +72,11 @@ export class PredictionPanel {
       // outputs that are not finite numbers (a diverged model) give no answer
       prediction.textContent = "?";
       delete prediction.dataset.digit;
-      prediction.title = "The model's outputs are not finite numbers, so it has no answer.";
+      track(prediction, msg("draw.noAnswer"), "title");
     } else {
       prediction.textContent = String(result.digit);
       prediction.dataset.digit = String(result.digit);
-      prediction.title = "";
+      track(prediction, "", "title");
     }
     renderScores(result.classes, result.scores, result.outputs);
     paintDigit($("preview"), result.image);

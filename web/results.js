@@ -1,36 +1,33 @@
 // Results on the test images: accuracy, confusion matrix, the first test images and the mistakes.
 import { paintDigit } from "./canvas.js";
-import { $, formatScore, READY, setStatus } from "./ui.js";
+import { msg, track } from "./i18n.js";
+import { $, errorMessage, formatScore, READY, setStatus } from "./ui.js";
 
 const GALLERY_BATCH = 8; // gallery images drawn per task
 
 export function showEvaluation(ev) {
-  const digits = (list) => list.join(", ");
   const missing = ev.classes.filter((c) => !ev.tested_classes.includes(c));
-  let text = `${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} of ${ev.total} test images of ${digits(ev.tested_classes)})`;
-  if (missing.length) {
-    text += ` — this model knows ${digits(ev.classes)}, but only the test images of ${digits(ev.tested_classes)} ` +
-      "are loaded in this mode; switch Digits to 0–9 to check it on all of them";
-  }
-  $("test-accuracy").textContent = text;
+  const params = { accuracy: { percent: ev.accuracy }, correct: ev.correct, total: ev.total, tested: ev.tested_classes, known: ev.classes };
+  track($("test-accuracy"), msg(missing.length ? "results.accuracyPartial" : "results.accuracyValue", params));
   $("test-accuracy").dataset.accuracy = String(ev.accuracy);
   renderConfusion(ev.classes, ev.confusion);
   renderGallery($("gallery"), ev.gallery, ev.outputs);
   renderGallery($("mistakes"), ev.mistakes, ev.outputs);
-  $("mistakes-label").textContent = ev.mistake_count
-    ? `The ${ev.mistake_count} test images the model gets wrong${ev.mistake_count > ev.mistakes.length ? ` (the first ${ev.mistakes.length})` : ""}`
-    : "The model gets every test image right.";
+  const count = ev.mistake_count;
+  track($("mistakes-label"), !count ? msg("results.noMistakes")
+    : count > ev.mistakes.length ? msg("results.mistakesFirst", { count, shown: ev.mistakes.length })
+      : msg("results.mistakesAll", { count }));
 }
 
 function renderConfusion(classes, confusion) {
   const table = $("confusion");
   table.replaceChildren();
   const caption = document.createElement("caption");
-  caption.textContent = "Rows: true digit · columns: predicted";
+  track(caption, msg("results.confusionCaption"));
   const head = document.createElement("tr");
   const corner = document.createElement("th");
   corner.scope = "col";
-  corner.textContent = "true \\ predicted";
+  track(corner, msg("results.confusionCorner"));
   corner.className = "corner";
   head.append(corner);
   for (const c of classes) {
@@ -76,21 +73,21 @@ function galleryItem(item, outputs) {
   li.dataset.predicted = String(item.predicted);
   const canvas = document.createElement("canvas");
   paintDigit(canvas, item.image);
-  canvas.setAttribute("aria-label", `test image ${item.index + 1}, a ${item.label}`);
+  track(canvas, msg("results.imageLabel", { index: item.index + 1, label: item.label }), "aria-label");
   const text = document.createElement("span");
-  text.textContent = wrong ? `✗ ${item.predicted}, is ${item.label}` : `✓ ${item.predicted}`;
-  text.title = `${outputs}: ${item.scores.map((v) => formatScore(v, 2)).join(" ")}`;
+  track(text, wrong ? msg("results.wrong", { predicted: item.predicted, label: item.label }) : msg("results.right", { predicted: item.predicted }));
+  track(text, msg("results.scoresTitle", { outputs: msg(`model.outputs.${outputs}`), scores: item.scores.map((v) => formatScore(v, 2)).join(" ") }), "title");
   li.append(canvas, text);
   return li;
 }
 
 /** Check the current model on the loaded test images and show the results. */
 export async function evaluateModel(worker) {
-  setStatus("Checking the model on the test images…", "busy");
+  setStatus(msg("results.checking"), "busy");
   try {
     showEvaluation(await worker.request("evaluate"));
     setStatus(READY, "ready");
   } catch (error) {
-    if (!worker.dead) setStatus(`Error: ${error.message}`, "error");
+    if (!worker.dead) setStatus(msg("status.error", { error: errorMessage(error) }), "error");
   }
 }

@@ -1,7 +1,8 @@
 // The training form: presets, the Digits mode's defaults and limits, and validation.
 // The recipes (presets) and limits come from Python (pycore.recipes) in the boot reply; this
 // module only shows them and reads the form back.
-import { $, showMessage } from "./ui.js";
+import { has, msg, raw, track } from "./i18n.js";
+import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 // Form fields, keyed by the setting they hold (element ids equal these names).
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing", "alpha"];
@@ -41,17 +42,21 @@ export class SettingsForm {
 
   /**
    * Fill the menus with Python's choices (built-in, then registered in the Lab), keeping what each
-   * showed; returns the "setting: value" of those whose value is no longer offered.
+   * showed; returns messages naming those whose value is no longer offered.
    */
   setChoices(choices) {
     const dropped = [];
     for (const [name, options] of Object.entries(choices)) {
       const select = $(name);
-      if (!select) throw new Error(`the page has no menu for Python's setting "${name}"`);
+      if (!select) throw messageError("settings.noMenu", { name });
       const kept = select.value;
-      select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+      select.replaceChildren(...options.map(([value, label]) => {
+        const option = new Option(label, value);
+        track(option, choiceLabel(value, label));
+        return option;
+      }));
       if (kept && options.some(([value]) => value === kept)) select.value = kept; // a restart keeps what the form showed
-      else if (kept) dropped.push(`${name} ${kept}`);
+      else if (kept) dropped.push(msg("settings.choiceValue", { field: msg(`field.${name}`), value: kept }));
     }
     this.showShape();
     return dropped;
@@ -68,8 +73,8 @@ export class SettingsForm {
       button.type = "button";
       button.dataset.testid = `preset-${name}`;
       button.dataset.recipe = name;
-      button.textContent = this.recipes[name].title;
-      button.title = this.recipes[name].description;
+      track(button, recipeText(name, "title", this.recipes[name].title));
+      track(button, recipeText(name, "description", this.recipes[name].description), "title");
       button.addEventListener("click", () => this.applyPreset(name));
       box.append(button);
     }
@@ -81,7 +86,7 @@ export class SettingsForm {
     const mode = this.modes[modeName];
     if (!mode) return;
     $("samples").max = String(mode.max_samples);
-    $("train-hint").textContent = this.recipes[mode.recipe].description;
+    track($("train-hint"), recipeText(mode.recipe, "description", this.recipes[mode.recipe].description));
     this.renderPresets();
   }
 
@@ -126,8 +131,7 @@ export class SettingsForm {
     const text = $("hidden").value.trim();
     const [minLayers, maxLayers] = this.limits.hidden_layers;
     const [minWidth, maxWidth] = this.limits.hidden_width;
-    const problem = new Error(`Hidden layers: enter ${minLayers} to ${maxLayers} widths from ${minWidth} to ${maxWidth}, ` +
-      "separated by commas (e.g. 500,100), or nothing for no hidden layer.");
+    const problem = messageError("settings.hidden", { minLayers, maxLayers, minWidth, maxWidth });
     if (!text) return [];
     const parts = text.split(",").map((p) => p.trim());
     if (parts.length > maxLayers || !parts.every((p) => /^\d{1,5}$/.test(p))) throw problem;
@@ -145,11 +149,11 @@ export class SettingsForm {
     try {
       const settings = this.read();
       const { sizes, parameters, multiply_adds: macs } = await this.describe(settings);
-      text = `${sizes.join("-")} · ${parameters.toLocaleString("en")} parameters · ${macs.toLocaleString("en")} multiply-adds per image`;
+      text = msg("settings.shape", { sizes: sizes.join("-"), parameters, macs });
     } catch (error) {
-      text = error.message;
+      text = errorMessage(error);
     }
-    if (asked === this.shapeAsked) $("shape").textContent = text;
+    if (asked === this.shapeAsked) track($("shape"), text);
   }
 
   /** The form's settings for a run of the current mode; throws an Error that names a bad field. */
@@ -162,9 +166,8 @@ export class SettingsForm {
       const input = $(name);
       const value = Number(input.value);
       if (input.value === "" || !Number.isFinite(value) || !input.checkValidity()) {
-        const label = input.closest("label").firstChild.textContent.trim();
-        const whole = this.limits.whole_numbers.includes(name) ? "a whole number" : "a number";
-        throw new Error(`${label}: enter ${whole} from ${input.min} to ${input.max}.`);
+        const whole = msg(this.limits.whole_numbers.includes(name) ? "settings.wholeNumber" : "settings.number");
+        throw messageError("settings.outOfRange", { label: msg(`field.${name}`), whole, min: Number(input.min), max: Number(input.max) });
       }
       settings[name] = value;
     }
@@ -177,12 +180,28 @@ export class SettingsForm {
   }
 }
 
-/** A short description of a run's settings, for the legend of overlaid runs. */
+/** A menu choice's words: Python's label, in the page's language (a Lab component's own label as it is). */
+export const choiceLabel = (value, label) => (has(`choice.${value}`) ? msg(`choice.${value}`) : raw(label));
+
+/** A recipe's title or description, in the page's language (Python's English when no catalog has it). */
+const recipeText = (name, part, english) => (has(`recipe.${name}.${part}`) ? msg(`recipe.${name}.${part}`) : raw(english));
+
+/** A short description of a run's settings, for the legend of overlaid runs (a message). */
 export function runLabel(s) {
-  const shape = `${s.hidden.length ? s.hidden.join("-") : "no hidden layer"} ${s.activation}`;
-  const schedule = s.lr_schedule === "linear" ? "→0" : "";
-  const smoothing = s.label_smoothing ? ` · smoothing ${s.label_smoothing}` : "";
-  const init = s.init === "he" ? " · He" : "";
-  const augment = s.augment && s.augment !== "off" ? ` · ${s.augment} augmentation` : "";
-  return `${shape} · ${s.samples}×${s.epochs} · batch ${s.batch_size} · ${s.optimizer} lr ${s.lr}${schedule} · ${s.loss}${smoothing}${init} · ${s.dtype}${augment}`;
+  const label = (name) => choiceLabel(s[name], s[name]);
+  return msg("run.label", {
+    hidden: s.hidden.length ? s.hidden.join("-") : msg("run.noHidden"),
+    activation: label("activation"),
+    samples: s.samples,
+    epochs: s.epochs,
+    batch: s.batch_size,
+    optimizer: label("optimizer"),
+    lr: s.lr,
+    schedule: s.lr_schedule === "linear" ? "→0" : "",
+    loss: label("loss"),
+    smoothing: s.label_smoothing ? msg("run.smoothing", { value: s.label_smoothing }) : "",
+    init: s.init === "he" ? " · He" : "",
+    dtype: s.dtype,
+    augment: s.augment && s.augment !== "off" ? msg("run.augment", { level: label("augment") }) : "",
+  });
 }

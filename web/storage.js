@@ -1,4 +1,5 @@
 // Keeps the last trained model across reloads, in IndexedDB.
+import { messageError } from "./ui.js";
 
 const DB_NAME = "digits-from-scratch";
 const STORE = "models";
@@ -21,7 +22,7 @@ async function run(mode, action) {
       const req = action(tx.objectStore(STORE));
       tx.oncomplete = () => resolve(req.result);
       tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("the browser's storage refused the change"));
+      tx.onabort = () => reject(tx.error || messageError("storage.refused"));
     });
   } finally {
     db.close();

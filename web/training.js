@@ -1,6 +1,7 @@
 // The training panel: Train, Stop, the live readout and chart, the legend of runs, the CSV log.
 import { runLabel } from "./settings.js";
-import { $, downloadBlob, formatDuration, setStatus } from "./ui.js";
+import { formatNumber, msg, raw, track } from "./i18n.js";
+import { $, downloadBlob, errorMessage, formatDuration, setStatus } from "./ui.js";
 
 const READOUT_MS = 200; // the step, loss and speed readout is refreshed at most this often
 
@@ -22,11 +23,11 @@ export class TrainingPanel {
   async train(settings) {
     const { app } = this;
     app.setTraining(true);
-    setStatus("Training: fetching the MNIST training images…", "busy");
+    setStatus(msg("train.fetching"), "busy");
     try {
       const { progress, evaluation, dropped, timings } = await app.worker.request("train", { settings });
-      const acc = evaluation ? `, ${(100 * evaluation.accuracy).toFixed(2)} %` : "";
-      this.chart.keepAsOverlay(runLabel(settings) + acc);
+      const label = runLabel(settings);
+      this.chart.keepAsOverlay(evaluation ? msg("run.withAccuracy", { run: label, accuracy: { percent: evaluation.accuracy } }) : label);
       this.renderLegend();
       $("export-csv").disabled = this.chart.losses.length === 0;
       setStatus(...finalStatus(progress, dropped));
@@ -36,7 +37,7 @@ export class TrainingPanel {
       };
       this.onFinished(evaluation);
     } catch (error) {
-      if (!app.worker.dead) setStatus(`Error: ${error.message}`, "error");
+      if (!app.worker.dead) setStatus(msg("status.error", { error: errorMessage(error) }), "error");
     } finally {
       app.setTraining(false);
     }
@@ -44,7 +45,7 @@ export class TrainingPanel {
 
   stop() {
     $("stop").disabled = true;
-    setStatus("Stopping…", "busy");
+    setStatus(msg("train.stopping"), "busy");
     this.app.worker.request("stop").catch(() => {});
   }
 
@@ -71,17 +72,24 @@ export class TrainingPanel {
   }
 
   showProgress(p) {
+    this.showReadout(p);
+    const steps = { step: p.step, total: p.total };
+    if (p.state === "running" && this.app.training && this.latest === p) setStatus(msg("train.step", steps), "busy");
+    if (p.state === "done") setStatus(msg("train.doneChecking", steps), "busy");
+    if (p.state === "stopped") setStatus(msg("train.stoppedChecking", steps), "busy");
+  }
+
+  /** The readout's figures (numbers and durations in the page's language). */
+  showReadout(p) {
+    this.shown = p;
     $("step").textContent = String(p.step);
     $("loss-value").textContent = Number.isFinite(p.loss) ? p.loss.toPrecision(4) : "–";
     $("loss-avg").textContent = Number.isFinite(p.avg_loss) ? p.avg_loss.toPrecision(4) : "–";
     $("lr-now").textContent = Number.isFinite(p.lr) ? p.lr.toPrecision(3) : "–";
-    $("speed").textContent = p.samples_per_sec ? Math.round(p.samples_per_sec).toLocaleString("en") : "–";
+    $("speed").textContent = p.samples_per_sec ? formatNumber(Math.round(p.samples_per_sec)) : "–";
     const left = p.samples_per_sec > 0 ? (p.total - p.step) * (p.elapsed / Math.max(1, p.step)) : NaN;
-    $("eta").textContent = p.state === "running" ? formatDuration(left) : "0 s";
+    $("eta").textContent = p.state === "running" ? formatDuration(left) : formatDuration(0);
     $("train-progress").value = p.step / p.total;
-    if (p.state === "running" && this.app.training && this.latest === p) setStatus(`Training: step ${p.step} of ${p.total}`, "busy");
-    if (p.state === "done") setStatus(`All ${p.total} steps done; checking the model on the test images…`, "busy");
-    if (p.state === "stopped") setStatus(`Stopped after ${p.step} of ${p.total} steps; checking the model on the test images…`, "busy");
   }
 
   renderLegend() {
@@ -92,9 +100,17 @@ export class TrainingPanel {
       const swatch = document.createElement("span");
       swatch.className = "swatch";
       swatch.style.background = run.color;
-      li.append(swatch, `${k === 0 ? "last run" : `run −${k}`}: ${run.label}`);
+      const text = document.createElement("span");
+      track(text, msg("run.legend", { run: k === 0 ? msg("run.last") : msg("run.earlier", { k }), label: run.label }));
+      li.append(swatch, text);
       legend.append(li);
     });
+  }
+
+  /** After a switch of language: the readout's units and the chart's words. */
+  languageChanged() {
+    if (this.shown) this.showReadout(this.shown);
+    this.chart.redraw();
   }
 
   exportCsv() {
@@ -104,15 +120,16 @@ export class TrainingPanel {
   }
 }
 
-/** The status line after a run: [text, kind]. */
+/** Python's words for a run's state (Progress.message, with its key and parameters), as a message. */
+const progressMessage = (p) => (p.message_key ? msg(p.message_key, p.message_params || {}) : raw(p.message));
+
+/** The status line after a run: [message, kind]. */
 function finalStatus(progress, dropped) {
-  if (progress.state === "diverged") {
-    return [`Training stopped: ${progress.message} The model from before the run is kept.`, "error"];
-  }
+  if (progress.state === "diverged") return [msg("train.diverged", { reason: progressMessage(progress) }), "error"];
   if (dropped && progress.step > 0) {
-    return [`Training ended, but the new model is not kept: ${dropped}. The model from before the run is kept; ` +
-      "try a smaller learning rate.", "error"];
+    const reason = dropped.key ? msg(dropped.key, dropped.params || {}) : raw(dropped.text ?? dropped);
+    return [msg("train.dropped", { reason }), "error"];
   }
-  if (progress.state === "stopped") return [`Stopped after ${progress.step} of ${progress.total} steps. Python is ready.`, "ready"];
-  return [`Training done: ${progress.total} steps in ${formatDuration(progress.elapsed)}.`, "ready"];
+  if (progress.state === "stopped") return [msg("train.stopped", { step: progress.step, total: progress.total }), "ready"];
+  return [msg("train.done", { total: progress.total, time: { duration: progress.elapsed } }), "ready"];
 }

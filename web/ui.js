@@ -1,32 +1,50 @@
 // Small DOM verbs shared by the panels: status line, messages, scores, durations, downloads.
+// Text is given as messages ({key, params}, see i18n.js), so that it follows a switch of language.
+import { formatNumber, msg, raw, t, track } from "./i18n.js";
+
+export { formatDuration } from "./i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 
-export const READY = "Python is ready: draw a digit, or train the network.";
+export const READY = msg("status.ready");
 
-export function setStatus(text, kind = "info") {
+/** The status line: a message ({key, params}) and its kind (info, busy, ready, error). */
+export function setStatus(message, kind = "info") {
   const el = $("status");
-  el.textContent = text;
+  track(el, message);
   el.dataset.kind = kind;
 }
 
-export function showMessage(id, text, kind = "error") {
+/** A panel's message box: shown with `message`, hidden with "". */
+export function showMessage(id, message, kind = "error") {
   const el = $(id);
-  el.textContent = text;
+  track(el, message || "");
   el.dataset.kind = kind;
-  el.hidden = !text;
+  el.hidden = !message;
 }
+
+/** An Error that carries a message key and parameters (shown in the page's language). */
+export function messageError(key, params = {}) {
+  return Object.assign(new Error(t(key, params)), { key, params });
+}
+
+/**
+ * What an error says, as a message: Python's and the worker's errors carry a key and parameters
+ * (see worker-client.js); anything else (a browser's own error) is shown as it is.
+ */
+export const errorMessage = (error) =>
+  error && error.key ? msg(error.key, error.params || {}) : raw(error && error.message !== undefined ? error.message : error);
 
 /** A score in at most about 8 characters: fixed for ordinary values, compact (2.26e+187) for huge ones. */
 export function formatScore(v, digits = 3) {
-  if (Number.isNaN(v)) return "NaN";
-  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
-  return Math.abs(v) >= 1000 ? v.toExponential(2) : v.toFixed(digits);
+  if (!Number.isFinite(v)) return formatNumber(v);
+  if (Math.abs(v) >= 1000) return v.toExponential(2);
+  return formatNumber(v, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
 }
 
 export function renderScores(classes, scores, outputs) {
   const box = $("scores");
-  $("scores-label").textContent = outputs === "probabilities" ? "Probabilities" : "Scores (raw outputs, not probabilities)";
+  track($("scores-label"), msg(outputs === "probabilities" ? "scores.probabilities" : "scores.raw"));
   box.replaceChildren();
   const best = scores.indexOf(Math.max(...scores));
   classes.forEach((digit, i) => {
@@ -48,12 +66,6 @@ export function renderScores(classes, scores, outputs) {
     row.append(name, bar, value);
     box.append(row);
   });
-}
-
-export function formatDuration(seconds) {
-  if (!Number.isFinite(seconds) || seconds < 0) return "–";
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
 /** Save a Blob as a file, as a download link would. */

@@ -3,7 +3,10 @@
 //
 // The client also notices a worker that died: its error event, a message that cannot be read,
 // a Pyodide fatal error reported by the worker, or no answer to a ping. Then every pending
-// request is rejected and onDeath(reason) is called, once.
+// request is rejected and onDeath(reason) is called, once. Errors carry the worker's message key
+// and parameters (`error.key`, `error.params`), so that the page shows them in its language.
+
+import { msg, render } from "./i18n.js";
 
 const PING_EVERY_MS = 1_000; // how often a live worker is asked to answer
 const DEAD_AFTER_MS = 8_000; // silent this long with a ping unanswered: gone (noticed within 9 s)
@@ -22,9 +25,9 @@ export class WorkerClient {
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.#die(`the worker failed: ${e.message || "unknown error"}`);
+      this.#die(e.message ? msg("worker.failed", { error: e.message }) : msg("worker.failedUnknown"));
     };
-    this.worker.onmessageerror = () => this.#die("a message from the worker could not be read");
+    this.worker.onmessageerror = () => this.#die(msg("worker.unreadable"));
   }
 
   /** Start pinging: called once the worker has booted (booting can block it for seconds). */
@@ -34,7 +37,7 @@ export class WorkerClient {
   }
 
   request(type, args = {}, transfer = []) {
-    if (this.dead) return Promise.reject(new Error(this.deathReason));
+    if (this.dead) return Promise.reject(keyedError(this.deathReason));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -46,7 +49,7 @@ export class WorkerClient {
     const now = performance.now();
     const waiting = this.pingSentAt !== null && this.lastHeard < this.pingSentAt;
     if (waiting && now - this.lastHeard > DEAD_AFTER_MS) {
-      this.#die(`it has not answered for ${Math.round((now - this.lastHeard) / 1000)} s`);
+      this.#die(msg("worker.silent", { seconds: Math.round((now - this.lastHeard) / 1000) }));
       return;
     }
     if (this.pingSentAt === null || this.lastHeard >= this.pingSentAt) {
@@ -55,32 +58,32 @@ export class WorkerClient {
     }
   }
 
-  #receive(msg) {
+  #receive(data) {
     this.lastHeard = performance.now();
-    if (msg.type === "fatal") {
-      this.#die(msg.reason);
+    if (data.type === "fatal") {
+      this.#die(data.reason); // a message: {key, params}
       return;
     }
-    if (msg.id === undefined) {
-      if (msg.type !== "pong") this.onEvent(msg);
+    if (data.id === undefined) {
+      if (data.type !== "pong") this.onEvent(data);
       return;
     }
-    const waiter = this.pending.get(msg.id);
+    const waiter = this.pending.get(data.id);
     if (!waiter) return;
-    this.pending.delete(msg.id);
-    if (msg.ok) waiter.resolve(msg.result);
-    else waiter.reject(new Error(msg.error));
+    this.pending.delete(data.id);
+    if (data.ok) waiter.resolve(data.result);
+    else waiter.reject(keyedError(data.key ? { key: data.key, params: data.params || {} } : { text: data.error }));
   }
 
   #rejectAll(message) {
-    for (const { reject } of this.pending.values()) reject(new Error(message));
+    for (const { reject } of this.pending.values()) reject(keyedError(message));
     this.pending.clear();
   }
 
   #die(reason) {
     if (this.dead) return;
     this.dead = true;
-    this.deathReason = `Python stopped: ${reason}`;
+    this.deathReason = msg("status.pythonStopped", { reason });
     clearInterval(this.pingTimer);
     this.worker.terminate();
     this.#rejectAll(this.deathReason);
@@ -90,9 +93,14 @@ export class WorkerClient {
   /** Stop the worker on purpose (boot timeout, restart): pending requests are rejected. */
   terminate() {
     this.dead = true;
-    this.deathReason = "the worker was stopped";
+    this.deathReason = msg("worker.terminated");
     clearInterval(this.pingTimer);
     this.worker.terminate();
     this.#rejectAll(this.deathReason);
   }
+}
+
+/** An Error for a message ({key, params} or {text}): its text in the page's language, its key kept. */
+function keyedError(message) {
+  return Object.assign(new Error(render(message)), message.key ? { key: message.key, params: message.params } : {});
 }

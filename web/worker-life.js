@@ -1,6 +1,7 @@
 // The Python worker's life: start it (with a boot timeout), notice its death, restart it.
 // The page owns the DOM; the worker owns Pyodide (see PROTOCOL.md, "Faults").
-import { $, setStatus } from "./ui.js";
+import { msg } from "./i18n.js";
+import { $, errorMessage, setStatus } from "./ui.js";
 import { WorkerClient } from "./worker-client.js";
 
 const BOOT_TIMEOUT_MS = 90_000; // loading Python should take seconds; after this, say so
@@ -16,15 +17,14 @@ export class WorkerLife {
 
   start() {
     const app = this.app;
-    setStatus("Loading Python 0 %");
+    setStatus(msg("boot.python", { percent: 0 }));
     $("restart").hidden = true;
     this.bootFailed = false;
     const worker = new WorkerClient(new URL("./worker.js", import.meta.url), (e) => app.onWorkerEvent(e), (reason) => this.onDeath(worker, reason));
     app.worker = worker;
     this.bootTimer = setTimeout(() => {
       if (app.ready) return;
-      this.fail("loading Python is taking too long. Check your connection and reload; if you serve the site " +
-        "yourself, make sure .wasm files are served as application/wasm.");
+      this.fail(msg("boot.tooLong"));
       worker.terminate();
     }, bootTimeout());
     worker.request("boot").then((result) => {
@@ -32,7 +32,7 @@ export class WorkerLife {
       worker.watch();
       return app.onReady(result);
     }).catch((error) => {
-      if (!this.bootFailed && !worker.dead) this.fail(`Python could not start: ${error.message}. Reload the page to try again.`);
+      if (!this.bootFailed && !worker.dead) this.fail(msg("boot.failed", { error: errorMessage(error) }));
     });
   }
 
@@ -43,7 +43,7 @@ export class WorkerLife {
     clearTimeout(this.bootTimer);
     this.app.ready = false;
     this.app.training = false;
-    setStatus(`Python stopped: ${reason}. Restart it to go on; your drawing and saved model are kept.`, "error");
+    setStatus(msg("status.stopped", { reason }), "error");
     $("restart").hidden = false;
     this.app.updateControls();
   }
@@ -58,7 +58,7 @@ export class WorkerLife {
   fail(message) {
     clearTimeout(this.bootTimer);
     if (!this.app.ready) this.bootFailed = true;
-    setStatus(`Error: ${message}`, "error");
+    setStatus(msg("status.error", { error: message }), "error");
     $("restart").hidden = false;
     this.app.training = false;
     this.app.updateControls();

@@ -18,7 +18,18 @@ let dataLoads = {}; // part -> Promise, so each part is fetched once
 let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
 const fileSizes = {}; // data file name -> bytes, from the manifest (for the offline messages)
 
-const status = (stage, percent, text) => postMessage({ type: "status", stage, percent, text });
+const status = (stage, percent) => postMessage({ type: "status", stage, percent });
+
+// The worker says nothing in words: its errors carry a message key and parameters (the page's
+// catalogs, web/i18n/, hold the words); `message` is the key, for the console.
+class KeyedError extends Error {
+  constructor(key, params = {}) {
+    super(key);
+    this.key = key;
+    this.params = params;
+  }
+}
+const message = (key, params = {}) => ({ key, params });
 
 // Convert a Python return value to plain JS, destroying the proxy.
 function toJs(value) {
@@ -30,25 +41,24 @@ function toJs(value) {
   }
 }
 
-const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 // Fetch data files. `need` says what they are for, so that a failed fetch (offline) can say what
-// to do: "You are offline: training needs the MNIST images (3.3 MB) once online."
+// to do: "You are offline: training needs the MNIST images (3.3 MB) once online." (worker.offline)
 async function fetchFiles(names, need, onBytes = null) {
   try {
     return await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
   } catch (error) {
     if (!(error instanceof TypeError)) throw error; // an HTTP error says what it is already
     const size = names.reduce((n, name) => n + (fileSizes[name] || 0), 0);
-    const what = size ? `${need.what} (${megabytes(size)})` : need.what;
-    throw new Error(`You are offline: ${need.action} needs ${what} once online. Connect and try again.`);
+    const what = size ? message("worker.sized", { what: message(need.what), megabytes: Math.round(size / 1e5) / 10 }) : message(need.what);
+    throw new KeyedError("worker.offline", { action: message(need.action), what });
   }
 }
 
 // Fetch a data file; onBytes, if given, hears the size of every chunk as it arrives.
 async function fetchBytes(name, onBytes = null) {
   const response = await fetch(DATA_URL + name);
-  if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status}`);
+  if (!response.ok) throw new KeyedError("worker.http", { name, status: response.status });
   if (!onBytes) return new Uint8Array(await response.arrayBuffer());
   const chunks = [];
   const reader = response.body.getReader();
@@ -72,20 +82,20 @@ async function fetchBytes(name, onBytes = null) {
 async function checkRuntime() {
   const url = PYODIDE_URL + "pyodide.asm.wasm";
   const response = await fetch(url, { method: "HEAD" });
-  if (!response.ok) throw new Error(`the Python runtime (pyodide.asm.wasm) is missing: HTTP ${response.status}`);
+  if (!response.ok) throw new KeyedError("worker.wasmMissing", { status: response.status });
   const type = response.headers.get("content-type") || "";
   if (!type.startsWith("application/wasm")) {
-    throw new Error(`pyodide.asm.wasm is served as "${type}"; the server must send application/wasm`);
+    throw new KeyedError("worker.wasmType", { type });
   }
 }
 
 async function boot() {
   const timings = {}; // seconds from the worker's start to the end of each phase (for the benchmark)
   const done = (phase) => (timings[phase] = performance.now() / 1000);
-  status("python", 5, "Loading Python");
+  status("python", 5);
   // Fetch what Python needs later while Python itself loads.
   const manifestPromise = fetch(DATA_URL + "manifest.json").then((r) => {
-    if (!r.ok) throw new Error(`could not fetch the data manifest: HTTP ${r.status}`);
+    if (!r.ok) throw new KeyedError("worker.manifest", { status: r.status });
     return r.json();
   });
   const modelPromise = manifestPromise.then((m) => fetchBytes(m.pretrained.file));
@@ -99,8 +109,8 @@ async function boot() {
   });
   done("python");
   const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
-  if (missing.length) throw new Error(`these packages did not load: ${missing.join(", ")}`);
-  status("model", 80, "Loading the pretrained model");
+  if (missing.length) throw new KeyedError("worker.packages", { names: missing });
+  status("model", 80);
   manifest = await manifestPromise;
   for (const entry of [...Object.values(manifest.data), ...Object.values(manifest.data_all), manifest.pretrained_all]) {
     if (entry && entry.file) fileSizes[entry.file] = entry.size;
@@ -113,14 +123,14 @@ async function boot() {
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
-  status("ready", 100, "Ready");
+  status("ready", 100);
   return { model, manifest, config, timings };
 }
 
-const NEEDS = {
-  train: { action: "training", what: "the MNIST training images" },
-  test: { action: "checking the model", what: "the MNIST test images" },
-  all: { action: "the 0–9 mode", what: "all of MNIST and its pretrained model" },
+const NEEDS = { // message keys: what needs the data, and what it needs
+  train: { action: "need.train.action", what: "need.train.what" },
+  test: { action: "need.test.action", what: "need.test.what" },
+  all: { action: "need.all.action", what: "need.all.what" },
 };
 
 function loadData(part) {
@@ -234,7 +244,7 @@ const handlers = {
     return toJs(session.evaluate(null, heartbeat));
   },
   async "set-mode"({ mode }) {
-    if (!Object.hasOwn(config.modes, mode)) throw new Error(`unknown mode ${String(mode).slice(0, 20)}`);
+    if (!Object.hasOwn(config.modes, mode)) throw new KeyedError("worker.unknownMode", { mode: String(mode).slice(0, 20) });
     const slot = config.modes[mode].pretrained;
     if (mode === "0-9") {
       await loadAllDigits();
@@ -276,10 +286,33 @@ const handlers = {
 // hears that the worker is alive even though it cannot answer a ping until the call returns.
 const heartbeat = () => postMessage({ type: "pong" });
 
+// What to reply for an error: {error: text, key, params}. A pycore error carries its message key
+// and parameters (pycore.messages); the worker's own errors too (KeyedError).
+function describe(error) {
+  if (error instanceof KeyedError) return { error: error.key, key: error.key, params: error.params };
+  const text = errorText(error);
+  if (error && error.type && userErrors.has(error.type)) {
+    const keyed = lastPythonMessage();
+    if (keyed) return { error: text, key: keyed.key, params: keyed.params };
+  } else if (text.startsWith("unexpected ")) {
+    return { error: text, key: "worker.unexpected", params: { error: text.slice("unexpected ".length) } };
+  }
+  return { error: text };
+}
+
+// The message key and parameters of the pycore error just raised (Pyodide keeps it as sys.last_exc).
+function lastPythonMessage() {
+  try {
+    return toJs(pyodide.pyimport("pycore.messages").last_error());
+  } catch {
+    return null;
+  }
+}
+
 // Python errors arrive as PythonError with the whole traceback. A pycore error (a bad file, a
 // setting out of range) is meant for people: show its message. Anything else is a bug: keep its
 // type in the message and log the traceback to the console.
-function message(error) {
+function errorText(error) {
   const text = String(error && error.message ? error.message : error);
   const lines = text.trim().split("\n");
   const last = lines[lines.length - 1];
@@ -320,14 +353,15 @@ self.onmessage = async (event) => {
   }
   const handler = handlers[type];
   try {
-    if (!handler) throw new Error(`unknown request ${type}`);
-    if (type !== "boot" && type !== "stop" && !session) throw new Error("Python is still loading");
+    if (!handler) throw new KeyedError("worker.unknownRequest", { type: String(type) });
+    if (type !== "boot" && type !== "stop" && !session) throw new KeyedError("worker.loading");
     const result = await handler(args || {});
     const transfer = [];
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);
     postMessage({ id, ok: true, result }, transfer);
   } catch (error) {
-    if (isFatal(error)) postMessage({ type: "fatal", reason: `Pyodide failed (${message(error)})` });
-    postMessage({ id, ok: false, error: message(error) });
+    const reply = describe(error);
+    if (isFatal(error)) postMessage({ type: "fatal", reason: message("worker.fatal", { error: reply.error }) });
+    postMessage({ id, ok: false, ...reply });
   }
 };

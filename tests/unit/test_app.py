@@ -70,7 +70,9 @@ def test_a_diverged_run_keeps_the_previous_model(session):
         pass
     assert session.trainer.state == "diverged"
     before = session.model_bytes()
-    assert "diverged at step" in session.finish_training()["dropped"]
+    dropped = session.finish_training()["dropped"]
+    assert "diverged at step" in dropped["text"]
+    assert dropped["key"] == "trainer.diverged" and dropped["params"]["step"] >= 1
     assert session.current == "pretrained" and session.model_bytes() == before
     assert "trained" not in session.models
 

@@ -1,0 +1,81 @@
+"""The page's catalogs (web/i18n/) against each other and against Python's messages (pycore.messages)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pycore import messages
+from pycore.errors import ConfigError, PycoreError
+
+I18N = Path(__file__).resolve().parents[2] / "web" / "i18n"
+LANGUAGES = [code for code, _ in json.loads((I18N / "languages.json").read_text(encoding="utf-8"))]
+# the page's own placeholders: {name}, with Python's optional conversion and format spec
+PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def load(code: str) -> dict[str, str]:
+    return json.loads((I18N / f"{code}.json").read_text(encoding="utf-8"))
+
+
+def names(template: str) -> set[str]:
+    return set(PLACEHOLDER.findall(template))
+
+
+def full(code: str) -> dict[str, str]:
+    """A language's catalog as the page gets it (English: the page's words plus Python's)."""
+    return {**load(code), **messages.catalog()} if code == "en" else load(code)
+
+
+def test_english_is_first_and_every_language_has_a_catalog():
+    assert LANGUAGES[0] == "en"
+    for code in LANGUAGES:
+        assert (I18N / f"{code}.json").is_file(), code
+
+
+def test_the_page_does_not_repeat_pythons_english():
+    assert not set(load("en")) & set(messages.catalog())
+
+
+@pytest.mark.parametrize("code", LANGUAGES[1:])
+def test_every_language_has_exactly_the_same_keys(code):
+    english, other = full("en"), full(code)
+    assert sorted(set(english) - set(other)) == [], f"{code}.json lacks these"
+    assert sorted(set(other) - set(english)) == [], f"{code}.json has keys English does not"
+
+
+@pytest.mark.parametrize("code", LANGUAGES[1:])
+def test_every_language_has_the_same_placeholders(code):
+    english, other = full("en"), full(code)
+    wrong = {key: (names(english[key]), names(other[key])) for key in english}
+    wrong = {key: pair for key, pair in wrong.items() if pair[0] != pair[1]}
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_no_catalog_text_is_empty(code):
+    assert [key for key, text in full(code).items() if not text.strip()] == []
+
+
+def test_javascript_placeholders_match_pythons_parser():
+    for template in messages.catalog().values():
+        assert names(template) == messages.placeholders(template), template
+
+
+def test_a_pycore_error_keeps_its_key_and_params_and_says_english():
+    error = ConfigError("app.no_model_slot", slot="trained")
+    assert (error.key, error.params) == ("app.no_model_slot", {"slot": "trained"})
+    assert str(error) == "there is no trained model yet"
+
+
+def test_a_nested_message_renders_in_english():
+    error = PycoreError("file.is_folder", path="x", kind={"key": "file.kind.model", "params": {}})
+    assert str(error) == "x: is a folder, not a model file"
+
+
+def test_text_that_is_not_a_message_has_no_key():
+    error = PycoreError('Traceback (most recent call last):\n  File "<lab>", line 1')
+    assert error.key is None and "<lab>" in str(error)

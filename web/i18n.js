@@ -1,0 +1,210 @@
+// The page's languages: every word a person reads comes from a catalog (web/i18n/<lang>.json, plus
+// Python's own messages in English, which the build adds to the English catalog). The build puts
+// them all in i18n/catalogs.js, a classic script loaded before this module, so the first paint is
+// already in the visitor's language and file:// gets its message too.
+//
+// A message is {key, params}: code keeps the message, not its text, so a switch of language
+// re-renders every status line, error and label in place (`track`), without reloading the page.
+
+const DATA = globalThis.DIGITS_I18N || { languages: [["en", "English"]], catalogs: { en: {} } };
+/** [[code, name in its own language], …]: web/i18n/languages.json, the one list of languages. */
+export const LANGUAGES = DATA.languages;
+const CODES = LANGUAGES.map(([code]) => code);
+const STORE_KEY = "digits-from-scratch-language";
+/** The shared link's fragment parameter for the language (#…&lang=ja). */
+export const LINK_PARAM = "lang";
+
+// {name}, {name:,} or {name!r}: Python's templates may carry a format spec for their own English.
+const PLACEHOLDER = /\{(\w+)(?:![rsa])?(?::[^{}]*)?\}/g;
+
+let current = CODES[0];
+const tracked = new Map(); // element -> {text: message, attrs: {name: message}}
+
+/** The language a code like "ja-JP" or "en" falls under, or null. */
+export function matchLanguage(tag) {
+  const base = String(tag || "").toLowerCase().split("-")[0];
+  return CODES.includes(base) ? base : null;
+}
+
+/** At start: the link's language, else the one chosen before, else the browser's first we have. */
+export function initialLanguage() {
+  const fromLink = matchLanguage(new URLSearchParams(location.hash.slice(1)).get(LINK_PARAM));
+  if (fromLink) return fromLink;
+  try {
+    const stored = matchLanguage(localStorage.getItem(STORE_KEY));
+    if (stored) return stored;
+  } catch {
+    // storage blocked: fall through to the browser's languages
+  }
+  for (const tag of navigator.languages || [navigator.language]) {
+    const found = matchLanguage(tag);
+    if (found) return found;
+  }
+  return CODES[0];
+}
+
+export const language = () => current;
+
+/** A message: what to show, kept as key and parameters so that it can be shown in any language. */
+export const msg = (key, params = {}) => ({ key, params });
+/** Text that is not a message (a traceback, a file name, a label the visitor wrote). */
+export const raw = (text) => ({ text: String(text) });
+
+/** The text of `key` in the active language (English when the catalog lacks it, else the key). */
+export function t(key, params = {}) {
+  const template = DATA.catalogs[current]?.[key] ?? DATA.catalogs[CODES[0]]?.[key];
+  if (template === undefined) return key;
+  return template.replace(PLACEHOLDER, (whole, name) => (name in params ? format(params[name]) : whole));
+}
+
+/** Whether a catalog has `key` (Lab components' labels and other visitor text have none). */
+export const has = (key) => key in (DATA.catalogs[CODES[0]] || {});
+
+/** Any message-like value as text: a string, {key, params}, {text}, a number or a list. */
+export function render(m) {
+  if (m === null || m === undefined) return "";
+  if (typeof m === "string") return m;
+  if (typeof m === "number") return formatNumber(m);
+  if (Array.isArray(m)) return new Intl.ListFormat(current, { style: "short", type: "unit" }).format(m.map(render));
+  if ("key" in m) return t(m.key, m.params || {});
+  if ("duration" in m) return formatDuration(m.duration); // seconds
+  if ("percent" in m) return formatPercent(m.percent); // a fraction
+  if ("text" in m) return m.text;
+  return String(m);
+}
+
+const format = render; // a parameter may itself be a message, a number or a list
+
+/** A number for the active language (grouping, decimal sign); `options` as Intl.NumberFormat's. */
+export function formatNumber(n, options = { maximumFractionDigits: 20 }) {
+  if (typeof n !== "number") return String(n);
+  if (Number.isNaN(n)) return "NaN";
+  if (!Number.isFinite(n)) return n > 0 ? "∞" : "−∞";
+  return new Intl.NumberFormat(current, options).format(n);
+}
+
+/** A percentage from a fraction, with `digits` decimals (0.9774 → "97.74 %" / "97.74%"). */
+export const formatPercent = (fraction, digits = 2) =>
+  t("unit.percent", { value: formatNumber(100 * fraction, { minimumFractionDigits: digits, maximumFractionDigits: digits }) });
+
+/** A duration in seconds as units of the active language ("1 min 5 s" / "1分5秒"). */
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) return "–";
+  if (seconds < 60) {
+    const digits = seconds < 10 ? 1 : 0;
+    return t("unit.seconds", { value: formatNumber(seconds, { minimumFractionDigits: digits, maximumFractionDigits: digits }) });
+  }
+  return t("unit.minutes", { minutes: formatNumber(Math.floor(seconds / 60)), seconds: formatNumber(Math.round(seconds % 60)) });
+}
+
+/** "3 minutes ago" for a time in ms since the epoch (Intl.RelativeTimeFormat). */
+export function formatAgo(ms) {
+  const seconds = Math.round((ms - Date.now()) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(current, { numeric: "auto" });
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
+  }
+  return rtf.format(seconds, "second");
+}
+
+/**
+ * Show message `m` as `el`'s text (or, with `attr`, as that attribute), and show it again in the
+ * new language after a switch. `m` is {key, params}, {text}, or "" to clear.
+ */
+export function track(el, m, attr = null) {
+  let entry = tracked.get(el);
+  if (!entry) tracked.set(el, (entry = { attrs: {} }));
+  if (attr) entry.attrs[attr] = m;
+  else entry.text = m;
+  paint(el, entry, attr);
+  if (tracked.size > 2000) prune();
+}
+
+/** The message `el` shows (as track set it), for tests and for panels that re-read it. */
+export const trackedMessage = (el) => tracked.get(el)?.text;
+
+function paint(el, entry, only = undefined) {
+  if (only === undefined || only === null) {
+    if ("text" in entry) el.textContent = render(entry.text);
+  }
+  for (const [name, m] of Object.entries(entry.attrs)) {
+    if (only !== undefined && only !== name) continue;
+    if (name === "label" && el.tagName === "OPTGROUP") el.label = render(m);
+    else if (m === "") el.removeAttribute(name);
+    else el.setAttribute(name, render(m));
+  }
+}
+
+function prune() {
+  for (const el of tracked.keys()) if (!el.isConnected) tracked.delete(el);
+}
+
+/**
+ * The page's own text: an element with data-i18n="key" gets that message; a template's {name}
+ * places the element's child with data-i18n-slot="name" (a <code>, an input) among the words.
+ * data-i18n-attr="aria-label:key; title:key" sets attributes.
+ */
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) fillSlots(el, t(el.dataset.i18n));
+  for (const el of root.querySelectorAll("[data-i18n-attr]")) {
+    for (const pair of el.dataset.i18nAttr.split(";")) {
+      const [name, key] = pair.split(":").map((s) => s.trim());
+      if (name && key) el.setAttribute(name, t(key));
+    }
+  }
+  if (root === document) {
+    document.documentElement.lang = current;
+    const description = document.querySelector('meta[name="description"]');
+    if (description) description.content = t("page.description");
+    document.title = t("page.title");
+  }
+}
+
+function fillSlots(el, text) {
+  const slots = new Map([...el.querySelectorAll(":scope > [data-i18n-slot]")].map((c) => [c.dataset.i18nSlot, c]));
+  if (!slots.size) {
+    el.textContent = text;
+    return;
+  }
+  const parts = text.split(/\{(\w+)\}/); // text, slot name, text, …
+  el.replaceChildren(...parts.map((part, i) => (i % 2 ? slots.get(part) || `{${part}}` : part)).filter((p) => p !== ""));
+}
+
+/** Switch the page to `code`: static text, every tracked message, then a `languagechange` event. */
+export function setLanguage(code, { remember = true } = {}) {
+  const next = matchLanguage(code) || CODES[0];
+  current = next;
+  if (remember) {
+    try {
+      localStorage.setItem(STORE_KEY, next);
+    } catch {
+      // storage blocked: the choice lasts for this visit
+    }
+  }
+  const link = new URLSearchParams(location.hash.slice(1));
+  if (link.has(LINK_PARAM)) { // a shared link's language: keep the address in step with the page
+    link.set(LINK_PARAM, next);
+    history.replaceState(null, "", `#${link}`);
+  }
+  applyStatic();
+  prune();
+  for (const [el, entry] of tracked) paint(el, entry);
+  document.dispatchEvent(new CustomEvent("languagechange", { detail: { language: next } }));
+}
+
+/** Call `fn` after each switch of language (panels redraw what they draw themselves). */
+export const onLanguageChange = (fn) => document.addEventListener("languagechange", fn);
+
+/** The header's language menu: one option per language, named in its own language. */
+export function languageSwitch(select) {
+  select.replaceChildren(...LANGUAGES.map(([code, name]) => Object.assign(new Option(name, code), { lang: code })));
+  select.value = current;
+  select.addEventListener("change", () => setLanguage(select.value));
+  onLanguageChange(() => (select.value = current));
+}
+
+/** Start: choose the language and put the page's own text in it (before anything else paints). */
+export function startLanguage() {
+  current = initialLanguage();
+  applyStatic();
+}
