@@ -142,7 +142,7 @@ def page_config() -> dict:
 def choices() -> dict[str, list[list[str]]]:
     """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the Lab."""
     return {
-        field: [[name, CHOICE_LABELS.get(name) or extend.LABELS.get(name, name)] for name in names]
+        field: [[name, extend.label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
         for field, names in CHOICES.items()
     }
 

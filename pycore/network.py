@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, ExtensionError
 from .layers import ACTIVATIONS, Affine, RowGrad, SparseInputAffine, make_activation
 from .losses import LOSSES, make_loss, softmax
 
@@ -184,6 +184,18 @@ class Network:
         """
         for key, p in self.params.items():
             np.copyto(p, params[key], casting="same_kind")
+
+    def check_params(self) -> None:
+        """Raise :class:`~pycore.errors.ExtensionError` if an optimizer replaced an array of
+        ``params`` instead of changing it in place: the layers would go on using the old one."""
+        for i, affine in enumerate(self.affines, start=1):
+            for key, held in ((f"W{i}", affine.W), (f"b{i}", affine.b)):
+                if self.params[key] is not held:
+                    self.params[key] = held  # the arrays the layers use, so the network stays whole
+                    raise ExtensionError(
+                        f"the optimizer replaced params[{key!r}] instead of changing it in place; "
+                        "write p -= … (or p[...] = …) in update"
+                    )
 
     def parameter_count(self) -> int:
         return int(sum(p.size for p in self.params.values()))

@@ -249,6 +249,7 @@ class Trainer:
                 self.state = "done"
         finally:  # W1 is current again even after an error (a MemoryError, Ctrl-C)
             self._release_first_layer()
+        self.net.check_params()  # a Lab optimizer must change the weights in place
         self.elapsed += time.perf_counter() - start
         return self.progress(first)
 

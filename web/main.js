@@ -60,7 +60,8 @@ class App {
     this.limits = config.limits;
     for (const mode of Object.values(this.modes)) mode.max_samples = manifest[mode.data].train_count;
     if (restarting) config.choices = (await this.lab.reregister()) || config.choices; // the Lab's components again
-    this.settings.configure(config);
+    const dropped = this.settings.configure(config);
+    if (dropped.length) showMessage("settings-message", `After the restart, ${dropped.join(", ")} is not registered; the form shows another choice.`);
     this.code.configure(config.code_sections);
     this.lab.configure(config.lab, config.choices);
     this.settings.setMode(this.mode);
@@ -137,7 +138,7 @@ class App {
   /** The Lab registered new components: a saved model that needed them can be restored now. */
   async onLabRun() {
     if (!this.models.restoreFailed) return;
-    await this.models.restoreSaved();
+    await this.models.restoreSaved(false, true);
     if (!this.models.restoreFailed) this.modelChanged();
   }
 
