@@ -75,8 +75,9 @@ def custom() -> dict[str, list[str]]:
 
 
 def label(kind: str, name: str) -> str | None:
-    """The label a registered component was given (``None`` for a built-in one)."""
-    return None if is_built_in(kind, name) else LABELS.get((kind, name), name)
+    """The label a registered component was given (``None`` for a built-in one, or a menu that
+    takes no components)."""
+    return None if kind not in KINDS or is_built_in(kind, name) else LABELS.get((kind, name), name)
 
 
 def forget_custom() -> None:
