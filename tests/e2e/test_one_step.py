@@ -10,6 +10,8 @@ import json
 import numpy as np
 from playwright.sync_api import Page, expect
 
+from pycore import model_io
+from pycore.network import Network, NetworkConfig
 from tests.conftest import ROOT
 from tests.e2e.axe import axe_violations
 from tests.e2e.conftest import SCREENSHOTS, predictions_settled, wait_ready
@@ -43,31 +45,45 @@ def training_image(index: int) -> tuple[np.ndarray, int]:
     return np.frombuffer(images, np.uint8, 784, offset=16 + 784 * index), labels[8 + index]
 
 
-def direct_step(params: dict, x: np.ndarray, t: np.ndarray, lr: float, m: float, alpha: float) -> dict:
-    """The seed network's step in plain NumPy: LeakyReLU(alpha) between Affine layers, loss
-    ½Σ(y−t)², backward by hand, and Momentum's first update (v = −lr·dW) written into float32
-    weights, as the model holds them."""
+ACTIVATIONS = {  # name: (forward, derivative from the input z and the output a)
+    "leaky_relu": (lambda z, alpha: np.where(z > 0, z, alpha * z), lambda z, a, alpha: np.where(z > 0, 1.0, alpha)),
+    "tanh": (lambda z, alpha: np.tanh(z), lambda z, a, alpha: 1 - a**2),
+}
+
+
+def direct_step(params: dict, x: np.ndarray, t: np.ndarray, lr: float, config: dict) -> dict:
+    """A step of the network in plain NumPy: the activation between Affine layers, the loss
+    (½Σ(y−t)², or softmax and cross-entropy), backward by hand, and Momentum's first update
+    (v = −lr·dW) written into float32 weights, as the model holds them."""
     n = len(params) // 2
     W = [params[f"W{i}"].astype(np.float64) for i in range(1, n + 1)]
     b = [params[f"b{i}"].astype(np.float64) for i in range(1, n + 1)]
+    f, df = ACTIVATIONS[config["activation"]]
+    alpha, softmax = config["alpha"], config["loss"] == "softmax_ce"
 
     def forward(W, b):
-        xs, zs, a = [], [], x
+        xs, zs, posts, a = [], [], [], x
         for k in range(n):
             xs.append(a)
             zs.append(a @ W[k] + b[k])
-            a = np.where(zs[-1] > 0, zs[-1], alpha * zs[-1]) if k < n - 1 else zs[-1]
-        return xs, zs, 0.5 * np.sum((zs[-1] - t) ** 2)
+            a = f(zs[-1], alpha) if k < n - 1 else zs[-1]
+            posts.append(a)
+        y = zs[-1]
+        if softmax:
+            p = np.exp(y - y.max()) / np.exp(y - y.max()).sum()
+            return xs, zs, posts, -np.sum(t * np.log(p)), p - t
+        return xs, zs, posts, 0.5 * np.sum((y - t) ** 2), y - t
 
-    xs, zs, loss = forward(W, b)
-    out = {"loss": loss, "y": zs[-1], "layers": []}
-    d = zs[-1] - t
+    xs, zs, posts, loss, d = forward(W, b)
+    out = {"loss": loss, "y": zs[-1], "dy": d}
     grads = []
     for k in reversed(range(n)):
         above = d
         if k < n - 1:
-            d = d * np.where(zs[k] > 0, 1.0, alpha)
-        grads.append({"input": xs[k], "pre": zs[k], "grad_post": above if k < n - 1 else None, "grad_pre": d,
+            d = d * df(zs[k], posts[k], alpha)
+        hidden = k < n - 1
+        grads.append({"input": xs[k], "pre": zs[k], "post": posts[k] if hidden else None,
+                      "grad_post": above if hidden else None, "grad_pre": d,
                       "dW": np.outer(xs[k], d), "db": d})  # fmt: skip
         d = d @ W[k].T
     grads.reverse()
@@ -79,7 +95,7 @@ def direct_step(params: dict, x: np.ndarray, t: np.ndarray, lr: float, m: float,
             g[f"update_{name}"] = moved.astype(np.float64) - p32
             store.append(moved.astype(np.float64))
     out["layers"] = grads
-    out["loss_after"] = forward(new_W, new_b)[2]
+    out["loss_after"] = forward(new_W, new_b)[3]
     return out
 
 
@@ -104,19 +120,19 @@ def step_result(page: Page, seq: int) -> None:
     expect(page.get_by_test_id("step-result")).to_have_attribute("data-seq", str(seq), timeout=60_000)
 
 
-def assert_shown_equals(page: Page, ref: dict, alpha: float) -> None:
+def assert_shown_equals(page: Page, ref: dict, lr: float = 0.01) -> None:
     """Every number and strip of the step view against ``ref`` (from :func:`direct_step`)."""
     assert close(value(page, "step-loss-before"), ref["loss"])
     assert close(value(page, "step-loss-after"), ref["loss_after"])
     assert value(page, "step-loss-after") < value(page, "step-loss-before")
     assert close(strip(page, "step-loss-outputs"), ref["y"])
+    assert close(strip(page, "step-loss-gradient"), ref["dy"])
     for i, layer in enumerate(ref["layers"], start=1):
         last = layer["grad_post"] is None
         assert close(strip(page, f"step-L{i}-input"), layer["input"]), f"layer {i} input"
         assert close(strip(page, f"step-L{i}-pre"), layer["pre"]), f"layer {i} pre-activation"
         if not last:
-            post = np.where(layer["pre"] > 0, layer["pre"], alpha * layer["pre"])
-            assert close(strip(page, f"step-L{i}-post"), post), f"layer {i} activation"
+            assert close(strip(page, f"step-L{i}-post"), layer["post"]), f"layer {i} activation"
             assert close(strip(page, f"step-L{i}-grad_post"), layer["grad_post"]), f"layer {i} dy at the activation"
             assert close(value(page, f"step-L{i}-grad_post-norm"), norm(layer["grad_post"]))
         assert close(strip(page, f"step-L{i}-grad_pre"), layer["grad_pre"]), f"layer {i} dy at x·W + b"
@@ -125,7 +141,7 @@ def assert_shown_equals(page: Page, ref: dict, alpha: float) -> None:
             assert close(value(page, f"step-L{i}-{testid}-norm"), norm(a), 1e-3), f"layer {i} ‖{key}‖"
             assert close(value(page, f"step-L{i}-{testid}-max"), np.abs(a).max(), 1e-3), f"layer {i} max|{key}|"
         # the update is Momentum's first: lr times the gradient
-        assert close(value(page, f"step-L{i}-update_W-norm"), 0.01 * norm(layer["dW"]), 1e-3)
+        assert close(value(page, f"step-L{i}-update_W-norm"), lr * norm(layer["dW"]), 1e-3)
 
 
 def test_one_step_on_a_training_image_equals_numpy(app):
@@ -141,10 +157,9 @@ def test_one_step_on_a_training_image_equals_numpy(app):
     step_result(page, 1)
 
     t = np.eye(3)[label]
-    ref = direct_step(params, pixels / 255.0, t, lr=0.01, m=0.9, alpha=config["alpha"])
-    assert_shown_equals(page, ref, config["alpha"])
+    ref = direct_step(params, pixels / 255.0, t, 0.01, config)
+    assert_shown_equals(page, ref)
     assert close(strip(page, "step-loss-target"), t, 0)
-    assert close(strip(page, "step-loss-gradient"), ref["y"] - t)
     before = value(page, "step-loss-before")
     expect(page.get_by_test_id("step-loss-before")).to_have_text(f"{before:.4g}")  # what people read
     card = page.get_by_test_id("one-step")
@@ -194,8 +209,8 @@ def test_one_step_on_a_drawing_with_a_chosen_label(app):
         "() => Array.from(document.getElementById('preview').getContext('2d').getImageData(0, 0, 28, 28).data)"
     )
     assert np.array_equal(np.round(x * 255).astype(int), np.array(preview[::4]))
-    ref = direct_step(params, x.astype(np.float64), np.eye(3)[1], lr=0.01, m=0.9, alpha=config["alpha"])
-    assert_shown_equals(page, ref, config["alpha"])
+    ref = direct_step(params, x.astype(np.float64), np.eye(3)[1], 0.01, config)
+    assert_shown_equals(page, ref)
     assert page.evaluate(MODEL_SHA256) == model_before
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")  # still the user's model
     watch.assert_clean()
@@ -223,4 +238,33 @@ def test_a_worker_dying_mid_step_loses_nothing(app):
     step_result(page, 2)
     expect(page.get_by_test_id("step-sample")).to_contain_text("Training image 1 of 18623")
     assert value(page, "step-loss-before") != shown
+    watch.assert_clean()
+
+
+def test_the_view_adapts_to_a_loaded_tanh_softmax_network(app, tmp_path):
+    """A 784-40-20-10 tanh network with softmax (a model file made here), in the 0–2 mode, and the
+    form's learning rate changed to 0.05: the view has three layers and a probabilities column,
+    and its numbers equal NumPy's."""
+    page, watch = app
+    config = NetworkConfig(sizes=(784, 40, 20, 10), activation="tanh", loss="softmax_ce", init="he",
+                           classes=tuple(range(10)), dtype="float32")  # fmt: skip
+    path = tmp_path / "tanh.npz"
+    path.write_bytes(model_io.to_bytes(Network(config, seed=5)))
+    page.get_by_test_id("model-upload").set_input_files(str(path))
+    expect(page.get_by_test_id("model-message")).to_contain_text("Loaded tanh.npz")
+    page.get_by_test_id("lr").fill("0.05")
+    page.get_by_test_id("step-index").fill("3")
+    page.get_by_test_id("step-run").click()
+    step_result(page, 1)
+    expect(page.get_by_test_id("step-result").locator("section")).to_have_count(4)  # three layers and the loss
+    expect(page.get_by_test_id("step-loss-table").locator("tbody tr, tr[data-digit]")).to_have_count(10)
+    expect(page.get_by_test_id("one-step")).to_contain_text("p = softmax(y);  L = −Σ t·log p")
+    expect(page.get_by_test_id("one-step")).to_contain_text("dx = dy · (1 − y²)")
+    with np.load(path) as f:
+        params = {k: f[k] for k in f.files if k != "meta"}
+    pixels, label = training_image(3)
+    ref = direct_step(params, pixels / 255.0, np.eye(10)[label], 0.05, config.to_dict())
+    assert_shown_equals(page, ref, lr=0.05)
+    assert close(strip(page, "step-loss-probabilities"), ref["dy"] + np.eye(10)[label])
+    assert axe_violations(page) == []
     watch.assert_clean()
