@@ -129,7 +129,8 @@ def write_data(mnist_dir: Path, out: Path, classes: tuple[int, ...], tag: str) -
     return parts
 
 
-NOT_IN_TRAINING = ("app.py", "__main__.py")  # pycore modules a pretrained model does not depend on
+# pycore modules a pretrained model does not depend on
+NOT_IN_TRAINING = ("app.py", "__main__.py", "extend.py", "gradcheck.py", "lab.py", "source.py")
 PRETRAINED = {  # the site's pretrained models: file -> recipe in pycore.recipes
     "pretrained-012.npz": "seed",
     "pretrained-0-9.npz": "ten-digit-augmented",
@@ -221,8 +222,28 @@ def committed_model(mnist_dir: Path, out: Path, file: str, recipe, committed: Pa
     return {"file": file, **notes, "sha256_committed": manifest["sha256"]}
 
 
-def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path) -> None:
-    """Replace the .py files in the stdlib zip and the wheels by Python 3.12 bytecode (in place).
+EDITOR_ENTRY = ROOT / "build" / "editor-entry.mjs"
+EDITOR_FILE = "vendor/editor.js"  # in the site; the page imports it only when the Code or Lab panel opens
+
+
+def bundle_editor(site: Path) -> int:
+    """Bundle CodeMirror (pinned in package-lock.json) with the pinned esbuild into the site's
+    ``vendor/editor.js``; returns its size in bytes."""
+    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.exists():
+        raise BuildError("esbuild is missing: run `npm ci` (make setup does)")
+    out = site / EDITOR_FILE
+    subprocess.run(
+        [str(esbuild), str(EDITOR_ENTRY), "--bundle", "--format=esm", "--minify", "--target=es2020",
+         "--legal-comments=none", "--log-level=warning", f"--outfile={out}"],
+        check=True,
+    )  # fmt: skip
+    return out.stat().st_size
+
+
+def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path, keep_source: tuple[Path, ...] = ()) -> None:
+    """Replace the .py files in the stdlib zip and the wheels by Python 3.12 bytecode (in place);
+    the files in ``keep_source`` keep their .py beside the bytecode (in ``__pycache__``).
 
     Pyodide then imports ready bytecode instead of compiling source at every page load. The
     originals were verified above; the site's lock records the hashes of the compiled wheels.
@@ -230,13 +251,13 @@ def byte_compile(files: list[Path], pyodide_dir: Path, cache: Path) -> None:
     """
     todo = []
     for path in files:
-        cached = cache / "compiled" / f"{sha256(path)[:20]}-{path.name}"
+        cached = cache / "compiled" / f"{sha256(path)[:20]}{'-src' if path in keep_source else ''}-{path.name}"
         todo.append((path, cached))
     missing = [(p, c) for p, c in todo if not c.exists()]
     if missing:
         log(f"byte-compiling {', '.join(p.name for p, _ in missing)} with Pyodide's Python under Node")
         (cache / "compiled").mkdir(parents=True, exist_ok=True)
-        args = [str(x) for p, c in missing for x in (p, c)]
+        args = [str(x) for p, c in missing for x in (f"+{p}" if p in keep_source else p, c)]
         subprocess.run(
             [
                 "node",
@@ -308,6 +329,8 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
     tmp = Path(tempfile.mkdtemp(prefix=out.name + ".tmp-", dir=out.parent))
     try:
         shutil.copytree(ROOT / "web", tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
+        editor_bytes = bundle_editor(tmp)
+        log(f"bundled the code editor (CodeMirror) into {EDITOR_FILE}: {editor_bytes:,} bytes")
         py_out = tmp / "pyodide"
         py_out.mkdir()
         for name in PYODIDE_FILES:
@@ -321,7 +344,8 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
         log(f"built {our_wheel.name}")
         spec = lock_spec(pyodide_dir, our_wheel)  # from the source wheel, before compiling
         site_wheels = [*(py_out / w.name for w in wheels), our_wheel]
-        byte_compile([py_out / "python_stdlib.zip", *site_wheels], pyodide_dir, cache)
+        # pycore keeps its source: the page's Code panel shows it (pycore.source, with inspect)
+        byte_compile([py_out / "python_stdlib.zip", *site_wheels], pyodide_dir, cache, keep_source=(our_wheel,))
         write_lock(spec, py_out)
         check_lock(py_out)
 
@@ -346,6 +370,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
             "pretrained": model_info,
             "pretrained_all": model_all_info,
             "wheel": our_wheel.name,
+            "editor": {"file": EDITOR_FILE, "size": editor_bytes},
         }
         (data / "manifest.json").write_text(json.dumps(contents, indent=1))
         stamp_service_worker(tmp)

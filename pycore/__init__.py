@@ -2,6 +2,7 @@
 
 from .errors import ConfigError, MnistFileError, ModelFileError, PycoreError
 from .evaluation import Evaluation, evaluate
+from .extend import register_activation, register_loss, register_optimizer
 from .layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import MeanSquaredError, SoftmaxCrossEntropy, softmax
 from .network import Network, NetworkConfig
@@ -34,5 +35,8 @@ __all__ = [
     "Trainer",
     "__version__",
     "evaluate",
+    "register_activation",
+    "register_loss",
+    "register_optimizer",
     "softmax",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import augment, mnist, model_io, onestep, preprocess, recipes
+from . import augment, extend, gradcheck, lab, mnist, model_io, onestep, preprocess, recipes, source
 from .errors import ConfigError, PycoreError
 from .evaluation import Evaluation, evaluate
 from .layers import ACTIVATIONS
@@ -135,10 +135,18 @@ def page_config() -> dict:
             "hidden_width": list(HIDDEN_WIDTH),
             "model_bytes": model_io.MAX_BYTES,
         },
-        "choices": {
-            field: [[name, CHOICE_LABELS.get(name, name)] for name in names] for field, names in CHOICES.items()
-        },
+        "choices": choices(),
+        "code_sections": source.sections(),
+        "lab": {"example": lab.EXAMPLE, "max_code": lab.MAX_CODE, "checked_kinds": list(gradcheck.KINDS)},
         "user_errors": [cls.__name__ for cls in (PycoreError, *_subclasses(PycoreError))],
+    }
+
+
+def choices() -> dict[str, list[list[str]]]:
+    """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the Lab."""
+    return {
+        field: [[name, CHOICE_LABELS.get(name) or extend.LABELS.get(name, name)] for name in names]
+        for field, names in CHOICES.items()
     }
 
 
@@ -369,6 +377,19 @@ class Session:
         units = int(network.params["W1"].shape[1])  # all the first layer's units, of which ``count`` are shown
         model = "training" if source == "training" else self.current  # whose weights these are
         return {"count": int(tiles.shape[0]), "units": units, "model": model, "side": 28, "pixels": tiles.tobytes()}
+
+    # ---- the code, and the Lab ------------------------------------------------------------------
+    def source_code(self, kind: str, name: str) -> dict:
+        """The source of one part of pycore, as it runs (see :func:`pycore.source.code`)."""
+        return source.code(str(kind), str(name))
+
+    def run_lab(self, code: str) -> dict:
+        """Run the Lab's code (see :func:`pycore.lab.run`); also returns the menus' new ``choices``."""
+        return {**lab.run(str(code)), "choices": choices()}
+
+    def check_gradients(self, kind: str, name: str) -> dict:
+        """Check the backward pass of the activation or loss ``name`` (see :mod:`pycore.gradcheck`)."""
+        return gradcheck.check(str(kind), str(name)).to_dict()
 
     # ---- one step, watched --------------------------------------------------------------------
     def training_image(self, settings: dict, index: object) -> dict:

@@ -39,3 +39,7 @@ def read_user_file(path: Path, kind: str, max_bytes: int, error: type[PycoreErro
             return f.read(max_bytes + 1)
     except OSError as exc:  # a name too long, a folder we may not search, a file we may not read
         raise error(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+
+
+class ExtensionError(PycoreError):
+    """Code written against the extension API (a Lab component) is not usable; its message says why."""

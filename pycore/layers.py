@@ -231,17 +231,13 @@ class Tanh:
         return "Tanh()"
 
 
-ACTIVATIONS = ("leaky_relu", "relu", "sigmoid", "tanh")
+# The activations by name: the built-in ones, and those added with pycore.extend.register_activation.
+ACTIVATIONS: dict[str, type] = {"leaky_relu": LeakyReLU, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
-def make_activation(name: str, alpha: float = 0.1) -> LeakyReLU | ReLU | Sigmoid | Tanh:
-    """Build an activation layer by name (one of ``ACTIVATIONS``)."""
-    if name == "leaky_relu":
-        return LeakyReLU(alpha)
-    if name == "relu":
-        return ReLU()
-    if name == "sigmoid":
-        return Sigmoid()
-    if name == "tanh":
-        return Tanh()
-    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+def make_activation(name: str, alpha: float = 0.1) -> object:
+    """Build an activation layer by name (a key of ``ACTIVATIONS``); only LeakyReLU takes ``alpha``."""
+    cls = ACTIVATIONS.get(name)
+    if cls is None:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return cls(alpha) if cls is LeakyReLU else cls()

@@ -43,9 +43,15 @@ class NetworkConfig:
         if len(self.sizes) - 2 > MAX_HIDDEN_LAYERS:
             raise ConfigError(f"{len(self.sizes) - 2} hidden layers; at most {MAX_HIDDEN_LAYERS} fit here")
         if self.activation not in ACTIVATIONS:
-            raise ConfigError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+            raise ConfigError(
+                f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)} "
+                "(one written in the Lab must be registered first: press Run there)"
+            )
         if self.loss not in LOSSES:
-            raise ConfigError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+            raise ConfigError(
+                f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)} "
+                "(one written in the Lab must be registered first: press Run there)"
+            )
         if self.init not in INITS:
             raise ConfigError(f"unknown weight initialisation {self.init!r}; choose one of {', '.join(INITS)}")
         if self.dtype not in DTYPES:

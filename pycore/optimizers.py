@@ -217,17 +217,14 @@ class Adam:
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"
 
 
-OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
+# The optimizers by name: the built-in ones, and those added with pycore.extend.register_optimizer.
+OPTIMIZERS: dict[str, type] = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}
 
 
-def make_optimizer(name: str, lr: float, momentum: float = 0.9) -> SGD | Momentum | AdaGrad | Adam:
-    """Build an optimizer by name (one of ``OPTIMIZERS``)."""
-    if name == "sgd":
-        return SGD(lr)
-    if name == "momentum":
-        return Momentum(lr, momentum)
-    if name == "adagrad":
-        return AdaGrad(lr)
-    if name == "adam":
-        return Adam(lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+def make_optimizer(name: str, lr: float, momentum: float = 0.9) -> object:
+    """Build an optimizer by name (a key of ``OPTIMIZERS``) with learning rate ``lr``; only
+    Momentum takes ``momentum``."""
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return cls(lr, momentum) if cls is Momentum else cls(lr)

@@ -76,7 +76,10 @@ class TrainConfig:
             if isinstance(value, bool) or not ok_type or not (math.isfinite(value) and lo <= value <= hi):
                 raise ConfigError(f"{label} must be {kind} from {lo} to {hi}, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+            raise ConfigError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)} "
+                "(one written in the Lab must be registered first: press Run there)"
+            )
         if self.augment not in augment.LEVELS:
             raise ConfigError(f"unknown augmentation {self.augment!r}; choose one of {', '.join(augment.LEVELS)}")
         if self.lr_schedule not in LR_SCHEDULES:
@@ -155,7 +158,7 @@ class Trainer:
             self.config.fast
             and self.config.augment == "off"
             and isinstance(network.affines[0], SparseInputAffine)
-            and isinstance(self.optimizer, (SGD, Momentum))
+            and type(self.optimizer) in (SGD, Momentum)  # not a subclass: it may not take a RowGrad
         )
         self.rng = np.random.default_rng([self.config.seed, 1])  # the shuffling
         self.augment_rng = np.random.default_rng([self.config.seed, 2])  # the distortions (apart, so the order stays)

@@ -1,7 +1,9 @@
 // Start-up and wiring: which module does what, and which controls are usable. The worker's life
 // is in worker-life.js, the Digits mode in modes.js, each panel in its own module.
 import { LossChart } from "./chart.js";
+import { CodePanel } from "./code-panel.js";
 import { refreshWeights, showWeights } from "./inside.js";
+import { LabPanel } from "./lab.js";
 import { copyLink, restoreLink } from "./link.js";
 import { switchMode } from "./modes.js";
 import { ModelsPanel } from "./models.js";
@@ -29,13 +31,15 @@ class App {
     this.trainingPanel = new TrainingPanel(this, new LossChart($("loss-chart")), (ev) => this.runFinished(ev));
     this.stepView = new StepView(this);
     this.life = new WorkerLife(this);
+    this.code = new CodePanel(this);
+    this.lab = new LabPanel(this);
     $("settings").addEventListener("submit", (e) => {
       e.preventDefault();
       this.train();
     });
     $("evaluate").addEventListener("click", () => evaluateModel(this.worker));
     $("mode").addEventListener("change", (e) => switchMode(this, e.target.value));
-    $("copy-link").addEventListener("click", () => copyLink(this.mode, this.settings));
+    $("copy-link").addEventListener("click", () => copyLink(this.mode, this.settings, this.lab));
     this.updateControls();
     performance.mark("drawing-ready");
     serviceWorkerControl().then(() => this.life.start());
@@ -57,7 +61,10 @@ class App {
     this.modes = config.modes;
     this.limits = config.limits;
     for (const mode of Object.values(this.modes)) mode.max_samples = manifest[mode.data].train_count;
+    if (restarting) config.choices = (await this.lab.reregister()) || config.choices; // the Lab's components again
     this.settings.configure(config);
+    this.code.configure(config.code_sections);
+    this.lab.configure(config.lab, config.choices);
     this.settings.setMode(this.mode);
     if (!restarting) this.settings.applyModeDefaults();
     this.models.show(model);
@@ -98,7 +105,8 @@ class App {
   /** Enable what can be used now: nothing before Python is ready, only Stop while training. */
   updateControls() {
     const busy = !this.ready || this.training;
-    for (const id of ["train", "evaluate", "mode", "copy-link"]) $(id).disabled = busy;
+    for (const id of ["train", "evaluate", "mode", "copy-link"]) $(id).disabled = busy || this.lab.running;
+    this.lab.setDisabled(busy);
     this.settings.setDisabled(busy);
     this.models.setDisabled(busy);
     $("stop").disabled = !this.training;
@@ -126,6 +134,13 @@ class App {
       this.models.saveCurrent();
     }
     this.modelChanged(); // the current model: the run's, or the one from before a dropped run
+  }
+
+  /** The Lab registered new components: a saved model that needed them can be restored now. */
+  async onLabRun() {
+    if (!this.models.restoreFailed) return;
+    await this.models.restoreSaved();
+    if (!this.models.restoreFailed) this.modelChanged();
   }
 
   modelChanged() {

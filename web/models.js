@@ -96,10 +96,12 @@ export class ModelsPanel {
       const saved = await loadModel();
       if (!saved) return;
       this.show(await this.app.worker.request("load-model", { bytes: saved.bytes }));
+      this.restoreFailed = false;
       $("model-forget").hidden = false;
       if (!afterRestart) showMessage("model-message", "Using your last trained model (kept from an earlier visit).", "ok");
     } catch (error) {
       if (!this.app.worker.dead) {
+        this.restoreFailed = true; // kept: it may need a component the Lab registers (tried again after Run)
         showMessage("model-message", `Your saved model could not be restored (${error.message}); using the pretrained one.`);
       }
     }

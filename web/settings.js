@@ -5,7 +5,7 @@ import { $, showMessage } from "./ui.js";
 
 // Form fields, keyed by the setting they hold (element ids equal these names).
 const NUMBER_FIELDS = ["samples", "epochs", "batch_size", "lr", "seed", "label_smoothing", "alpha"];
-const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype", "activation", "augment"];
+export const CHOICE_FIELDS = ["optimizer", "lr_schedule", "loss", "init", "dtype", "activation", "augment"];
 const SHAPE_FIELDS = ["hidden", "activation", "alpha", "loss", "init", "dtype"]; // what a model file records
 const CHECK_FIELDS = ["shuffle"];
 /** Every setting the form holds (and so every name a shared link may set). */
@@ -26,13 +26,7 @@ export class SettingsForm {
 
   /** Take the recipes, modes and limits from the boot reply. */
   configure({ recipes, modes, limits, choices }) {
-    for (const [name, options] of Object.entries(choices)) {
-      const select = $(name);
-      if (!select) throw new Error(`the page has no menu for Python's setting "${name}"`);
-      const kept = select.value;
-      select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
-      if (kept) select.value = kept; // a restart keeps what the form showed
-    }
+    this.setChoices(choices);
     this.recipes = recipes;
     this.modes = modes;
     this.limits = limits;
@@ -43,6 +37,24 @@ export class SettingsForm {
       $(name).max = String(max);
     }
     this.renderPresets();
+  }
+
+  /**
+   * Fill the menus with Python's choices (built-in, then registered in the Lab), keeping what each
+   * showed; returns the "setting: value" of those whose value is no longer offered.
+   */
+  setChoices(choices) {
+    const dropped = [];
+    for (const [name, options] of Object.entries(choices)) {
+      const select = $(name);
+      if (!select) throw new Error(`the page has no menu for Python's setting "${name}"`);
+      const kept = select.value;
+      select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+      if (kept && options.some(([value]) => value === kept)) select.value = kept; // a restart keeps what the form showed
+      else if (kept) dropped.push(`${name} ${kept}`);
+    }
+    this.showShape();
+    return dropped;
   }
 
   /** The preset buttons of the mode: one per recipe the mode lists. */

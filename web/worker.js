@@ -261,6 +261,15 @@ const handlers = {
   async "model-bytes"() {
     return { bytes: toJs(session.model_bytes()), info: toJs(session.model_info()) };
   },
+  async source({ kind, name }) {
+    return toJs(session.source_code(kind, name));
+  },
+  async "lab-run"({ code }) {
+    return toJs(session.run_lab(code));
+  },
+  async "lab-check"({ kind, name }) {
+    return toJs(session.check_gradients(kind, name));
+  },
   // One step, watched, on a copy of the current model: training image `index` of the mode, or the
   // drawing (`rgba`, `width`, `height`) with its `label`. With `preview`: only that training image.
   async "one-step"({ settings, index = null, rgba = null, width = null, height = null, label = null, preview = false }) {
@@ -287,11 +296,27 @@ function message(error) {
   const lines = text.trim().split("\n");
   const last = lines[lines.length - 1];
   if (error && error.type) {
-    if (userErrors.has(error.type)) return last.replace(/^[\w.]+: /, "");
+    if (userErrors.has(error.type)) {
+      // the message may span lines (a Lab traceback): all that follows "pycore.x.Type: "
+      const head = text.match(new RegExp(`(?:^|\\n)[\\w.]*\\b${error.type}: `, "g"));
+      return head ? text.slice(text.lastIndexOf(head[head.length - 1]) + head[head.length - 1].length).trim() : last;
+    }
+    const lab = labTraceback(text);
+    if (lab) return lab; // the visitor's Lab code failed: its own lines, numbered as in the editor
     console.error(text);
     return `unexpected ${last}`;
   }
   return last;
+}
+
+// The part of a traceback that is in the Lab's code, or "" (pycore.lab knows its file name).
+function labTraceback(text) {
+  if (!pyodide) return "";
+  try {
+    return pyodide.pyimport("pycore.lab").explain_traceback(text) || "";
+  } catch {
+    return "";
+  }
 }
 
 // After a Pyodide fatal error every later call fails: the page must start a new worker.

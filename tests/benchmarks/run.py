@@ -168,6 +168,8 @@ def start_up(browser, base: str, server, reps: int) -> dict:
         k: [] for k in ("cold_draw", "cold_ready", "warm_draw", "warm_ready", "bare_cold", "bare_warm")
     }
     first_bytes, repeat_bytes, phases = [], [], []
+    editor_file = json.loads((SITE / "data" / "manifest.json").read_text())["editor"]["file"]
+    editor_requests: list[str] = []  # the code editor must not load unless a panel opens
     for rep in range(reps):
         for what in ("app", "bare") if rep % 2 == 0 else ("bare", "app"):
             context = browser.new_context()
@@ -183,6 +185,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
                 context.close()
                 continue
             server.bytes_sent = 0
+            page.on("request", lambda r: editor_requests.append(r.url) if r.url.endswith(editor_file) else None)
             page.goto(base)
             wait_ready(page)
             runs["cold_draw"].append(mark(page, "drawing-ready"))
@@ -208,6 +211,8 @@ def start_up(browser, base: str, server, reps: int) -> dict:
         "first_visit_bytes": median(first_bytes),
         "repeat_visit_bytes": median(repeat_bytes),
         "cold_worker_phases_s": phases[len(phases) // 2],
+        "editor_bytes": (SITE / editor_file).stat().st_size,
+        "editor_requests_at_start": len(editor_requests),
     }
 
 
@@ -431,6 +436,11 @@ def print_startup(report: dict) -> None:
     print(f"  the app's worker, cold (s from its start): {st.get('cold_worker_phases_s')}")
     first, repeat = st["first_visit_bytes"] / 1e6, st["repeat_visit_bytes"] / 1e3
     print(f"Bytes: first visit {first:.2f} MB, repeat visit {repeat:.1f} kB")
+    if "editor_bytes" in st:
+        print(
+            f"Code editor (CodeMirror, vendor/editor.js): {st['editor_bytes']:,} bytes, fetched only when the Code or "
+            f"Lab panel opens; requests for it during these start-ups: {st['editor_requests_at_start']}"
+        )
 
 
 if __name__ == "__main__":

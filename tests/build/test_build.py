@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,35 @@ def test_only_relative_urls_in_the_web_files(site):
         text = path.read_text()
         assert not re.search(r"https?://(?!127\.0\.0\.1)", text), f"{path.name} names another host"
         assert not re.search(r"""(src|href)=["']/""", text), f"{path.name} has a root-absolute URL"
+
+
+def test_pycore_ships_its_source_beside_its_bytecode(site):
+    """The Code panel reads pycore's .py files; imports use the unchecked bytecode in __pycache__."""
+    lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text())
+    wheel = site / "pyodide" / lock["packages"]["pycore"]["file_name"]
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in ("layers", "losses", "optimizers", "network", "trainer", "source"):
+        assert f"pycore/{module}.py" in names
+        assert f"pycore/__pycache__/{module}.cpython-312.pyc" in names
+    source = zipfile.ZipFile(wheel).read("pycore/layers.py")
+    assert source == (ROOT / "pycore" / "layers.py").read_bytes()  # what runs is what the panel shows
+    numpy_wheel = site / "pyodide" / lock["packages"]["numpy"]["file_name"]
+    numpy_names = set(zipfile.ZipFile(numpy_wheel).namelist())
+    assert "numpy/__init__.pyc" in numpy_names and "numpy/__init__.py" not in numpy_names  # sourceless
+
+
+def test_the_editor_bundle_is_in_the_site_and_loaded_only_on_demand(site):
+    info = json.loads((site / "data" / "manifest.json").read_text())
+    editor = site / info["editor"]["file"]
+    assert editor.stat().st_size == info["editor"]["size"] > 100_000
+    text = editor.read_text()
+    assert "EditorView" in text or "cm-editor" in text
+    assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text.replace(
+        "https://codemirror.net", ""
+    ), "the editor bundle refers to another origin"
+    # the page's own files never import it at start-up: only editor-loader.js names it, in a dynamic import()
+    for page_file in site.glob("*.js"):
+        if "vendor/editor.js" in page_file.read_text():
+            assert page_file.name == "editor-loader.js"
+            assert 'import("./vendor/editor.js")' in page_file.read_text()
+    assert "vendor/editor.js" not in (site / "sw.js").read_text()  # not precached: fetched when a panel opens

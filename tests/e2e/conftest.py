@@ -132,6 +132,12 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def card_screenshot(page: Page, title_id: str, name: str) -> None:
+    """A screenshot of the card headed by ``#title_id`` only (the README shows these)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(f"section:has(#{title_id})").screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 SETTING_FIELDS = ("samples", "batch-size", "optimizer", "lr-schedule", "loss", "label-smoothing", "init", "dtype")
 
 

@@ -34,7 +34,12 @@ def test_seed_experiment_in_the_browser(app):
             shot_taken = True
         if "done" in page.get_by_test_id("status").text_content():
             break
-        page.wait_for_timeout(100)
+        page.wait_for_function(  # the next readout, or the end of the run
+            """(step) => document.querySelector('[data-testid="step"]').textContent !== step ||
+                /done/.test(document.querySelector('[data-testid="status"]').textContent)""",
+            arg=str(step),
+            timeout=60_000,
+        )
     expect(page.get_by_test_id("step")).to_have_text("5000")
     expect(page.get_by_test_id("status")).to_contain_text("Training done: 5000 steps")
     assert len(seen_losses) >= 10, "the loss readout should update many times during the run"

@@ -158,4 +158,11 @@ def test_a_step_too_big_for_the_page_is_refused():
 def test_the_page_knows_which_errors_are_meant_for_people():
     from pycore.app import page_config
 
-    assert set(page_config()["user_errors"]) == {"PycoreError", "MnistFileError", "ModelFileError", "ConfigError"}
+    assert set(page_config()["user_errors"]) == {
+        "PycoreError",
+        "MnistFileError",
+        "ModelFileError",
+        "ConfigError",
+        "ExtensionError",
+        "LabError",
+    }

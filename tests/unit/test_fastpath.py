@@ -21,6 +21,18 @@ def train(x, labels, fast, **kw):
     return net, trainer
 
 
+def both_ways(x, labels, run, config=None, seed=5, **kw) -> list:
+    """A fresh network trained by ``run(trainer)`` on the plain loop, then on the fast path: the two networks."""
+    nets = []
+    for fast in (False, True):
+        net = Network(config or NetworkConfig(), seed=seed)
+        trainer = Trainer(net, x, labels, TrainConfig(samples=len(x), fast=fast, **kw))
+        run(trainer)
+        assert trainer.fast is fast
+        nets.append(net)
+    return nets
+
+
 @pytest.mark.parametrize("optimizer", ["momentum", "sgd"])
 def test_fast_path_equals_plain_loop_over_200_steps(optimizer, rng):
     x, t = mnist_like(rng)
@@ -77,17 +89,17 @@ def test_fast_path_equals_plain_loop_for_other_momentum_runs(kw, rng):
 def test_a_run_stopped_midway_leaves_current_weights(rng):
     """Stop between chunks: W1 and its velocity are written back from position/velocity form."""
     x, t = mnist_like(rng, n=80)
-    runs = []
-    for fast in (False, True):
-        net = Network(NetworkConfig(), seed=5)
-        trainer = Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast))
+    velocities = []
+
+    def stop_midway(trainer):
         trainer.run_chunk(30)
         trainer.stop()
-        assert net.affines[0].held is None
-        runs.append((net.params["W1"].copy(), trainer.optimizer.v["W1"].copy()))
-    (W_plain, v_plain), (W_fast, v_fast) = runs
-    np.testing.assert_allclose(W_fast, W_plain, rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(v_fast, v_plain, rtol=1e-9, atol=1e-15)
+        assert trainer.net.affines[0].held is None
+        velocities.append(trainer.optimizer.v["W1"].copy())
+
+    plain, fast = both_ways(x, t, stop_midway)
+    np.testing.assert_allclose(fast.params["W1"], plain.params["W1"], rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(velocities[1], velocities[0], rtol=1e-9, atol=1e-15)
 
 
 def test_the_seed_run_equals_the_plain_loop_after_5000_steps(mnist_dir):
@@ -97,13 +109,12 @@ def test_the_seed_run_equals_the_plain_loop_after_5000_steps(mnist_dir):
 
     train_split = mnist.load_split(mnist_dir, "train").select((0, 1, 2), limit=5000)
     test_split = mnist.load_split(mnist_dir, "test").select((0, 1, 2))
-    nets = []
-    for fast in (False, True):
-        net = Network(NetworkConfig(), seed=0)
-        trainer = Trainer(net, train_split.images, train_split.labels, TrainConfig(samples=5000, fast=fast))
+
+    def to_the_end(trainer):
         trainer.run(chunk_steps=1000)
-        assert trainer.fast is fast and trainer.state == "done"
-        nets.append(net)
+        assert trainer.state == "done"
+
+    nets = both_ways(train_split.images, train_split.labels, to_the_end, seed=0)
     plain, fast = nets
     for key in plain.params:
         a, b = plain.params[key], fast.params[key]
@@ -115,13 +126,11 @@ def test_the_seed_run_equals_the_plain_loop_after_5000_steps(mnist_dir):
 def test_an_error_midway_leaves_current_weights(rng, monkeypatch):
     """A failure inside a chunk (out of memory, Ctrl-C) still writes W1 back from position/velocity form."""
     x, t = mnist_like(rng, n=80)
-    nets = []
-    for fast in (False, True):
-        net = Network(NetworkConfig(), seed=5)
-        trainer = Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast))
+
+    def fail_at_step_25(trainer):
         batch = trainer._batch
 
-        def failing(step, batch=batch):
+        def failing(step):
             if step == 25:
                 raise MemoryError
             return batch(step)
@@ -130,21 +139,20 @@ def test_an_error_midway_leaves_current_weights(rng, monkeypatch):
         with pytest.raises(MemoryError):
             trainer.run_chunk(50)
         assert trainer.step == 25
-        nets.append(net.params["W1"].copy())
-    np.testing.assert_allclose(nets[1], nets[0], rtol=1e-9, atol=1e-15)
+
+    plain, fast = both_ways(x, t, fail_at_step_25)
+    np.testing.assert_allclose(fast.params["W1"], plain.params["W1"], rtol=1e-9, atol=1e-15)
 
 
 def test_float32_runs_rescale_before_they_overflow(rng):
     """float32 overflows at 3e38: V = v/s is rescaled long before (s = 0.9^k passes 1e-19 after 415 steps)."""
     x, t = mnist_like(rng, n=900)
-    config = NetworkConfig(dtype="float32")
-    nets = []
-    for fast in (False, True):
-        net = Network(config, seed=5)
-        trainer = Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast))
+
+    def to_the_end(trainer):
         trainer.run(chunk_steps=300)
         assert trainer.state == "done"
-        nets.append(net)
+
+    nets = both_ways(x, t, to_the_end, config=NetworkConfig(dtype="float32"))
     for key in nets[0].params:
         a, b = nets[0].params[key], nets[1].params[key]
         assert np.isfinite(b).all() and np.abs(a - b).max() <= 1e-4 * np.abs(a).max(), key
@@ -154,17 +162,17 @@ def test_weights_changed_between_chunks_are_trained_from(rng):
     """Outside a chunk W1 is the network's own array: loading other weights between chunks, or a
     second trainer after an interrupted one, sees them (nothing stays held)."""
     x, t = mnist_like(rng, n=100)
-    nets = []
-    for fast in (False, True):
-        net = Network(NetworkConfig(), seed=5)
-        trainer = Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast))
+
+    def change_between_chunks(trainer):
+        net = trainer.net
         trainer.run_chunk(30)
         assert net.affines[0].held is None
         net.params["W1"][:] = 0.001
         trainer.run_chunk(30)
-        Trainer(net, x, t, TrainConfig(samples=len(x), fast=fast)).run_chunk(20)  # a second run on the same network
-        nets.append(net.params["W1"].copy())
-    np.testing.assert_allclose(nets[1], nets[0], rtol=1e-9, atol=1e-15)
+        Trainer(net, x, t, TrainConfig(samples=len(x), fast=trainer.fast)).run_chunk(20)  # a second run on it
+
+    plain, fast = both_ways(x, t, change_between_chunks)
+    np.testing.assert_allclose(fast.params["W1"], plain.params["W1"], rtol=1e-9, atol=1e-15)
 
 
 def test_a_tiny_momentum_does_not_overflow_into_a_false_divergence(rng):

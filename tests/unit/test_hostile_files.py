@@ -22,6 +22,7 @@ import pytest
 from pycore import model_io
 from pycore.errors import ModelFileError
 from pycore.network import MAX_HIDDEN_LAYERS, Network, NetworkConfig
+from tests.conftest import mutate
 
 SMALL = NetworkConfig(sizes=(784, 16, 3))
 INFLATE_LIMIT = 32 * 1024 * 1024  # loading a hostile file may not allocate more than this (tracemalloc peak)
@@ -347,22 +348,10 @@ def test_the_largest_model_allowed_still_loads():
 
 
 def mutations(data: bytes, count: int, seed: int = 0):
-    """``count`` seeded random mutations of ``data``: flipped bytes, insertions, deletions, truncations."""
+    """``count`` seeded random mutations of ``data`` (see :func:`tests.conftest.mutate`)."""
     rng = np.random.default_rng(seed)
     for i in range(count):
-        out = bytearray(data)
-        for _ in range(int(rng.integers(1, 4))):
-            kind = int(rng.integers(4))
-            at = int(rng.integers(len(out)))
-            if kind == 0:
-                out[at] = int(rng.integers(256))
-            elif kind == 1:
-                out[at:at] = bytes(rng.integers(0, 256, int(rng.integers(1, 9)), dtype=np.uint8))
-            elif kind == 2:
-                del out[at : at + int(rng.integers(1, 64))]
-            else:
-                del out[max(2, at) :]
-        yield i, bytes(out)
+        yield i, mutate(data, rng)
 
 
 @pytest.mark.parametrize("layout", ["stored", "deflated"])

@@ -14,6 +14,7 @@ from PIL import Image
 
 from pycore import preprocess
 from pycore.errors import PycoreError
+from tests.conftest import mutate
 
 HANG_GUARD = 1.0  # seconds: decoding a small image takes milliseconds; this only catches a hang
 
@@ -83,17 +84,7 @@ def test_fuzzed_image_files_give_a_digit_nothing_or_a_clear_error():
     outcomes = {"read": 0, "refused": 0}
     for i in range(300):
         fmt, data = files[i % len(files)]
-        out = bytearray(data)
-        for _ in range(int(rng.integers(1, 4))):
-            kind, at = int(rng.integers(4)), int(rng.integers(len(out)))
-            if kind == 0:
-                out[at] = int(rng.integers(256))
-            elif kind == 1:
-                out[at:at] = bytes(rng.integers(0, 256, int(rng.integers(1, 9)), dtype=np.uint8))
-            elif kind == 2:
-                del out[at : at + int(rng.integers(1, 64))]
-            else:
-                del out[max(2, at) :]
+        out = mutate(data, rng)
         started = time.perf_counter()
         try:
             result = preprocess.from_png(bytes(out))

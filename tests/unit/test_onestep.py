@@ -330,3 +330,30 @@ def test_bad_settings_are_refused(session):
         session.one_step({**SEED, "lr": -1}, index=0)
     with pytest.raises(ConfigError, match="unknown optimizer"):
         session.one_step({**SEED, "optimizer": "nope"}, index=0)
+
+
+def test_a_lab_activation_is_watched_with_its_docstring_as_formula(rng):
+    from pycore.extend import forget_custom, register_activation
+
+    class Swish:
+        """y = x·σ(x), written in the Lab."""
+
+        def forward(self, x):
+            self.x, self.s = x, 1 / (1 + np.exp(-x))
+            return x * self.s
+
+        def backward(self, dout):
+            return dout * (self.s + self.x * self.s * (1 - self.s))
+
+    register_activation("swish_test", Swish)
+    try:
+        net = Network(NetworkConfig(sizes=(784, 12, 3), activation="swish_test"), seed=1)
+        x = sample_image(rng)
+        view = watch_step(net, make_optimizer("sgd", 0.1), x[None, :], np.eye(3)[:1])
+        layer = view["layers"][0]
+        assert layer["formulas"]["activation"] == "y = x·σ(x), written in the Lab."
+        z = x @ net.params["W1"] + net.params["b1"]
+        assert_close(layer["post"], z / (1 + np.exp(-z)), 1e-12, "swish")
+        assert view["loss"]["after"] < view["loss"]["before"]
+    finally:
+        forget_custom()

@@ -1,0 +1,236 @@
+"""The code that runs, in the page: the Code panel and the Lab (issue #12, part 2, and Lab code in links)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from playwright.sync_api import Page, expect
+
+from pycore import layers, trainer
+from tests.e2e.axe import axe_violations
+from tests.e2e.conftest import card_screenshot, open_app, screenshot, wait_ready
+from tests.e2e.drawing import DIGITS, PLACES, draw
+
+EDITOR = "vendor/editor.js"
+
+# An activation written from scratch, as a visitor would type it.
+SOFTSIGN = """import numpy as np
+import pycore
+
+class Softsign:
+    def forward(self, x):
+        self.d = 1 + np.abs(x)
+        return x / self.d
+
+    def backward(self, dout):
+        return dout / self.d**2
+
+pycore.register_activation("softsign", Softsign, "Softsign")
+"""
+WRONG_BACKWARD = SOFTSIGN.replace("dout / self.d**2", "dout / self.d")
+
+
+def editor_requests(watch) -> list[str]:
+    return [url for url in watch.requests if url.endswith(EDITOR)]
+
+
+def open_lab(page: Page) -> None:
+    page.get_by_test_id("open-lab").click()
+    expect(page.get_by_test_id("lab-editor")).to_have_attribute("data-ready", "true")
+
+
+def set_code(page: Page, code: str) -> None:
+    """Replace the editor's text at once (the keyboard test types it instead)."""
+    page.evaluate("(code) => { const lab = window.digitsApp.lab; lab.editor.setText(lab.view, code); }", code)
+
+
+def current_line(page: Page) -> str:
+    return page.evaluate(
+        "() => { const s = window.digitsApp.lab.view.state; return s.doc.lineAt(s.selection.main.head).text; }"
+    )
+
+
+def type_code(page: Page, code: str) -> None:
+    """Type ``code`` into the focused editor key by key. The editor indents new lines itself; each
+    line's indentation is then corrected with Backspace (one indent unit) or spaces, as a person would."""
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    lines = code.rstrip("\n").split("\n")
+    for n, line in enumerate(lines):
+        want = len(line) - len(line.lstrip(" "))
+        for _ in range(20):
+            have = len(current_line(page))  # the line holds only its automatic indentation so far
+            if have == want:
+                break
+            if have > want:
+                page.keyboard.press("Backspace")
+            else:
+                page.keyboard.type(" " * (want - have))
+        page.keyboard.type(line.lstrip(" "))
+        if n < len(lines) - 1:
+            page.keyboard.press("Enter")
+    assert page.evaluate("() => window.digitsApp.lab.editor.textOf(window.digitsApp.lab.view)") == code.rstrip("\n")
+
+
+def run_lab(page: Page) -> None:
+    page.get_by_test_id("lab-run").click()
+    expect(page.get_by_test_id("lab-output")).not_to_have_text("Running…", timeout=30_000)
+
+
+def test_the_code_panel_shows_pycores_own_source_and_start_up_does_not_load_the_editor(app):
+    page, watch = app
+    assert editor_requests(watch) == [], "the editor was loaded before a panel opened"
+    page.get_by_test_id("activation").select_option("tanh")
+    page.get_by_test_id("code-for-activation").click()
+    view = page.get_by_test_id("code-view")
+    expect(view).to_have_attribute("data-shown", "activation/tanh")
+    expect(view.locator(".cm-content")).to_contain_text("class Tanh:")
+    expect(view.locator(".cm-content")).to_contain_text("return dout * (1.0 - self.out**2)")
+    _, first = inspect.getsourcelines(layers.Tanh)  # the same source, read by CPython here
+    expect(page.get_by_test_id("code-file")).to_contain_text(f"pycore/layers.py, from line {first}")
+    numbers = view.locator(".cm-lineNumbers .cm-gutterElement").all_inner_texts()
+    assert str(first) in numbers and str(first + 1) in numbers, numbers
+    assert len(editor_requests(watch)) == 1
+    # The training step, from its menu
+    page.get_by_test_id("code-section").select_option("step/step")
+    expect(view).to_have_attribute("data-shown", "step/step")
+    expect(view.locator(".cm-content")).to_contain_text("self.optimizer.update(self.net.params")
+    _, first = inspect.getsourcelines(trainer.Trainer._step)
+    expect(page.get_by_test_id("code-file")).to_contain_text(f"pycore/trainer.py, from line {first}")
+    screenshot(page, "code-panel")
+    card_screenshot(page, "code-title", "card-code")
+    assert axe_violations(page) == []
+    watch.assert_clean()
+
+
+def test_a_lab_activation_typed_with_the_keyboard_registers_and_trains(app):
+    page, watch = app
+    open_lab(page)
+    page.get_by_test_id("lab-editor").locator(".cm-content").click()
+    type_code(page, SOFTSIGN)
+    page.keyboard.press("Control+Enter")  # Run
+    expect(page.get_by_test_id("lab-output")).to_have_attribute("data-registered", 'activation "softsign"')
+    page.get_by_test_id("lab-check-target").select_option("activation/softsign")
+    page.get_by_test_id("lab-check").click()
+    expect(page.get_by_test_id("lab-output")).to_contain_text("agrees with the numerical derivative")
+    assert float(page.get_by_test_id("lab-output").get_attribute("data-max-error")) < 1e-5
+    page.get_by_test_id("activation").select_option("softsign")
+    expect(page.get_by_test_id("shape")).to_contain_text("784-500-100-3")
+    page.get_by_test_id("samples").fill("1000")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 1000 steps", timeout=180_000)
+    accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
+    assert accuracy >= 0.95, accuracy
+    expect(page.get_by_test_id("run-legend")).to_contain_text("100 softsign")
+    draw(page, DIGITS[1](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+    screenshot(page, "lab")
+    page.get_by_test_id("lab-check").click()
+    expect(page.get_by_test_id("lab-output")).to_contain_text("agrees with the numerical derivative")
+    card_screenshot(page, "code-title", "card-lab")
+    assert axe_violations(page) == []
+    watch.assert_clean()
+
+
+def test_the_gradient_check_flags_a_wrong_backward_pass(app):
+    page, watch = app
+    open_lab(page)
+    set_code(page, WRONG_BACKWARD)
+    run_lab(page)
+    page.get_by_test_id("lab-check-target").select_option("activation/softsign")
+    page.get_by_test_id("lab-check").click()
+    out = page.get_by_test_id("lab-output")
+    expect(out).to_contain_text("backward(dout) is not the derivative")
+    expect(out).to_have_attribute("data-kind", "error")
+    assert float(out.get_attribute("data-max-error")) > 0.01
+    watch.assert_clean()
+
+
+def test_python_errors_show_the_editors_line_numbers_and_a_runaway_loop_can_be_stopped(app):
+    page, watch = app
+    open_lab(page)
+    out = page.get_by_test_id("lab-output")
+    set_code(page, "import numpy as np\n\nx = np.zeros(3)\ny = x[7]\n")
+    run_lab(page)
+    expect(out).to_contain_text('File "<lab>", line 4')
+    expect(out).to_contain_text("IndexError")
+    set_code(page, "def f(:\n    pass\n")
+    run_lab(page)
+    expect(out).to_contain_text('File "<lab>", line 1')
+    expect(out).to_contain_text("SyntaxError")
+    # Registering tries forward once: a failure there is reported, and nothing is registered
+    failing = "self.d = 1 + np.abs(x)\n        assert x.shape[1] != WIDTH, 'boom'"
+    set_code(page, "WIDTH = 6\n" + SOFTSIGN.replace("self.d = 1 + np.abs(x)", failing))
+    run_lab(page)
+    expect(out).to_contain_text('File "<lab>", line 8, in forward')
+    expect(out).to_contain_text("AssertionError: boom")
+    expect(page.get_by_test_id("activation").locator("option[value=softsign]")).to_have_count(0)
+    # Code that fails only inside training (at the 100-unit layer): its own lines, and the page goes on
+    set_code(page, "WIDTH = 100\n" + SOFTSIGN.replace("self.d = 1 + np.abs(x)", failing))
+    run_lab(page)
+    page.get_by_test_id("activation").select_option("softsign")
+    page.get_by_test_id("train").click()
+    status = page.get_by_test_id("status")
+    expect(status).to_contain_text('File "<lab>", line 8, in forward', timeout=60_000)
+    expect(status).to_contain_text("AssertionError: boom")
+    expect(page.get_by_test_id("train")).to_be_enabled()
+    # A good run, then a runaway loop: Stop restarts Python and the good component comes back
+    set_code(page, SOFTSIGN)
+    run_lab(page)
+    page.get_by_test_id("activation").select_option("softsign")
+    set_code(page, "while True:\n    pass\n")
+    page.get_by_test_id("lab-run").click()
+    page.get_by_test_id("lab-stop").click()
+    expect(out).to_contain_text("Stopped: Python was restarted")
+    wait_ready(page)
+    expect(page.get_by_test_id("activation")).to_have_value("softsign")
+    draw(page, DIGITS[2](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
+    page.get_by_test_id("lab-reset").click()
+    assert "class Swish" in page.evaluate("() => window.digitsApp.lab.text()")
+    watch.assert_clean()
+
+
+def test_lab_code_in_a_link_is_shown_and_runs_only_when_run_is_pressed(browser, base_url):
+    page, watch = open_app(browser, base_url)
+    wait_ready(page)
+    open_lab(page)
+    set_code(page, SOFTSIGN)
+    run_lab(page)
+    page.get_by_test_id("activation").select_option("softsign")
+    page.get_by_test_id("lr").fill("0.02")
+    page.get_by_test_id("copy-link").click()
+    expect(page.get_by_test_id("settings-message")).to_contain_text("and your Lab code")
+    link = page.get_by_test_id("copy-link").get_attribute("data-link")
+    assert re.search(r"[#&]code=[A-Za-z0-9_-]+", link), link
+    page.context.close()
+
+    page, watch = open_app(browser, link)  # a fresh context: nothing saved
+    wait_ready(page)
+    expect(page.get_by_test_id("lab-notice")).to_contain_text("came from the link")
+    expect(page.get_by_test_id("lab-editor").locator(".cm-content")).to_contain_text("class Softsign:")
+    expect(page.get_by_test_id("lab-output")).to_have_text("")  # nothing ran
+    expect(page.get_by_test_id("activation").locator("option[value=softsign]")).to_have_count(0)
+    expect(page.get_by_test_id("lr")).to_have_value("0.02")
+    expect(page.get_by_test_id("settings-message")).to_contain_text("activation softsign will be set once you run")
+    run_lab(page)
+    expect(page.get_by_test_id("activation")).to_have_value("softsign")
+    assert axe_violations(page) == []
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_a_hostile_code_fragment_is_ignored(browser, base_url):
+    for fragment, why in [
+        ("code=%%%", "not in the link's format"),
+        ("code=AAAA", "damaged"),
+        ("code=" + "A" * 7000, "too long"),
+    ]:
+        page, watch = open_app(browser, f"{base_url}#mode=0-2&lr=0.02&{fragment}")
+        wait_ready(page)
+        expect(page.get_by_test_id("settings-message")).to_contain_text(why)
+        expect(page.get_by_test_id("lr")).to_have_value("0.02")
+        expect(page.get_by_test_id("lab-panel")).to_be_hidden()
+        watch.assert_clean()
+        page.context.close()

@@ -1,0 +1,236 @@
+// The Lab: the visitor writes Python against pycore's extension API (pycore.extend), runs it in the
+// worker, checks gradients, and trains with what it registers. Lab code never runs unasked: code
+// that came from a link or an earlier visit waits for Run.
+import { loadEditor } from "./editor-loader.js";
+import { applyFields } from "./link.js";
+import { $, showMessage } from "./ui.js";
+
+const STORE_KEY = "digits-from-scratch-lab-code"; // the editor's text, kept across visits
+const SAVE_AFTER_MS = 500;
+const STOP_AFTER_MS = 400; // a run longer than this shows Stop
+
+export class LabPanel {
+  /** `app.worker`, `app.ready`, `app.settings` (menus), `app.life` (restart) and `app.models` are used. */
+  constructor(app) {
+    this.app = app;
+    this.editor = null; // the editor module, once loaded
+    this.view = null;
+    this.example = ""; // from Python's page config
+    this.checkable = [];
+    this.lastGood = null; // the last code that ran without error: registered again after a restart
+    this.running = false;
+    this.pendingText = null; // code to show once the editor exists (from a link)
+    this.saveTimer = 0;
+    this.maxCode = 0; // characters, from Python
+    this.pendingFields = new Map(); // a link's menu values that its Lab code registers: set after Run
+    $("open-lab").addEventListener("click", () => (this.open ? this.close() : this.show()));
+    $("lab-run").addEventListener("click", () => this.run());
+    $("lab-stop").addEventListener("click", () => this.stop());
+    $("lab-check").addEventListener("click", () => this.check());
+    $("lab-reset").addEventListener("click", () => this.reset());
+  }
+
+  /** Take the worked example and what can be gradient-checked from Python's page config. */
+  configure({ example, checked_kinds, max_code }, choices) {
+    this.example = example;
+    this.maxCode = max_code;
+    this.checkable = checked_kinds;
+    this.updateCheckTargets(choices);
+  }
+
+  get open() {
+    return !$("lab-panel").hidden;
+  }
+
+  close() {
+    $("lab-panel").hidden = true;
+    $("open-lab").setAttribute("aria-expanded", "false");
+    $("open-lab").textContent = "Open the Lab";
+  }
+
+  /** Open the Lab (loading the editor the first time) with the saved code, a link's, or the example. */
+  async show() {
+    $("lab-panel").hidden = false;
+    $("open-lab").setAttribute("aria-expanded", "true");
+    $("open-lab").textContent = "Close the Lab";
+    if (this.view) return this.placePending();
+    try {
+      this.editor = await loadEditor();
+    } catch (error) {
+      this.output(`Could not open the Lab: ${error.message}. Connect and try again.`, "error");
+      return;
+    }
+    if (this.view) return this.placePending(); // opened twice while loading
+    this.view = this.editor.codeEditor($("lab-editor"), {
+      doc: this.savedText() ?? this.example,
+      onRun: () => this.run(),
+      onChange: (text) => this.save(text),
+      label: "Lab: Python code",
+    });
+    $("lab-editor").dataset.ready = "true"; // tests wait on it
+    this.placePending();
+  }
+
+  placePending() {
+    if (this.pendingText === null || !this.view) return;
+    this.editor.setText(this.view, this.pendingText);
+    this.pendingText = null;
+  }
+
+  /** The editor's text (the pending link code until the editor exists). */
+  text() {
+    if (this.pendingText !== null) return this.pendingText;
+    return this.view ? this.editor.textOf(this.view) : (this.savedText() ?? this.example);
+  }
+
+  /** Code that came from a link: shown, never run until Run is pressed, with a notice. */
+  async showFromLink(code) {
+    this.pendingText = code;
+    showMessage("lab-notice", "This code came from the link you opened. Read it first: it runs only when you press Run.", "ok");
+    await this.show();
+  }
+
+  /** The code to put in a shared link: the editor's, when the visitor changed the example; else "". */
+  codeForLink() {
+    const code = this.text();
+    return this.lastGood !== null && code.trim() && code !== this.example ? code : "";
+  }
+
+  savedText() {
+    try {
+      return localStorage.getItem(STORE_KEY);
+    } catch {
+      return null; // storage blocked: the example
+    }
+  }
+
+  save(text) {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      try {
+        if (text === this.example) localStorage.removeItem(STORE_KEY);
+        else localStorage.setItem(STORE_KEY, text);
+      } catch {
+        // storage full or blocked: the code stays in the editor
+      }
+    }, SAVE_AFTER_MS);
+  }
+
+  output(text, kind = "info") {
+    const out = $("lab-output");
+    out.textContent = text;
+    out.dataset.kind = kind;
+  }
+
+  /** Run the editor's code in Python: it registers its components, and the form offers them. */
+  async run() {
+    if (!this.app.ready || this.running || this.app.training) return;
+    const code = this.text();
+    showMessage("lab-notice", "");
+    this.setRunning(true);
+    this.output("Running…", "busy");
+    try {
+      const result = await this.app.worker.request("lab-run", { code });
+      this.lastGood = code;
+      this.applyChoices(result.choices);
+      const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
+      const said = names.length ? `Registered ${names.join(", ")}: choose it in "Train it yourself".` : "Ran; nothing was registered.";
+      this.output(result.output ? `${result.output.trimEnd()}\n${said}` : said, "ok");
+      $("lab-output").dataset.registered = names.join(",");
+      this.applyPendingFields();
+      await this.app.onLabRun();
+    } catch (error) {
+      if (this.stopped) return; // Stop said what happened
+      this.output(this.app.worker.dead ? `Your code did not finish: ${error.message}. Press Restart Python; your code stays here.` : error.message, "error");
+    } finally {
+      this.stopped = false;
+      this.setRunning(false);
+    }
+  }
+
+  /** The link's menu values that needed this code: set them now that its components exist. */
+  applyPendingFields() {
+    if (!this.pendingFields.size) return;
+    const missed = applyFields(this.app.settings, this.pendingFields);
+    const set = [...this.pendingFields.keys()].filter((name) => !missed.some((m) => m.startsWith(`${name} (`)));
+    this.pendingFields = new Map();
+    this.app.settings.showShape();
+    if (set.length) showMessage("settings-message", `Set from the link now that its code ran: ${set.join(", ")}.`, "ok");
+    if (missed.length) showMessage("settings-message", `Settings from the link: ignored ${missed.join(", ")}.`);
+  }
+
+  /** After a restart, register the last good code again (quietly); returns the new menus, or null. */
+  async reregister() {
+    if (this.lastGood === null) return null;
+    try {
+      return (await this.app.worker.request("lab-run", { code: this.lastGood })).choices;
+    } catch {
+      this.lastGood = null;
+      return null;
+    }
+  }
+
+  /** Stop a run that does not finish: the worker is restarted (the page keeps its state). */
+  stop() {
+    if (!this.running) return;
+    this.stopped = true;
+    this.output("Stopped: Python was restarted. Your code is still here; fix it and press Run.", "error");
+    this.setRunning(false);
+    this.app.life.restart();
+  }
+
+  setRunning(running) {
+    this.running = running;
+    clearTimeout(this.stopTimer);
+    if (running) this.stopTimer = setTimeout(() => ($("lab-stop").hidden = !this.running), STOP_AFTER_MS);
+    else $("lab-stop").hidden = true;
+    this.app.updateControls();
+  }
+
+  setDisabled(disabled) {
+    for (const id of ["lab-run", "lab-check", "lab-check-target"]) $(id).disabled = disabled || this.running;
+  }
+
+  /** Fill the form's menus with Python's choices, and the gradient check's targets. */
+  applyChoices(choices) {
+    const dropped = this.app.settings.setChoices(choices);
+    if (dropped.length) {
+      showMessage("settings-message", `No longer registered: ${dropped.join(", ")}; the form shows another choice.`);
+    }
+    this.updateCheckTargets(choices);
+  }
+
+  updateCheckTargets(choices) {
+    const select = $("lab-check-target");
+    const kept = select.value;
+    const options = this.checkable.flatMap((kind) =>
+      (choices[kind] || []).map(([name, label]) => new Option(`${kind}: ${label}`, `${kind}/${name}`)));
+    options.reverse(); // the visitor's own come last in the menus: put them first here
+    select.replaceChildren(...options);
+    if (kept && options.some((o) => o.value === kept)) select.value = kept;
+  }
+
+  /** Check the chosen activation's or loss's backward against the numerical derivative. */
+  async check() {
+    const [kind, name] = $("lab-check-target").value.split("/");
+    if (!this.app.ready || !kind) return;
+    this.setRunning(true);
+    try {
+      const result = await this.app.worker.request("lab-check", { kind, name });
+      this.output(`${result.name}: ${result.explanation}`, result.passed ? "ok" : "error");
+      $("lab-output").dataset.maxError = String(result.max_relative_error);
+    } catch (error) {
+      this.output(error.message, "error");
+    } finally {
+      this.setRunning(false);
+    }
+  }
+
+  /** Bring back the worked example (one undoable change: Ctrl+Z brings the code back). */
+  reset() {
+    if (!this.view) return;
+    this.editor.setText(this.view, this.example);
+    showMessage("lab-notice", "");
+    this.output("The example is back. Undo (Ctrl+Z) brings your code back.", "ok");
+  }
+}
