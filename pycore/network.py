@@ -154,16 +154,25 @@ class Network:
     def _shown(self, y: np.ndarray) -> np.ndarray:
         return softmax(y) if self.outputs == "probabilities" else y
 
-    def forward_loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Forward pass and loss; caches what :meth:`backward` needs."""
-        return self.loss.forward(self.activations(x, training=True)[-1], t)
+    def forward_loss(self, x: np.ndarray, t: np.ndarray, trace: list | None = None) -> float:
+        """Forward pass and loss; caches what :meth:`backward` needs. A ``trace`` list, if given,
+        receives the output of every layer, first to last (as :meth:`activations` returns them)."""
+        outs = self.activations(x, training=True)
+        if trace is not None:
+            trace.extend(outs)
+        return self.loss.forward(outs[-1], t)
 
-    def backward(self, rows: bool = False) -> dict[str, np.ndarray | RowGrad]:
+    def backward(self, rows: bool = False, trace: list | None = None) -> dict[str, np.ndarray | RowGrad]:
         """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``
-        (see :meth:`grads` for ``rows``)."""
+        (see :meth:`grads` for ``rows``). A ``trace`` list, if given, receives the gradient
+        arriving at each layer from above (the loss's first), last layer to first."""
         dout = self.loss.backward()
         for layer in reversed(self.layers[1:]):
+            if trace is not None:
+                trace.append(dout)
             dout = layer.backward(dout)
+        if trace is not None:
+            trace.append(dout)
         self.layers[0].backward(dout, need_dx=False)  # nothing below the first layer needs dx
         return self.grads(rows)
 

@@ -10,6 +10,7 @@ import { ModelsPanel } from "./models.js";
 import { PredictionPanel } from "./prediction.js";
 import { evaluateModel, showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
+import { StepView } from "./step-view.js";
 import { serviceWorkerControl } from "./sw-register.js";
 import { TrainingPanel } from "./training.js";
 import { $, READY, setStatus, showMessage } from "./ui.js";
@@ -28,6 +29,7 @@ class App {
     });
     this.models = new ModelsPanel(this, () => this.modelChanged());
     this.trainingPanel = new TrainingPanel(this, new LossChart($("loss-chart")), (ev) => this.runFinished(ev));
+    this.stepView = new StepView(this);
     this.life = new WorkerLife(this);
     this.code = new CodePanel(this);
     this.lab = new LabPanel(this);
