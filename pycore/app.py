@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import augment, extend, gradcheck, lab, messages, mnist, model_io, preprocess, recipes, source
+from . import augment, extend, gradcheck, lab, messages, mnist, model_io, onestep, preprocess, recipes, source
 from .errors import ConfigError, PycoreError
 from .evaluation import Evaluation, evaluate
 from .layers import ACTIVATIONS
 from .losses import LOSSES
 from .network import DTYPES, INITS, Network
-from .optimizers import OPTIMIZERS
-from .trainer import LIMITS, LR_SCHEDULES, WHOLE_NUMBERS, Trainer
+from .optimizers import OPTIMIZERS, make_optimizer
+from .trainer import LIMITS, LR_SCHEDULES, WHOLE_NUMBERS, Trainer, target_rows
 
 GALLERY_SIZE = 20  # the seed checked its first 20 test images by eye
 MISTAKES_SHOWN = 40  # wrongly predicted test images returned for the mistakes gallery
@@ -75,6 +75,9 @@ ALPHA = (0.0, 0.99)  # the LeakyReLU slope
 # One training step (batch × multiply-adds per image) must stay short: the worker answers nothing
 # while a step runs, and the page takes a silent worker for dead. 1e9 is about a second here.
 MAX_STEP_MULTIPLY_ADDS = 1_000_000_000
+
+# One step, watched (Session.one_step): the largest drawing canvas taken, in pixels a side.
+STEP_CANVAS = (1, 4096)
 
 
 def page_recipe(settings: dict) -> recipes.Recipe:
@@ -140,7 +143,7 @@ def page_config() -> dict:
 def choices() -> dict[str, list[list[str]]]:
     """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the Lab."""
     return {
-        field: [[name, CHOICE_LABELS.get(name) or extend.LABELS.get(name, name)] for name in names]
+        field: [[name, extend.label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
         for field, names in CHOICES.items()
     }
 
@@ -386,3 +389,105 @@ class Session:
     def check_gradients(self, kind: str, name: str) -> dict:
         """Check the backward pass of the activation or loss ``name`` (see :mod:`pycore.gradcheck`)."""
         return gradcheck.check(str(kind), str(name)).to_dict()
+
+    # ---- one step, watched --------------------------------------------------------------------
+    def training_image(self, settings: dict, index: object) -> dict:
+        """Training image ``index`` of the Digits mode ``settings`` belong to (its digits, in
+        dataset order): ``{index, label, count, image}`` (784 uint8 pixels)."""
+        pixels, label, count, i = self._step_training_image(page_recipe(settings).classes, index)
+        return {"index": i, "label": label, "count": count, "image": pixels.tobytes()}
+
+    def one_step(
+        self,
+        settings: dict,
+        index: object = None,
+        rgba: bytes | None = None,
+        width: object = None,
+        height: object = None,
+        label: object = None,
+    ) -> dict:
+        """One training step, watched (see :func:`pycore.onestep.watch_step`), on a copy of the
+        current model: the current model is never changed.
+
+        The sample is training image ``index`` of the Digits mode ``settings`` belong to, or, when
+        ``index`` is ``None``, the drawing (``rgba``, ``width``, ``height`` as for
+        :meth:`predict_rgba`) with the digit ``label``. The optimizer, its learning rate and the
+        label smoothing are the training form's ``settings`` (as for :meth:`start_training`); the
+        optimizer is fresh, as at a run's first step. Returns :func:`pycore.onestep.to_page`'s
+        view plus ``source``, ``index``, ``count``, ``label``, ``classes``, ``outputs``, ``image``
+        and ``warning`` (a sentence when the loss after the step is not a finite number, else "").
+        """
+        recipe = page_recipe(settings)
+        net = self.model
+        if index is not None:
+            pixels, label, count, index = self._step_training_image(recipe.classes, index)
+            x = mnist.scale_pixels(pixels.reshape(1, -1), dtype=net.dtype)  # (1, 784), as training scales it
+            source = "training"
+        else:
+            x, count, source = self._step_drawing(rgba, width, height).reshape(1, -1), None, "drawing"
+            label = self._step_label(label)
+        classes = tuple(net.config.classes)
+        if label not in classes:
+            raise ConfigError(
+                f"the label {label} is not one of the current model's digits ({', '.join(map(str, classes))})"
+            )
+        t = target_rows(len(classes), recipe.train.label_smoothing, net.dtype)[classes.index(label)]  # (C,)
+        optimizer = make_optimizer(recipe.train.optimizer, recipe.train.lr, recipe.train.momentum)
+        view = onestep.watch_step(net, optimizer, x, t)
+        if not np.isfinite(view["loss"]["before"]):
+            raise ConfigError(
+                "the current model's loss on this image is not a finite number (the weights of a diverged run?); "
+                "train again or load another model"
+            )
+        warning = ""
+        if not np.isfinite(view["loss"]["after"]):
+            warning = "after this step the loss is not a finite number: the learning rate is too large for this model"
+        return {
+            **onestep.to_page(view),
+            "source": source,
+            "index": index,
+            "count": count,
+            "label": int(label),
+            "classes": list(classes),
+            "outputs": net.outputs,
+            "image": np.round(np.asarray(x, dtype=np.float64).ravel() * 255).astype(np.uint8).tobytes(),
+            "warning": warning,
+        }
+
+    def _step_training_image(self, classes: tuple[int, ...], index: object) -> tuple[np.ndarray, int, int, int]:
+        """(784 uint8 pixels, label, how many training images the digits have, index) of training
+        image ``index`` among those of ``classes``, in dataset order."""
+        if self.train_split is None:
+            raise ConfigError("the training images are not loaded yet")
+        rows = np.flatnonzero(np.isin(self.train_split.labels, classes))  # no copy of the images
+        count = len(rows)
+        whole = isinstance(index, (int, float)) and not isinstance(index, bool) and np.isfinite(index)
+        if not (whole and index == int(index) and 0 <= index < count):
+            shown = repr(index) if isinstance(index, (int, float)) else type(index).__name__
+            raise ConfigError(f"training image: enter a whole number from 0 to {count - 1}, got {shown[:40]}")
+        row = int(rows[int(index)])
+        pixels = mnist.flat_pixels(self.train_split.images[row : row + 1])[0]  # (784,) uint8
+        return pixels, int(self.train_split.labels[row]), count, int(index)
+
+    def _step_drawing(self, rgba: object, width: object, height: object) -> np.ndarray:
+        """The drawing as the network sees it (784 values in 0..1); a clear error when there is none."""
+        lo, hi = STEP_CANVAS
+        sides = (width, height)
+        if rgba is None or not all(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi for v in sides):
+            raise ConfigError("nothing drawn: draw a digit first, or pick a training image")
+        data = as_bytes(rgba)
+        if len(data) != width * height * 4:
+            raise ConfigError(f"the drawing is {len(data)} bytes; a {width}×{height} canvas has {width * height * 4}")
+        image = preprocess.from_rgba(data, width, height)
+        if image is None:
+            raise ConfigError("nothing drawn: draw a digit first, or pick a training image")
+        return image
+
+    @staticmethod
+    def _step_label(label: object) -> int:
+        """The digit a person chose for their drawing, as an ``int``; a clear error for anything else."""
+        number = isinstance(label, (int, float)) and not isinstance(label, bool) and np.isfinite(label)
+        if not (number and label == int(label)):
+            shown = repr(label) if isinstance(label, (int, float, str)) else type(label).__name__
+            raise ConfigError(f"choose the digit your drawing shows (got {shown[:40]})")
+        return int(label)

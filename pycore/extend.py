@@ -42,9 +42,10 @@ KINDS: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "loss": (losses.LOSSES, ("forward", "backward")),
     "optimizer": (optimizers.OPTIMIZERS, ("update",)),
 }
-BUILT_IN = {kind: tuple(registry) for kind, (registry, _) in KINDS.items()}
-NAME = re.compile(r"[a-z][a-z0-9_]{0,23}")  # a name goes into menus, links and model files
-LABELS: dict[str, str] = {}  # a registered name -> the words the page shows for it
+BUILT_IN: dict[str, dict[str, type]] = {kind: dict(registry) for kind, (registry, _) in KINDS.items()}
+MAX_NAME = 24
+NAME = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_NAME - 1}}}")  # a name goes into menus, links and model files
+LABELS: dict[tuple[str, str], str] = {}  # (kind, registered name) -> the words the page shows for it
 MAX_LABEL = 40
 
 
@@ -63,26 +64,53 @@ def register_optimizer(name: str, cls: type, label: str | None = None) -> None:
     _register("optimizer", name, cls, label)
 
 
+def is_built_in(kind: str, name: str) -> bool:
+    """Whether ``name`` is one of pycore's own components of ``kind``."""
+    return name in BUILT_IN.get(kind, {})
+
+
 def custom() -> dict[str, list[str]]:
     """The registered (not built-in) names of each kind."""
-    return {kind: [n for n in registry if n not in BUILT_IN[kind]] for kind, (registry, _) in KINDS.items()}
+    return {kind: [n for n in registry if not is_built_in(kind, n)] for kind, (registry, _) in KINDS.items()}
+
+
+def label(kind: str, name: str) -> str | None:
+    """The label a registered component was given (``None`` for a built-in one, or a menu that
+    takes no components)."""
+    return None if kind not in KINDS or is_built_in(kind, name) else LABELS.get((kind, name), name)
 
 
 def forget_custom() -> None:
-    """Remove every registered component: only the built-in ones stay."""
+    """Make every registry exactly the built-in components again (also undoing a built-in one
+    removed or replaced by hand)."""
     for kind, (registry, _) in KINDS.items():
-        for name in [n for n in registry if n not in BUILT_IN[kind]]:
-            del registry[name]
+        registry.clear()
+        registry.update(BUILT_IN[kind])
     LABELS.clear()
+
+
+def snapshot() -> tuple[dict[str, dict[str, type]], dict[tuple[str, str], str]]:
+    """What is registered now, for :func:`restore`."""
+    return {kind: dict(registry) for kind, (registry, _) in KINDS.items()}, dict(LABELS)
+
+
+def restore(saved: tuple[dict[str, dict[str, type]], dict[tuple[str, str], str]]) -> None:
+    """Register exactly what :func:`snapshot` saw."""
+    registries, labels = saved
+    for kind, (registry, _) in KINDS.items():
+        registry.clear()
+        registry.update(registries[kind])
+    LABELS.clear()
+    LABELS.update(labels)
 
 
 def _register(kind: str, name: str, cls: type, label: str | None) -> None:
     registry, methods = KINDS[kind]
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ExtensionError(
-            f"{kind} name {name!r}: use 1 to 24 lower-case letters, digits or _, starting with a letter"
+            f"{kind} name {name!r}: use 1 to {MAX_NAME} lower-case letters, digits or _, starting with a letter"
         )
-    if name in BUILT_IN[kind]:
+    if is_built_in(kind, name):
         raise ExtensionError(f"{name!r} is a built-in {kind}; give yours another name")
     if not isinstance(cls, type):
         raise ExtensionError(f"register_{kind}({name!r}, …) takes a class, not {type(cls).__name__}")
@@ -99,7 +127,7 @@ def _register(kind: str, name: str, cls: type, label: str | None) -> None:
         cls.outputs = outputs
     TRIALS[kind](cls)
     registry[name] = cls
-    LABELS[name] = label.strip() if label else name
+    LABELS[(kind, name)] = label.strip() if label else name
 
 
 def _shape_error(cls: type, call: str, got: object, want: tuple[int, ...]) -> ExtensionError:
@@ -109,15 +137,28 @@ def _shape_error(cls: type, call: str, got: object, want: tuple[int, ...]) -> Ex
 
 
 def _try_activation(cls: type) -> None:
-    """One small forward and backward: the shapes must be the input's."""
-    layer = cls()
-    x = np.linspace(-2.0, 2.0, 12).reshape(2, 6)
-    y = layer.forward(x.copy())
-    if getattr(y, "shape", None) != x.shape:
-        raise _shape_error(cls, "forward(x)", y, x.shape)
-    dx = layer.backward(np.ones_like(x))
-    if getattr(dx, "shape", None) != x.shape:
-        raise _shape_error(cls, "backward(dout)", dx, x.shape)
+    """One small forward and backward in float64 and float32: the shapes and dtypes must be the
+    input's, and the input must be left as it was (the network keeps it: a layer's output)."""
+    for dtype in (np.float64, np.float32):
+        layer = cls()
+        x = np.linspace(-2.0, 2.0, 12, dtype=dtype).reshape(2, 6)
+        kept = x.copy()
+        y = layer.forward(x)
+        if getattr(y, "shape", None) != x.shape:
+            raise _shape_error(cls, "forward(x)", y, x.shape)
+        if not np.array_equal(x, kept):
+            raise ExtensionError(f"{cls.__name__}.forward(x) changed x in place; compute a new array instead")
+        if y.dtype != dtype:
+            raise ExtensionError(
+                f"{cls.__name__}.forward(x) returned {y.dtype} for a {np.dtype(dtype)} x; keep x's dtype "
+                "(float32 networks need float32)"
+            )
+        dout = np.ones_like(x)
+        dx = layer.backward(dout)
+        if getattr(dx, "shape", None) != x.shape:
+            raise _shape_error(cls, "backward(dout)", dx, x.shape)
+        if not np.array_equal(dout, np.ones_like(x)):
+            raise ExtensionError(f"{cls.__name__}.backward(dout) changed dout in place; compute a new array instead")
 
 
 def _try_loss(cls: type) -> None:
@@ -137,12 +178,18 @@ def _try_loss(cls: type) -> None:
 
 
 def _try_optimizer(cls: type) -> None:
-    """Built with a learning rate, one update of a small parameter must change it in place."""
+    """Built with a learning rate, two updates of a small parameter must change it in place."""
     optimizer = cls(0.1)
     if not hasattr(optimizer, "lr"):
         raise ExtensionError(f"{cls.__name__} must keep its learning rate in self.lr")
     W = np.ones((2, 3))
-    optimizer.update({"W1": W}, {"W1": np.ones((2, 3))})
+    params = {"W1": W}
+    for _ in range(2):
+        optimizer.update(params, {"W1": np.ones((2, 3))})
+        if params["W1"] is not W:
+            raise ExtensionError(
+                f"{cls.__name__}.update(params, grads) replaced params['W1']; change it in place (p -= …)"
+            )
     if np.array_equal(W, np.ones((2, 3))):
         raise ExtensionError(f"{cls.__name__}.update(params, grads) must change params' arrays in place (p -= …)")
 

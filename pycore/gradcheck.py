@@ -13,11 +13,12 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from . import layers, losses
+from . import extend
 from .errors import ExtensionError
 
 H = 1e-5  # the step of the central difference
@@ -49,7 +50,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     return np.divide(np.abs(analytic - numeric), scale, out=np.zeros_like(scale), where=scale > 0)
 
 
-def numerical_gradient(f, x: np.ndarray, h: float = H) -> np.ndarray:
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = H) -> np.ndarray:
     """The central difference ``(f(x + h) − f(x − h)) / 2h`` of the scalar function ``f`` at every
     element of ``x`` (changed in place one element at a time, and restored)."""
     grad = np.zeros_like(x)
@@ -92,14 +93,14 @@ def check_loss(cls: type, seed: int = 0) -> GradCheck:
     return _verdict(cls.__name__, y, analytic, numeric, "backward()", "forward(y, t)")
 
 
-KINDS = {"activation": layers.ACTIVATIONS, "loss": losses.LOSSES}  # what can be checked, by kind
+KINDS = ("activation", "loss")  # what can be checked (kinds of pycore.extend.KINDS)
 
 
 def check(kind: str, name: str) -> GradCheck:
     """Check the ``kind`` (``"activation"`` or ``"loss"``) registered as ``name``."""
-    registry = KINDS.get(kind)
-    if registry is None:
+    if kind not in KINDS:
         raise ExtensionError(f"gradients are checked for activations and losses, not {kind!r}")
+    registry = extend.KINDS[kind][0]
     if name not in registry:
         raise ExtensionError(f"there is no {kind} called {name!r}; run the code that registers it first")
     return (check_activation if kind == "activation" else check_loss)(registry[name])

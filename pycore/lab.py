@@ -10,13 +10,14 @@ import contextlib
 import io
 import linecache
 import traceback
+import warnings
 
 from . import extend
 from .errors import ExtensionError
 
 FILENAME = "<lab>"
 MAX_CODE = 100_000  # characters: far more than a component needs
-MAX_OUTPUT = 10_000  # characters of print() output kept
+MAX_OUTPUT = 10_000  # characters of print() output (and warnings) kept
 
 # What the Lab's editor opens with: an activation written from scratch, backward pass included.
 EXAMPLE = """\
@@ -48,30 +49,64 @@ class LabError(ExtensionError):
     """The visitor's code failed; the message is its traceback, in the editor's line numbers."""
 
 
-def run(code: str) -> dict:
-    """Run ``code`` and return ``{registered: {kind: [names]}, output}`` (what it printed).
+class CappedOutput(io.TextIOBase):
+    """A text stream that keeps the first ``MAX_OUTPUT`` characters written to it and counts the rest
+    (a print loop must not fill the memory)."""
 
-    A failure raises :class:`LabError` with the traceback of the visitor's own lines; what the
-    code registered before failing is forgotten, so a half-run never leaves stale components.
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = MAX_OUTPUT - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(len(text), room)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        """What was kept, and how much was not."""
+        cut = f"\n… ({self.dropped:,} more characters not shown)" if self.dropped else ""
+        return "".join(self.parts) + cut
+
+
+def run(code: str) -> dict:
+    """Run ``code`` and return ``{registered: {kind: [names]}, output}`` (what it printed, and its
+    warnings). What the previous run registered is forgotten first.
+
+    All or nothing: on failure (:class:`LabError`, with the traceback of the visitor's own lines and
+    what was printed before it) the components registered before this run are registered again, so
+    the page's menus stay true.
     """
     code = str(code)
     if len(code) > MAX_CODE:
         raise LabError(f"the code is {len(code):,} characters long; at most {MAX_CODE:,} run here")
+    before = extend.snapshot()
     extend.forget_custom()
     linecache.cache[FILENAME] = (len(code), None, code.splitlines(keepends=True), FILENAME)
-    output = io.StringIO()
+    output = CappedOutput()
     namespace = {"__name__": "__lab__"}
     try:
         compiled = compile(code, FILENAME, "exec")
-        with contextlib.redirect_stdout(output):
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), warnings.catch_warnings():
+            warnings.simplefilter("default")  # each warning once per line, into the output
+            warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: output.write(
+                warnings.formatwarning(message, category, filename, lineno, line)
+            )
             exec(compiled, namespace)
-    except Exception as exc:
-        extend.forget_custom()
-        raise LabError(explain(exc) or f"{type(exc).__name__}: {exc}") from None
-    printed = output.getvalue()
-    if len(printed) > MAX_OUTPUT:
-        printed = printed[:MAX_OUTPUT] + "\n… (output cut)"
-    return {"registered": extend.custom(), "output": printed}
+    except BaseException as exc:  # SystemExit too: sys.exit() in the Lab must not leave half a run
+        extend.restore(before)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        printed = output.text()
+        said = explain(exc) or f"{type(exc).__name__}: {exc}"
+        raise LabError(f"{printed.rstrip()}\n{said}" if printed.strip() else said) from None
+    return {"registered": extend.custom(), "output": output.text()}
 
 
 def explain(exc: BaseException) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, ExtensionError
 from .layers import ACTIVATIONS, Affine, RowGrad, SparseInputAffine, make_activation
 from .losses import LOSSES, make_loss, softmax
 
@@ -154,16 +154,25 @@ class Network:
     def _shown(self, y: np.ndarray) -> np.ndarray:
         return softmax(y) if self.outputs == "probabilities" else y
 
-    def forward_loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Forward pass and loss; caches what :meth:`backward` needs."""
-        return self.loss.forward(self.activations(x, training=True)[-1], t)
+    def forward_loss(self, x: np.ndarray, t: np.ndarray, trace: list | None = None) -> float:
+        """Forward pass and loss; caches what :meth:`backward` needs. A ``trace`` list, if given,
+        receives the output of every layer, first to last (as :meth:`activations` returns them)."""
+        outs = self.activations(x, training=True)
+        if trace is not None:
+            trace.extend(outs)
+        return self.loss.forward(outs[-1], t)
 
-    def backward(self, rows: bool = False) -> dict[str, np.ndarray | RowGrad]:
+    def backward(self, rows: bool = False, trace: list | None = None) -> dict[str, np.ndarray | RowGrad]:
         """Backprop from the last :meth:`forward_loss`; returns ``grads`` keyed like ``params``
-        (see :meth:`grads` for ``rows``)."""
+        (see :meth:`grads` for ``rows``). A ``trace`` list, if given, receives the gradient
+        arriving at each layer from above (the loss's first), last layer to first."""
         dout = self.loss.backward()
         for layer in reversed(self.layers[1:]):
+            if trace is not None:
+                trace.append(dout)
             dout = layer.backward(dout)
+        if trace is not None:
+            trace.append(dout)
         self.layers[0].backward(dout, need_dx=False)  # nothing below the first layer needs dx
         return self.grads(rows)
 
@@ -184,6 +193,18 @@ class Network:
         """
         for key, p in self.params.items():
             np.copyto(p, params[key], casting="same_kind")
+
+    def check_params(self) -> None:
+        """Raise :class:`~pycore.errors.ExtensionError` if an optimizer replaced an array of
+        ``params`` instead of changing it in place: the layers would go on using the old one."""
+        for i, affine in enumerate(self.affines, start=1):
+            for key, held in ((f"W{i}", affine.W), (f"b{i}", affine.b)):
+                if self.params[key] is not held:
+                    self.params[key] = held  # the arrays the layers use, so the network stays whole
+                    raise ExtensionError(
+                        f"the optimizer replaced params[{key!r}] instead of changing it in place; "
+                        "write p -= … (or p[...] = …) in update"
+                    )
 
     def parameter_count(self) -> int:
         return int(sum(p.size for p in self.params.values()))

@@ -12,7 +12,7 @@ import textwrap
 from importlib import import_module
 from pathlib import Path
 
-from . import layers, losses, optimizers
+from . import extend
 from .errors import ConfigError
 
 # The parts of a training step, in the order they run: key -> (title, "module:qualified name").
@@ -23,8 +23,6 @@ STEP = {
     "backward": ("Backpropagation", "pycore.network:Network.backward"),
     "step": ("One training step", "pycore.trainer:Trainer._step"),
 }
-# The sections of each kind that a setting chooses: kind -> its registry of classes by name.
-REGISTRIES = {"activation": layers.ACTIVATIONS, "loss": losses.LOSSES, "optimizer": optimizers.OPTIMIZERS}
 GROUPS = {"activation": "Activations", "loss": "Losses", "optimizer": "Optimizers", "step": "The training step"}
 
 
@@ -33,9 +31,8 @@ def sections() -> list[dict]:
     (the built-in components of each kind, then the training step)."""
     out = [
         {"kind": kind, "name": name, "title": cls.__name__, "group": GROUPS[kind]}
-        for kind, registry in REGISTRIES.items()
-        for name, cls in registry.items()
-        if cls.__module__.startswith("pycore.")
+        for kind, built_in in extend.BUILT_IN.items()
+        for name, cls in built_in.items()
     ]
     out += [{"kind": "step", "name": key, "title": title, "group": GROUPS["step"]} for key, (title, _) in STEP.items()]
     return out
@@ -52,12 +49,12 @@ def code(kind: str, name: str) -> dict:
         obj = import_module(module)
         for part in qualname.split("."):
             obj = getattr(obj, part)
-    elif kind in REGISTRIES:
-        obj = REGISTRIES[kind].get(name)
+    elif kind in extend.KINDS:
+        obj = extend.BUILT_IN[kind].get(name)
+        if obj is None and name in extend.KINDS[kind][0]:
+            raise ConfigError(f"the {kind} {name!r} was written in the Lab: its code is in the Lab's editor")
         if obj is None:
             raise ConfigError(f"there is no {kind} called {name!r}")
-        if not obj.__module__.startswith("pycore."):
-            raise ConfigError(f"the {kind} {name!r} was written in the Lab: its code is in the Lab's editor")
         title = obj.__name__
     else:
         raise ConfigError(f"there is no code section of kind {kind!r}")

@@ -36,6 +36,15 @@ LIMITS: dict[str, tuple[float, float]] = {
 WHOLE_NUMBERS = ("samples", "epochs", "batch_size", "seed")
 
 
+def target_rows(classes: int, label_smoothing: float, dtype: str | np.dtype) -> np.ndarray:
+    """The training target of each class, (C, C): the one-hot rows, label-smoothed as
+    ``(1 - ε)·one-hot + ε/C`` when ``label_smoothing`` (ε) is not 0."""
+    rows = np.eye(classes, dtype=dtype)
+    if label_smoothing:
+        rows = rows * (1.0 - label_smoothing) + label_smoothing / classes
+    return rows
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train. The defaults are the seed experiment."""
@@ -128,11 +137,7 @@ class Trainer:
         self.images = mnist.flat_pixels(images)[:n]  # (n, 784) uint8, not copied
         # (n,) the output of each image; indices are np.intp, as np.take needs (32 bits in Pyodide)
         self.index = mnist.class_index(labels[:n], network.config.classes).astype(np.intp)
-        # Target rows by class (C, C): the one-hot rows, label-smoothed as (1 - ε)·one-hot + ε/C.
-        self.target_rows = np.eye(len(network.config.classes), dtype=network.dtype)
-        if self.config.label_smoothing:
-            eps = self.config.label_smoothing
-            self.target_rows = self.target_rows * (1.0 - eps) + eps / self.target_rows.shape[1]
+        self.target_rows = target_rows(len(network.config.classes), self.config.label_smoothing, network.dtype)
         size = min(self.config.batch_size, n)
         self._pixels = np.empty((size, self.images.shape[1]), dtype=np.uint8)  # the batch's pixels
         self._x = np.empty((size, self.images.shape[1]), dtype=network.dtype)  # ... scaled to 0..1
@@ -242,6 +247,7 @@ class Trainer:
                 self.state = "done"
         finally:  # W1 is current again even after an error (a MemoryError, Ctrl-C)
             self._release_first_layer()
+        self.net.check_params()  # a Lab optimizer must change the weights in place
         self.elapsed += time.perf_counter() - start
         return self.progress(first)
 

@@ -44,7 +44,7 @@ export class CodePanel {
 
   toggle() {
     if (this.open) this.close();
-    else this.show(...($("code-section").value || "step/step").split("/"));
+    else this.show(...$("code-section").value.split("/")); // the menu holds the last part shown, else the first
   }
 
   close() {
@@ -55,10 +55,11 @@ export class CodePanel {
 
   /** Open the panel at the code of a setting's current choice ("activation", "loss", "optimizer", "affine", "step"). */
   showSetting(setting) {
-    if (setting === "affine" || setting === "step") return this.show("step", setting);
+    if (!$(setting)) return this.show("step", setting); // a part of the training step (its name in pycore.source.STEP)
     const name = $(setting).value;
     if (!this.sections.some((s) => s.kind === setting && s.name === name)) {
-      this.show("step", "step");
+      const step = this.sections.find((s) => s.kind === "step");
+      this.show(step.kind, step.name);
       showMessage("code-message", msg("code.inLab", { kind: msg(`code.kind.${setting}`), name }), "ok");
       return;
     }

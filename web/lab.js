@@ -23,6 +23,9 @@ export class LabPanel {
     this.running = false;
     this.pendingText = null; // code to show once the editor exists (from a link)
     this.saveTimer = 0;
+    this.stopTimer = 0;
+    this.stopped = false; // the running request was given up by Stop
+    this.quiet = false; // true while a link's code is put in the editor (not saved)
     this.maxCode = 0; // characters, from Python
     this.pendingFields = new Map(); // a link's menu values that its Lab code registers: set after Run
     $("open-lab").addEventListener("click", () => (this.open ? this.close() : this.show()));
@@ -37,7 +40,7 @@ export class LabPanel {
     this.example = example;
     this.maxCode = max_code;
     this.checkable = checked_kinds;
-    this.updateCheckTargets(choices);
+    this.applyChoices(choices);
   }
 
   get open() {
@@ -75,7 +78,9 @@ export class LabPanel {
 
   placePending() {
     if (this.pendingText === null || !this.view) return;
+    this.quiet = true; // a link's code is not saved over the visitor's own until they edit it
     this.editor.setText(this.view, this.pendingText);
+    this.quiet = false;
     this.pendingText = null;
   }
 
@@ -92,10 +97,12 @@ export class LabPanel {
     await this.show();
   }
 
-  /** The code to put in a shared link: the editor's, when the visitor changed the example; else "". */
+  /** The code to put in a shared link: the last code that ran (it registered what the form may
+   * use), else the editor's when the visitor changed the example; else "". */
   codeForLink() {
+    if (this.lastGood !== null) return this.lastGood; // the code that registered what the form may use
     const code = this.text();
-    return this.lastGood !== null && code.trim() && code !== this.example ? code : "";
+    return code.trim() && code !== this.example ? code : "";
   }
 
   savedText() {
@@ -107,6 +114,7 @@ export class LabPanel {
   }
 
   save(text) {
+    if (this.quiet) return;
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       try {
@@ -127,26 +135,54 @@ export class LabPanel {
 
   /** Run the editor's code in Python: it registers its components, and the form offers them. */
   async run() {
-    if (!this.app.ready || this.running || this.app.training) return;
     const code = this.text();
+    const result = await this.busy("lab-run", { code }, msg("lab.running"));
+    if (!result) return;
     showMessage("lab-notice", "");
+    this.lastGood = code;
+    const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
+    const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
+      list.map((name) => msg("lab.component", { kind: msg(`code.kind.${kind}`), name })));
+    const said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
+    this.output(result.output ? msg("lab.outputThen", { output: result.output.trimEnd(), said }) : said, "ok");
+    $("lab-output").dataset.registered = names.join(",");
+    this.applyChoices(result.choices, result.registered);
+    this.applyPendingFields();
+    await this.app.onLabRun();
+  }
+
+  /** Check the chosen activation's or loss's backward against the numerical derivative. */
+  async check() {
+    const [kind, name] = $("lab-check-target").value.split("/");
+    if (!kind) return;
+    const result = await this.busy("lab-check", { kind, name }, msg("lab.checking"));
+    if (!result) return;
+    const explanation = result.explanation_key ? msg(result.explanation_key, result.explanation_params) : raw(result.explanation);
+    this.output(msg("lab.checkResult", { name: result.name, explanation }), result.passed ? "ok" : "error");
+    $("lab-output").dataset.maxError = String(result.max_relative_error);
+  }
+
+  /**
+   * Send one Lab request to Python, with Stop offered while it runs: its result, or null after an
+   * error (shown) or a Stop.
+   */
+  async busy(type, args, saying) {
+    if (this.running) return null;
+    if (!this.app.ready || this.app.training) {
+      this.output(msg(this.app.training ? "lab.waitTraining" : "lab.notReady"), "error");
+      return null;
+    }
+    this.stopped = false;
     this.setRunning(true);
-    this.output(msg("lab.running"), "busy");
+    this.output(saying, "busy");
     try {
-      const result = await this.app.worker.request("lab-run", { code });
-      this.lastGood = code;
-      this.applyChoices(result.choices);
-      const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
-        list.map((name) => msg("lab.component", { kind: msg(`code.kind.${kind}`), name })));
-      const said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
-      this.output(result.output ? msg("lab.outputThen", { output: result.output.trimEnd(), said }) : said, "ok");
-      const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
-      $("lab-output").dataset.registered = names.join(",");
-      this.applyPendingFields();
-      await this.app.onLabRun();
+      return await this.app.worker.request(type, args);
     } catch (error) {
-      if (this.stopped) return; // Stop said what happened
-      this.output(this.app.worker.dead ? msg("lab.didNotFinish", { error: errorMessage(error) }) : errorMessage(error), "error");
+      if (!this.stopped) {
+        const dead = this.app.worker.dead;
+        this.output(dead ? msg("lab.didNotFinish", { error: errorMessage(error) }) : errorMessage(error), "error");
+      }
+      return null;
     } finally {
       this.stopped = false;
       this.setRunning(false);
@@ -181,6 +217,7 @@ export class LabPanel {
     this.stopped = true;
     this.output(msg("lab.stopped"), "error");
     this.setRunning(false);
+    if (this.view) this.view.focus(); // Stop hides itself (and Run waits for Python): back to the code
     this.app.life.restart();
   }
 
@@ -196,16 +233,13 @@ export class LabPanel {
     for (const id of ["lab-run", "lab-check", "lab-check-target"]) $(id).disabled = disabled || this.running;
   }
 
-  /** Fill the form's menus with Python's choices, and the gradient check's targets. */
-  applyChoices(choices) {
+  /** Fill the form's menus with Python's choices, and the gradient check's targets (the newly
+   * registered one chosen). */
+  applyChoices(choices, registered = {}) {
     const dropped = this.app.settings.setChoices(choices);
     if (dropped.length) {
       showMessage("settings-message", msg("lab.dropped", { names: dropped }));
     }
-    this.updateCheckTargets(choices);
-  }
-
-  updateCheckTargets(choices) {
     const select = $("lab-check-target");
     const kept = select.value;
     const options = this.checkable.flatMap((kind) =>
@@ -214,26 +248,10 @@ export class LabPanel {
         track(option, msg("lab.checkOption", { kind: msg(`code.kind.${kind}`), label: choiceLabel(name, label) }));
         return option;
       }));
-    options.reverse(); // the visitor's own come last in the menus: put them first here
     select.replaceChildren(...options);
-    if (kept && options.some((o) => o.value === kept)) select.value = kept;
-  }
-
-  /** Check the chosen activation's or loss's backward against the numerical derivative. */
-  async check() {
-    const [kind, name] = $("lab-check-target").value.split("/");
-    if (!this.app.ready || !kind) return;
-    this.setRunning(true);
-    try {
-      const result = await this.app.worker.request("lab-check", { kind, name });
-      const explanation = result.explanation_key ? msg(result.explanation_key, result.explanation_params) : raw(result.explanation);
-      this.output(msg("lab.checkResult", { name: result.name, explanation }), result.passed ? "ok" : "error");
-      $("lab-output").dataset.maxError = String(result.max_relative_error);
-    } catch (error) {
-      this.output(errorMessage(error), "error");
-    } finally {
-      this.setRunning(false);
-    }
+    const fresh = this.checkable.flatMap((kind) => (registered[kind] || []).map((name) => `${kind}/${name}`));
+    if (fresh.length) select.value = fresh[0];
+    else if (kept && options.some((o) => o.value === kept)) select.value = kept;
   }
 
   /** Bring back the worked example (one undoable change: Ctrl+Z brings the code back). */

@@ -11,6 +11,7 @@ import { ModelsPanel } from "./models.js";
 import { PredictionPanel } from "./prediction.js";
 import { evaluateModel, showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
+import { StepView } from "./step-view.js";
 import { serviceWorkerControl } from "./sw-register.js";
 import { TrainingPanel } from "./training.js";
 import { $, errorMessage, READY, setStatus, showMessage } from "./ui.js";
@@ -29,6 +30,7 @@ class App {
     });
     this.models = new ModelsPanel(this, () => this.modelChanged());
     this.trainingPanel = new TrainingPanel(this, new LossChart($("loss-chart")), (ev) => this.runFinished(ev));
+    this.stepView = new StepView(this);
     this.life = new WorkerLife(this);
     this.code = new CodePanel(this);
     this.lab = new LabPanel(this);
@@ -63,7 +65,8 @@ class App {
     this.limits = config.limits;
     for (const mode of Object.values(this.modes)) mode.max_samples = manifest[mode.data].train_count;
     if (restarting) config.choices = (await this.lab.reregister()) || config.choices; // the Lab's components again
-    this.settings.configure(config);
+    const dropped = this.settings.configure(config);
+    if (dropped.length) showMessage("settings-message", `After the restart, ${dropped.join(", ")} is not registered; the form shows another choice.`);
     this.code.configure(config.code_sections);
     this.lab.configure(config.lab, config.choices);
     this.settings.setMode(this.mode);
@@ -140,7 +143,7 @@ class App {
   /** The Lab registered new components: a saved model that needed them can be restored now. */
   async onLabRun() {
     if (!this.models.restoreFailed) return;
-    await this.models.restoreSaved();
+    await this.models.restoreSaved(false, true);
     if (!this.models.restoreFailed) this.modelChanged();
   }
 

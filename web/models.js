@@ -97,7 +97,8 @@ export class ModelsPanel {
   }
 
   /** Load the model kept in IndexedDB, if any (on start-up, and after a restart). */
-  async restoreSaved(afterRestart = false) {
+  /** Restore the model saved in IndexedDB, if any; `quiet` says nothing when it cannot be (a retry). */
+  async restoreSaved(afterRestart = false, quiet = false) {
     try {
       const saved = await loadModel();
       if (!saved) return;
@@ -106,7 +107,7 @@ export class ModelsPanel {
       $("model-forget").hidden = false;
       if (!afterRestart) showMessage("model-message", msg("model.restored"), "ok");
     } catch (error) {
-      if (!this.app.worker.dead) {
+      if (!this.app.worker.dead && !quiet) {
         this.restoreFailed = true; // kept: it may need a component the Lab registers (tried again after Run)
         showMessage("model-message", msg("model.restoreFailed", { error: errorMessage(error) }));
       }

@@ -25,9 +25,9 @@ export class SettingsForm {
     this.preset = null; // the recipe of the last preset applied (the mode's default until one is)
   }
 
-  /** Take the recipes, modes and limits from the boot reply. */
+  /** Take the recipes, modes, limits and menus from the boot reply; returns the menu values dropped (see setChoices). */
   configure({ recipes, modes, limits, choices }) {
-    this.setChoices(choices);
+    const dropped = this.setChoices(choices);
     this.recipes = recipes;
     this.modes = modes;
     this.limits = limits;
@@ -38,6 +38,7 @@ export class SettingsForm {
       $(name).max = String(max);
     }
     this.renderPresets();
+    return dropped;
   }
 
   /**

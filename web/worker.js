@@ -280,6 +280,18 @@ const handlers = {
   async "lab-check"({ kind, name }) {
     return toJs(session.check_gradients(kind, name));
   },
+  // One step, watched, on a copy of the current model: training image `index` of the mode, or the
+  // drawing (`rgba`, `width`, `height`) with its `label`. With `preview`: only that training image.
+  async "one-step"({ settings, index = null, rgba = null, width = null, height = null, label = null, preview = false }) {
+    if (index !== null) await loadData("train");
+    const pySettings = pyodide.toPy(settings);
+    try {
+      if (preview) return toJs(session.training_image(pySettings, index));
+      return toJs(session.one_step.callKwargs(pySettings, { index, rgba, width, height, label }));
+    } finally {
+      pySettings.destroy();
+    }
+  },
 };
 
 // Called by Python between batches of a long computation (checking every test image): the page

@@ -111,6 +111,9 @@ def test_a_lab_activation_typed_with_the_keyboard_registers_and_trains(app):
     type_code(page, SOFTSIGN)
     page.keyboard.press("Control+Enter")  # Run
     expect(page.get_by_test_id("lab-output")).to_have_attribute("data-registered", 'activation "softsign"')
+    page.keyboard.press("Escape")  # then Tab leaves the editor (Tab alone indents)
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("lab-run")).to_be_focused()
     page.get_by_test_id("lab-check-target").select_option("activation/softsign")
     page.get_by_test_id("lab-check").click()
     expect(page.get_by_test_id("lab-output")).to_contain_text("agrees with the numerical derivative")
@@ -175,16 +178,35 @@ def test_python_errors_show_the_editors_line_numbers_and_a_runaway_loop_can_be_s
     expect(status).to_contain_text('File "<lab>", line 8, in forward', timeout=60_000)
     expect(status).to_contain_text("AssertionError: boom")
     expect(page.get_by_test_id("train")).to_be_enabled()
-    # A good run, then a runaway loop: Stop restarts Python and the good component comes back
+    # A good run, then a failing one: the good run's component stays registered and offered
     set_code(page, SOFTSIGN)
     run_lab(page)
     page.get_by_test_id("activation").select_option("softsign")
+    set_code(page, "import sys\nprint('bye')\nsys.exit(1)\n")
+    run_lab(page)
+    expect(out).to_contain_text("bye")
+    expect(out).to_contain_text("SystemExit")
+    expect(page.get_by_test_id("activation")).to_have_value("softsign")
+    # A runaway loop: Stop restarts Python and the last good code is registered again
     set_code(page, "while True:\n    pass\n")
     page.get_by_test_id("lab-run").click()
     page.get_by_test_id("lab-stop").click()
     expect(out).to_contain_text("Stopped: Python was restarted")
+    expect(page.get_by_test_id("lab-editor").locator(".cm-content")).to_be_focused()
     wait_ready(page)
     expect(page.get_by_test_id("activation")).to_have_value("softsign")
+    # A gradient check that never ends: Stop, and the Lab goes on working
+    looping = "while dout.shape == (4, 6):  # the gradient check's batch, not registration's\n            pass\n        "
+    set_code(page, SOFTSIGN.replace("return dout / self.d**2", looping + "return dout / self.d**2"))
+    run_lab(page)
+    page.get_by_test_id("lab-check-target").select_option("activation/softsign")
+    page.get_by_test_id("lab-check").click()
+    page.get_by_test_id("lab-stop").click()
+    expect(out).to_contain_text("Stopped: Python was restarted")
+    wait_ready(page)
+    set_code(page, "x = 1 +\n")
+    run_lab(page)
+    expect(out).to_contain_text("SyntaxError")
     draw(page, DIGITS[2](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
     page.get_by_test_id("lab-reset").click()
@@ -217,6 +239,24 @@ def test_lab_code_in_a_link_is_shown_and_runs_only_when_run_is_pressed(browser, 
     run_lab(page)
     expect(page.get_by_test_id("activation")).to_have_value("softsign")
     assert axe_violations(page) == []
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_a_link_to_a_run_with_the_example_carries_its_code(browser, base_url):
+    page, watch = open_app(browser, base_url)
+    wait_ready(page)
+    open_lab(page)
+    run_lab(page)  # the worked example, unchanged: Swish
+    page.get_by_test_id("activation").select_option("swish")
+    page.get_by_test_id("copy-link").click()
+    link = page.get_by_test_id("copy-link").get_attribute("data-link")
+    page.context.close()
+    page, watch = open_app(browser, link)
+    wait_ready(page)
+    expect(page.get_by_test_id("lab-editor").locator(".cm-content")).to_contain_text("class Swish:")
+    run_lab(page)
+    expect(page.get_by_test_id("activation")).to_have_value("swish")
     watch.assert_clean()
     page.context.close()
 

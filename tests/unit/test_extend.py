@@ -161,7 +161,9 @@ def test_registration_tries_the_shapes():
 def test_forget_custom_leaves_the_built_in_components():
     pycore.register_activation("swish", Swish)
     extend.forget_custom()
-    assert tuple(layers.ACTIVATIONS) == extend.BUILT_IN["activation"] == ("leaky_relu", "relu", "sigmoid", "tanh")
+    assert (
+        tuple(layers.ACTIVATIONS) == tuple(extend.BUILT_IN["activation"]) == ("leaky_relu", "relu", "sigmoid", "tanh")
+    )
     assert tuple(losses.LOSSES) == ("mse", "softmax_ce")
     with pytest.raises(ConfigError, match="registered first"):
         NetworkConfig(activation="swish")
@@ -212,7 +214,7 @@ def test_lab_runs_code_registers_and_reports_errors_in_its_own_line_numbers():
     with pytest.raises(lab.LabError) as caught:
         lab.run("import numpy as np\n\n\nnp.zeros(2)[5]\n")
     assert 'File "<lab>", line 4' in str(caught.value) and "IndexError" in str(caught.value)
-    assert extend.custom()["activation"] == []  # a failed run leaves nothing registered
+    assert extend.custom()["activation"] == ["swish"]  # a failed run keeps the last good run's components
     with pytest.raises(lab.LabError, match=r'File "<lab>", line 2'):
         lab.run("x = 1\ny = (\n")
     with pytest.raises(lab.LabError, match="at most"):
@@ -282,3 +284,102 @@ def test_the_session_runs_the_lab_and_checks_gradients():
         session.check_gradients("activation", "nope")
     config = app.page_config()
     assert config["lab"]["example"] == lab.EXAMPLE and config["code_sections"] == source.sections()
+
+
+def test_forget_custom_also_undoes_changes_to_the_built_in_components():
+    del layers.ACTIVATIONS["relu"]
+    layers.ACTIVATIONS["tanh"] = layers.ReLU
+    extend.forget_custom()
+    want = {"leaky_relu": layers.LeakyReLU, "relu": layers.ReLU, "sigmoid": layers.Sigmoid, "tanh": layers.Tanh}
+    assert want == layers.ACTIVATIONS
+
+
+def test_a_failed_run_keeps_what_the_last_good_run_registered():
+    lab.run(lab.EXAMPLE)
+    for bad in ("import pycore\npycore.register_activation('other', 1)\n", "x = (", "import sys\nsys.exit(3)\n"):
+        with pytest.raises(lab.LabError):
+            lab.run(bad)
+        assert extend.custom()["activation"] == ["swish"], bad
+        assert ["swish", "Swish"] in app.choices()["activation"]
+    partial = "import pycore\nfrom pycore.layers import Tanh\npycore.register_activation('half', Tanh)\n1 / 0\n"
+    with pytest.raises(lab.LabError, match="ZeroDivisionError"):
+        lab.run(partial)
+    assert extend.custom()["activation"] == ["swish"]  # not 'half'
+
+
+def test_labels_belong_to_a_kind_and_a_name():
+    class Ident:
+        def forward(self, x):
+            return x.copy()
+
+        def backward(self, dout):
+            return dout.copy()
+
+    pycore.register_activation("momentum", Ident)  # the name of a built-in optimizer, not of an activation
+    pycore.register_activation("ident", Ident, "Identity")
+    menus = app.choices()
+    assert ["momentum", "momentum"] in menus["activation"] and ["momentum", "Momentum"] in menus["optimizer"]
+    assert ["ident", "Identity"] in menus["activation"]
+
+
+def test_registration_refuses_an_activation_that_changes_its_input_or_dtype():
+    class InPlace:
+        def forward(self, x):
+            x *= 2
+            return x
+
+        def backward(self, dout):
+            return dout * 2
+
+    with pytest.raises(ExtensionError, match="changed x in place"):
+        extend.register_activation("inplace", InPlace)
+
+    class Widening:
+        def forward(self, x):
+            return x.astype(np.float64)
+
+        def backward(self, dout):
+            return dout
+
+    with pytest.raises(ExtensionError, match="returned float64 for a float32 x"):
+        extend.register_activation("widening", Widening)
+
+
+def test_an_optimizer_that_replaces_the_weights_is_caught(mnist_small):
+    class Rebinding:
+        def __init__(self, lr):
+            self.lr = lr
+
+        def update(self, params, grads):
+            for key in params:
+                params[key] = params[key] - self.lr * np.asarray(grads[key])
+
+    with pytest.raises(ExtensionError, match="replaced params"):
+        extend.register_optimizer("rebinding", Rebinding)
+
+    class LateRebinding(SignSGD):
+        calls = 0
+
+        def update(self, params, grads):
+            LateRebinding.calls += 1
+            if LateRebinding.calls > 3:  # past the registration's two trial updates
+                params["b2"] = params["b2"] + 0.0
+            super().update(params, grads)
+
+    pycore.register_optimizer("late", LateRebinding)
+    recipe = recipes.get("seed").with_overrides({"optimizer": "late", "samples": 10})
+    trainer = recipes.make_trainer(recipe, mnist_small)
+    with pytest.raises(ExtensionError, match=r"replaced params\['b2'\]"):
+        trainer.run_chunk(5)
+    assert trainer.net.params["b2"] is trainer.net.affines[1].b  # the network is whole again
+
+
+def test_lab_output_is_capped_and_kept_with_an_error():
+    result = lab.run("for i in range(100_000):\n    print('line', i)\n")
+    assert len(result["output"]) < lab.MAX_OUTPUT + 100 and "more characters not shown" in result["output"]
+    # (NumPy's overflow warnings do not exist in Pyodide: WebAssembly has no floating-point flags)
+    result = lab.run("import sys, warnings\nprint('to stderr', file=sys.stderr)\nwarnings.warn('careful')\n")
+    assert "to stderr" in result["output"] and "<lab>:3: UserWarning: careful" in result["output"]
+    with pytest.raises(lab.LabError) as caught:
+        lab.run("print('before the error')\nraise ValueError('after')\n")
+    assert str(caught.value).startswith("before the error\nTraceback (your code's lines):")

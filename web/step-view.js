@@ -1,0 +1,305 @@
+// "One step, watched": pick a training image (or take the drawing and choose its label), let the
+// worker take one training step on a copy of the current model (pycore.onestep), and draw what
+// every layer did. Every number comes from Python; this module only draws and formats them.
+import { paintDigit } from "./canvas.js";
+import { $, showMessage } from "./ui.js";
+
+const SIGNIFICANT = 4; // digits shown; the full value is in the element's data-value
+
+/** A number as people read it: four significant digits, in exponent form when tiny or huge. */
+export function formatNumber(v) {
+  if (v === null || v === undefined) return "–";
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  const small = v !== 0 && Math.abs(v) < 1e-3;
+  const text = small || Math.abs(v) >= 1e5 ? v.toExponential(SIGNIFICANT - 1) : String(Number(v.toPrecision(SIGNIFICANT)));
+  return text.replace("-", "−");
+}
+
+/** The float32 values of a vector from the worker (a copy, aligned). */
+function floats(bytes) {
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** An element with attributes and children (strings become text). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null) continue;
+    if (name === "class") node.className = value;
+    else if (name === "testid") node.dataset.testid = value;
+    else node.setAttribute(name, String(value));
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+/** A number shown with 4 digits, its full value in data-value. */
+function number(value, testid) {
+  return el("span", { class: "num", testid, "data-value": String(value) }, formatNumber(value));
+}
+
+/** One value per pixel of a 1-px-high canvas: orange for positive, blue for negative, by |v| / absmax. */
+function paintStrip(canvas, values, absmax) {
+  canvas.width = Math.max(1, values.length);
+  canvas.height = 1;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(canvas.width, 1);
+  const scale = absmax > 0 && Number.isFinite(absmax) ? 1 / absmax : 0;
+  values.forEach((v, j) => {
+    const o = 4 * j;
+    if (!Number.isFinite(v)) {
+      img.data.set([255, 0, 255, 255], o); // not a number: magenta
+      return;
+    }
+    const level = Math.min(1, Math.abs(v) * scale);
+    img.data.set(v >= 0 ? [255 * level, 176 * level, 32 * level, 255] : [70 * level, 140 * level, 255 * level, 255], o);
+  });
+  ctx.putImageData(img, 0, 0);
+}
+
+const SOURCE_TEXT = { training: "Training image", drawing: "Your drawing" };
+
+export class StepView {
+  constructor(app) {
+    this.app = app;
+    this.busy = false; // a step in flight
+    this.shown = 0; // results shown (data-seq on the result: tests wait on it)
+    this.result = null; // the last step's reply, as the worker sent it
+    this.strips = {}; // data-testid -> Float32Array drawn in that strip (tests read them)
+    this.previewing = false;
+    this.previewAgain = false;
+    $("step-run").addEventListener("click", () => this.step());
+    this.previewed = false; // a training image was looked up (the first look-up fetches the training images)
+    $("step-index").addEventListener("input", () => (this.source === "training" ? this.preview() : this.select("training")));
+    $("step-label").addEventListener("change", () => this.select("drawing"));
+    for (const radio of this.radios()) radio.addEventListener("change", () => this.sourceChanged());
+    // The model, the mode and Python's readiness show in the model line: refresh the choices then.
+    new MutationObserver(() => this.refreshChoices()).observe($("model-info"), { childList: true, characterData: true, subtree: true });
+  }
+
+  radios() {
+    return document.querySelectorAll('input[name="step-source"]');
+  }
+
+  get source() {
+    return [...this.radios()].find((r) => r.checked).value;
+  }
+
+  select(source) {
+    for (const radio of this.radios()) radio.checked = radio.value === source;
+    this.sourceChanged();
+  }
+
+  sourceChanged() {
+    if (this.source === "drawing") {
+      $("step-sample").textContent = "Your drawing, as the network sees it, once the step is taken";
+      paintDigit($("step-image"), new Uint8Array(784));
+    } else {
+      this.preview();
+    }
+  }
+
+  /** The label menu offers the Digits mode's digits (from Python's page config); the index its images. */
+  refreshChoices() {
+    const { app } = this;
+    if (!app.modes || !app.modes[app.mode]) return;
+    const select = $("step-label");
+    const kept = select.value;
+    const classes = app.modeClasses();
+    if (classes.join() !== [...select.options].map((o) => o.value).join()) {
+      select.replaceChildren(...classes.map((c) => new Option(String(c), String(c))));
+      if (classes.map(String).includes(kept)) select.value = kept;
+    }
+    const count = app.modes[app.mode].max_samples;
+    if (count) $("step-index").max = String(count - 1);
+    if (this.source === "training" && this.previewed) this.preview(); // the mode's image at that index
+  }
+
+  settings() {
+    try {
+      return this.app.settings.read();
+    } catch (error) {
+      throw new Error(`Training settings: ${error.message}`);
+    }
+  }
+
+  readIndex() {
+    const input = $("step-index");
+    return input.value.trim() === "" ? Number.NaN : Number(input.value);
+  }
+
+  /** Show the chosen training image and its label (one look-up in flight at a time). */
+  async preview() {
+    if (!this.app.ready || this.source !== "training") return;
+    if (this.previewing) {
+      this.previewAgain = true;
+      return;
+    }
+    this.previewing = true;
+    this.previewed = true;
+    try {
+      const index = this.readIndex();
+      const found = await this.app.worker.request("one-step", { settings: this.settings(), index, preview: true });
+      if (this.readIndex() === index && this.source === "training") {
+        paintDigit($("step-image"), found.image);
+        $("step-sample").textContent = `Training image ${found.index} of ${found.count}: a ${found.label}`;
+        $("step-index").max = String(found.count - 1);
+        showMessage("step-message", "");
+      }
+    } catch (error) {
+      $("step-sample").textContent = "No training image chosen";
+      showMessage("step-message", error.message);
+    } finally {
+      this.previewing = false;
+      if (this.previewAgain) {
+        this.previewAgain = false;
+        this.preview();
+      }
+    }
+  }
+
+  /** Take one step on the chosen image; the last result stays until a new one arrives. */
+  async step() {
+    const { app } = this;
+    if (this.busy) return;
+    if (!app.ready) {
+      showMessage("step-message", app.worker && app.worker.dead
+        ? "Python has stopped: restart it (the button at the top); your model and drawing are kept."
+        : "Python is not ready yet: wait until the status says it is ready.");
+      return;
+    }
+    this.setBusy(true);
+    try {
+      const args = { settings: this.settings() };
+      const transfer = [];
+      if (this.source === "training") {
+        args.index = this.readIndex();
+      } else {
+        const pixels = app.prediction.pad.pixels();
+        Object.assign(args, pixels, { label: Number($("step-label").value) });
+        transfer.push(pixels.rgba.buffer);
+      }
+      const result = await app.worker.request("one-step", args, transfer);
+      this.show(result);
+      showMessage("step-message", result.warning || "", result.warning ? "error" : "ok");
+    } catch (error) {
+      const kept = this.result ? " The last step shown is kept." : "";
+      showMessage("step-message", `Could not take the step: ${error.message}.${kept} The model is unchanged.`);
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  setBusy(busy) {
+    this.busy = busy;
+    $("step-run").disabled = busy;
+    $("step-run").textContent = busy ? "Taking the step…" : "Take one step";
+    $("step-result").setAttribute("aria-busy", String(busy));
+  }
+
+  show(result) {
+    this.result = result;
+    this.strips = {};
+    paintDigit($("step-image"), result.image);
+    const what = result.source === "training" ? `${SOURCE_TEXT.training} ${result.index} of ${result.count}` : SOURCE_TEXT.drawing;
+    $("step-sample").textContent = `${what}: a ${result.label}`;
+    const opt = result.optimizer;
+    const settings = Object.entries(opt.settings).map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ");
+    $("step-summary").replaceChildren(
+      `${what}, label ${result.label}: loss `, number(result.loss.before, "step-loss-before"), " before the step, ",
+      number(result.loss.after, "step-loss-after"), ` after one ${opt.name} step (${settings}; its state starts at zero, as at a run's first step).`,
+    );
+    const box = $("step-result");
+    box.replaceChildren(...result.layers.map((layer) => this.layerBlock(layer, result)), this.lossBlock(result));
+    box.hidden = false;
+    box.dataset.seq = String(++this.shown);
+    box.dataset.source = result.source;
+  }
+
+  /** A labelled strip of a vector, with its size and range. */
+  vectorRow(testid, title, formula, vec) {
+    const canvas = el("canvas", { class: "strip", testid, role: "img",
+      "aria-label": `${title}: ${vec.size} values from ${formatNumber(vec.min)} to ${formatNumber(vec.max)}` });
+    const values = floats(vec.values);
+    this.strips[testid] = values;
+    paintStrip(canvas, values, vec.absmax);
+    return el("div", { class: "step-row" },
+      el("p", { class: "step-what" }, title, formula ? el("code", {}, formula) : null),
+      canvas,
+      el("p", { class: "step-stats" }, "‖·‖ ", number(vec.norm, `${testid}-norm`), " · from ", number(vec.min, `${testid}-min`),
+        " to ", number(vec.max, `${testid}-max`)),
+    );
+  }
+
+  sizes(prefix, label, formula, layer, keys) {
+    const [wKey, bKey] = keys;
+    return el("div", { class: "step-row" },
+      el("p", { class: "step-what" }, label, formula ? el("code", {}, formula) : null),
+      el("p", { class: "step-stats" },
+        `‖${wKey}‖ `, number(layer[`${prefix}W_norm`], `step-L${layer.index}-${prefix}W-norm`),
+        ` · max |${wKey}| `, number(layer[`${prefix}W_max`], `step-L${layer.index}-${prefix}W-max`),
+        ` · ‖${bKey}‖ `, number(layer[`${prefix}b_norm`], `step-L${layer.index}-${prefix}b-norm`),
+        ` · max |${bKey}| `, number(layer[`${prefix}b_max`], `step-L${layer.index}-${prefix}b-max`)),
+    );
+  }
+
+  layerBlock(layer, result) {
+    const i = layer.index;
+    const last = i === result.layers.length;
+    const f = layer.formulas;
+    const id = `step-L${i}`;
+    const input = i === 1
+      ? el("div", { class: "step-row" },
+          el("p", { class: "step-what" }, "Input x: the 28×28 image"),
+          this.inputImage(result, `${id}-input`, layer.input))
+      : this.vectorRow(`${id}-input`, `Input x: layer ${i - 1}'s output`, null, layer.input);
+    const forward = [
+      input,
+      this.vectorRow(`${id}-pre`, last ? "Output y (the scores)" : "Pre-activation", f.forward, layer.pre),
+      last ? null : this.vectorRow(`${id}-post`, `Activation ${layer.activation}`, f.activation, layer.post),
+    ];
+    const above = last ? "from the loss" : `from layer ${i + 1}, dx = dy·Wᵀ there`;
+    const backward = [
+      last ? null : this.vectorRow(`${id}-grad_post`, `dy arriving at the activation (${above})`, null, layer.grad_post),
+      this.vectorRow(`${id}-grad_pre`, last ? `dy arriving at y = x·W + b (${above})` : "dy arriving at y = x·W + b",
+        last ? null : f.activation_grad, layer.grad_pre),
+      this.sizes("d", "Weight gradient", `${f.weight_grad};  ${f.bias_grad}${i > 1 ? `;  passes down ${f.input_grad}` : ""}`,
+        layer, ["dW", "db"]),
+    ];
+    const update = this.sizes("update_", "Update", result.optimizer.formulas.update, layer, ["ΔW", "Δb"]);
+    const title = `Layer ${i}: Affine ${layer.inputs} → ${layer.units}${layer.activation ? `, then ${layer.activation}` : " (the output)"}`;
+    return el("section", { class: "step-layer", testid: id, "aria-labelledby": `${id}-title` },
+      el("h3", { id: `${id}-title` }, title),
+      el("div", { class: "step-columns" },
+        el("div", {}, el("h4", {}, "Forward"), ...forward),
+        el("div", {}, el("h4", {}, "Backward"), ...backward),
+        el("div", {}, el("h4", {}, "Update"), update)),
+    );
+  }
+
+  inputImage(result, testid, vec) {
+    const canvas = el("canvas", { class: "step-input", testid, role: "img", "aria-label": "The 28 by 28 input image" });
+    this.strips[testid] = floats(vec.values);
+    paintDigit(canvas, result.image);
+    return canvas;
+  }
+
+  lossBlock(result) {
+    const { loss, classes } = result;
+    const softmax = Boolean(loss.probabilities); // None arrives as undefined
+    const columns = [["outputs", "y"], ...(softmax ? [["probabilities", "p"]] : []), ["target", "t"], ["gradient", "dL/dy"], ["outputs_after", "y after the step"]];
+    const vectors = Object.fromEntries(columns.map(([key]) => [key, floats(loss[key].values)]));
+    for (const [key] of columns) this.strips[`step-loss-${key}`] = vectors[key];
+    const head = el("tr", {}, el("th", { scope: "col" }, "digit"), ...columns.map(([, label]) => el("th", { scope: "col" }, label)));
+    const rows = classes.map((digit, c) => el("tr", { "data-digit": digit },
+      el("th", { scope: "row" }, String(digit)),
+      ...columns.map(([key]) => el("td", { "data-key": key }, number(vectors[key][c])))));
+    return el("section", { class: "step-layer", testid: "step-loss", "aria-labelledby": "step-loss-title" },
+      el("h3", { id: "step-loss-title" }, `Loss: ${loss.name}`),
+      el("p", { class: "step-what" }, "Forward ", el("code", {}, loss.formulas.forward), " · backward ", el("code", {}, loss.formulas.backward)),
+      el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, "One row per output of the network"), head, ...rows),
+      el("p", { class: "step-stats" }, "L before the step ", number(loss.before), " · L after it (the same image again) ", number(loss.after)),
+    );
+  }
+}
