@@ -428,20 +428,15 @@ class Session:
             label = self._step_label(label)
         classes = tuple(net.config.classes)
         if label not in classes:
-            raise ConfigError(
-                f"the label {label} is not one of the current model's digits ({', '.join(map(str, classes))})"
-            )
+            raise ConfigError("app.step_label_unknown", label=label, classes=", ".join(map(str, classes)))
         t = target_rows(len(classes), recipe.train.label_smoothing, net.dtype)[classes.index(label)]  # (C,)
         optimizer = make_optimizer(recipe.train.optimizer, recipe.train.lr, recipe.train.momentum)
         view = onestep.watch_step(net, optimizer, x, t)
         if not np.isfinite(view["loss"]["before"]):
-            raise ConfigError(
-                "the current model's loss on this image is not a finite number (the weights of a diverged run?); "
-                "train again or load another model"
-            )
+            raise ConfigError("app.step_loss_not_finite")
         warning = ""
         if not np.isfinite(view["loss"]["after"]):
-            warning = "after this step the loss is not a finite number: the learning rate is too large for this model"
+            warning = messages.Message("app.step_overflow")
         return {
             **onestep.to_page(view),
             "source": source,
@@ -451,20 +446,20 @@ class Session:
             "classes": list(classes),
             "outputs": net.outputs,
             "image": np.round(np.asarray(x, dtype=np.float64).ravel() * 255).astype(np.uint8).tobytes(),
-            "warning": warning,
+            **messages.fields("warning", warning),
         }
 
     def _step_training_image(self, classes: tuple[int, ...], index: object) -> tuple[np.ndarray, int, int, int]:
         """(784 uint8 pixels, label, how many training images the digits have, index) of training
         image ``index`` among those of ``classes``, in dataset order."""
         if self.train_split is None:
-            raise ConfigError("the training images are not loaded yet")
+            raise ConfigError("app.no_train_images")
         rows = np.flatnonzero(np.isin(self.train_split.labels, classes))  # no copy of the images
         count = len(rows)
         whole = isinstance(index, (int, float)) and not isinstance(index, bool) and np.isfinite(index)
         if not (whole and index == int(index) and 0 <= index < count):
             shown = repr(index) if isinstance(index, (int, float)) else type(index).__name__
-            raise ConfigError(f"training image: enter a whole number from 0 to {count - 1}, got {shown[:40]}")
+            raise ConfigError("app.step_index", max=count - 1, value=shown[:40])
         row = int(rows[int(index)])
         pixels = mnist.flat_pixels(self.train_split.images[row : row + 1])[0]  # (784,) uint8
         return pixels, int(self.train_split.labels[row]), count, int(index)
@@ -474,13 +469,15 @@ class Session:
         lo, hi = STEP_CANVAS
         sides = (width, height)
         if rgba is None or not all(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi for v in sides):
-            raise ConfigError("nothing drawn: draw a digit first, or pick a training image")
+            raise ConfigError("app.step_nothing_drawn")
         data = as_bytes(rgba)
         if len(data) != width * height * 4:
-            raise ConfigError(f"the drawing is {len(data)} bytes; a {width}×{height} canvas has {width * height * 4}")
+            raise ConfigError(
+                "app.step_drawing_size", size=len(data), width=width, height=height, need=width * height * 4
+            )
         image = preprocess.from_rgba(data, width, height)
         if image is None:
-            raise ConfigError("nothing drawn: draw a digit first, or pick a training image")
+            raise ConfigError("app.step_nothing_drawn")
         return image
 
     @staticmethod
@@ -489,5 +486,5 @@ class Session:
         number = isinstance(label, (int, float)) and not isinstance(label, bool) and np.isfinite(label)
         if not (number and label == int(label)):
             shown = repr(label) if isinstance(label, (int, float, str)) else type(label).__name__
-            raise ConfigError(f"choose the digit your drawing shows (got {shown[:40]})")
+            raise ConfigError("app.step_label_choose", value=shown[:40])
         return int(label)

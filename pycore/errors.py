@@ -16,7 +16,7 @@ class PycoreError(ValueError):
     a message (a traceback of the visitor's own code) is given as it is, with no key.
     """
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         if key in MESSAGES:
             self.key: str | None = key
             self.params: dict = params

@@ -35,6 +35,7 @@ import numpy as np
 
 from . import layers, losses, optimizers
 from .errors import ExtensionError
+from .messages import Message
 
 # kind -> (the registry, the methods its classes must have)
 KINDS: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
@@ -107,23 +108,27 @@ def restore(saved: tuple[dict[str, dict[str, type]], dict[tuple[str, str], str]]
 def _register(kind: str, name: str, cls: type, label: str | None) -> None:
     registry, methods = KINDS[kind]
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise ExtensionError(
-            f"{kind} name {name!r}: use 1 to {MAX_NAME} lower-case letters, digits or _, starting with a letter"
-        )
+        raise ExtensionError("extend.name", kind=Message(f"component.{kind}"), name=name, max=MAX_NAME)
     if is_built_in(kind, name):
-        raise ExtensionError(f"{name!r} is a built-in {kind}; give yours another name")
+        raise ExtensionError("extend.built_in", name=name, kind=Message(f"component.{kind}"))
     if not isinstance(cls, type):
-        raise ExtensionError(f"register_{kind}({name!r}, …) takes a class, not {type(cls).__name__}")
+        raise ExtensionError("extend.not_class", kind=kind, name=name, got=type(cls).__name__)
     missing = [m for m in methods if not callable(getattr(cls, m, None))]
     if missing:
         needs = ", ".join(methods)
-        raise ExtensionError(f"{cls.__name__} has no {' or '.join(missing)} method; a {kind} needs {needs}")
+        raise ExtensionError(
+            "extend.missing_method",
+            cls=cls.__name__,
+            missing=" or ".join(missing),
+            kind=Message(f"component.{kind}"),
+            needs=needs,
+        )
     if label is not None and not (isinstance(label, str) and 0 < len(label.strip()) <= MAX_LABEL):
-        raise ExtensionError(f"the label of {name!r} must be 1 to {MAX_LABEL} characters")
+        raise ExtensionError("extend.label", name=name, max=MAX_LABEL)
     if kind == "loss":
         outputs = getattr(cls, "outputs", "scores")
         if outputs not in ("scores", "probabilities"):
-            raise ExtensionError(f"{cls.__name__}.outputs must be 'scores' or 'probabilities', not {outputs!r}")
+            raise ExtensionError("extend.outputs", cls=cls.__name__, outputs=outputs)
         cls.outputs = outputs
     TRIALS[kind](cls)
     registry[name] = cls
@@ -133,7 +138,7 @@ def _register(kind: str, name: str, cls: type, label: str | None) -> None:
 def _shape_error(cls: type, call: str, got: object, want: tuple[int, ...]) -> ExtensionError:
     shape = getattr(got, "shape", None)
     what = f"shape {shape}" if shape is not None else type(got).__name__
-    return ExtensionError(f"{cls.__name__}.{call} returned {what}; it must return an array of shape {want}")
+    return ExtensionError("extend.shape", cls=cls.__name__, call=call, got=str(what), want=str(want))
 
 
 def _try_activation(cls: type) -> None:
@@ -147,18 +152,15 @@ def _try_activation(cls: type) -> None:
         if getattr(y, "shape", None) != x.shape:
             raise _shape_error(cls, "forward(x)", y, x.shape)
         if not np.array_equal(x, kept):
-            raise ExtensionError(f"{cls.__name__}.forward(x) changed x in place; compute a new array instead")
+            raise ExtensionError("extend.forward_in_place", cls=cls.__name__)
         if y.dtype != dtype:
-            raise ExtensionError(
-                f"{cls.__name__}.forward(x) returned {y.dtype} for a {np.dtype(dtype)} x; keep x's dtype "
-                "(float32 networks need float32)"
-            )
+            raise ExtensionError("extend.dtype", cls=cls.__name__, got=str(y.dtype), dtype=str(np.dtype(dtype)))
         dout = np.ones_like(x)
         dx = layer.backward(dout)
         if getattr(dx, "shape", None) != x.shape:
             raise _shape_error(cls, "backward(dout)", dx, x.shape)
         if not np.array_equal(dout, np.ones_like(x)):
-            raise ExtensionError(f"{cls.__name__}.backward(dout) changed dout in place; compute a new array instead")
+            raise ExtensionError("extend.backward_in_place", cls=cls.__name__)
 
 
 def _try_loss(cls: type) -> None:
@@ -171,7 +173,7 @@ def _try_loss(cls: type) -> None:
         float(value)
     except (TypeError, ValueError):
         got = type(value).__name__
-        raise ExtensionError(f"{cls.__name__}.forward(y, t) returned {got}; it must return a number") from None
+        raise ExtensionError("extend.loss_number", cls=cls.__name__, got=got) from None
     dy = loss.backward()
     if getattr(dy, "shape", None) != y.shape:
         raise _shape_error(cls, "backward()", dy, y.shape)
@@ -181,17 +183,15 @@ def _try_optimizer(cls: type) -> None:
     """Built with a learning rate, two updates of a small parameter must change it in place."""
     optimizer = cls(0.1)
     if not hasattr(optimizer, "lr"):
-        raise ExtensionError(f"{cls.__name__} must keep its learning rate in self.lr")
+        raise ExtensionError("extend.lr", cls=cls.__name__)
     W = np.ones((2, 3))
     params = {"W1": W}
     for _ in range(2):
         optimizer.update(params, {"W1": np.ones((2, 3))})
         if params["W1"] is not W:
-            raise ExtensionError(
-                f"{cls.__name__}.update(params, grads) replaced params['W1']; change it in place (p -= …)"
-            )
+            raise ExtensionError("extend.replaced", cls=cls.__name__)
     if np.array_equal(W, np.ones((2, 3))):
-        raise ExtensionError(f"{cls.__name__}.update(params, grads) must change params' arrays in place (p -= …)")
+        raise ExtensionError("extend.unchanged", cls=cls.__name__)
 
 
 TRIALS = {"activation": _try_activation, "loss": _try_loss, "optimizer": _try_optimizer}

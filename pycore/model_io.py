@@ -79,10 +79,10 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
     Last, a few probe images must give finite outputs. Raises :class:`ModelFileError` (and
     nothing else) with a reason a person can act on.
     """
-    name = str(source) if isinstance(source, (str, Path)) else "the model file"
+    name = str(source) if isinstance(source, (str, Path)) else Message("model.the_file")
     data = _read_source(source, name)
     if not data.startswith(b"PK"):
-        raise ModelFileError(f"{name}: not a model file (a .npz file is a zip archive; this is not one)")
+        raise ModelFileError("model.not_zip", name=name)
     _check_end_record(data, name)
     try:
         network, notes = _read_model(data, name)
@@ -90,11 +90,11 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{name}: damaged or truncated ({_brief(exc)})") from None
+        raise ModelFileError("model.damaged", name=name, reason=_reason(exc)) from None
     except Exception as exc:  # any other failure on hostile bytes (MemoryError, RecursionError, …) means the same
-        raise ModelFileError(f"{name}: not a model file ({type(exc).__name__})") from None
+        raise ModelFileError("model.not_model", name=name, reason=type(exc).__name__) from None
     if problem:
-        raise ModelFileError(f"{name}: {problem}")
+        raise ModelFileError("model.unusable", name=name, problem=problem)
     return network, notes
 
 
@@ -118,10 +118,10 @@ def _check_end_record(data: bytes, name: str) -> None:
     """Refuse a zip whose end record announces a directory bigger than a model's could be."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
     if end < 0 or len(data) < end + 22:
-        raise ModelFileError(f"{name}: damaged or truncated (no zip directory at its end)")
+        raise ModelFileError("model.no_directory", name=name)
     entries, size = struct.unpack_from("<HI", data, end + 10)
     if entries > MAX_MEMBERS or size > MAX_DIRECTORY_BYTES:
-        raise ModelFileError(f"{name}: not a model file (its zip lists {entries} entries in {size} bytes)")
+        raise ModelFileError("model.zip_lists", name=name, entries=entries, size=size)
 
 
 def _read_source(source: str | Path | bytes, name: str) -> bytes:
@@ -130,7 +130,7 @@ def _read_source(source: str | Path | bytes, name: str) -> bytes:
     else:
         data = bytes(source)
     if len(data) > MAX_BYTES:
-        raise ModelFileError(f"{name}: {len(data):,} bytes is too large for a model file (at most {MAX_BYTES:,})")
+        raise ModelFileError("model.too_large", name=name, size=len(data), limit=MAX_BYTES)
     return data
 
 
@@ -140,15 +140,13 @@ def _read_model(data: bytes, name: str) -> tuple[Network, dict]:
     # four bytes; a few more may occur by chance inside the arrays, hence the margin).
     entries = data.count(_CENTRAL_DIRECTORY_ENTRY)
     if entries > 2 * MAX_MEMBERS:
-        raise ModelFileError(
-            f"{name}: a zip archive of up to {entries:,} entries; a model file has at most {MAX_MEMBERS}"
-        )
+        raise ModelFileError("model.too_many_entries_zip", name=name, entries=entries, limit=MAX_MEMBERS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         _check_directory(infos, name)
         members = {info.filename: info for info in infos}
         if "meta.npy" not in members:
-            raise ModelFileError(f"{name}: no 'meta' entry, so this is not a Digits from Scratch model")
+            raise ModelFileError("model.no_meta", name=name)
         meta_array = _read_npy(archive, members["meta.npy"], name, "meta", shape=(), max_bytes=MAX_META_BYTES)
         meta = _parse_meta(str(meta_array), name)
         config = _config_from_meta(meta, name)
@@ -161,16 +159,16 @@ def _read_model(data: bytes, name: str) -> tuple[Network, dict]:
         missing = sorted(set(expected) - arrays_in_file)
         extra = sorted(arrays_in_file - set(expected))
         if missing:
-            raise ModelFileError(f"{name}: missing arrays {', '.join(missing)}")
+            raise ModelFileError("model.missing_arrays", name=name, arrays=", ".join(missing))
         if extra:
-            raise ModelFileError(f"{name}: unexpected arrays {', '.join(extra)}")
+            raise ModelFileError("model.unexpected_arrays", name=name, arrays=", ".join(extra))
         arrays = {}
         dtype = np.dtype(config.dtype)
         for key, shape in expected.items():
             max_bytes = int(np.prod(shape)) * dtype.itemsize
             a = _read_npy(archive, members[f"{key}.npy"], name, key, shape=shape, dtype=dtype, max_bytes=max_bytes)
             if not np.isfinite(a).all():
-                raise ModelFileError(f"{name}: {key} contains NaN or infinite values")
+                raise ModelFileError("model.not_finite", name=name, key=key)
             arrays[key] = a
     network = Network(config, seed=None)
     network.copy_params_from(arrays)
@@ -182,37 +180,31 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
     """Refuse, from the zip's directory alone, anything that is not a model file's entries."""
     names = [info.filename for info in infos]
     if len(infos) > MAX_MEMBERS:
-        raise ModelFileError(f"{name}: {len(infos)} entries; a model file has at most {MAX_MEMBERS}")
+        raise ModelFileError("model.too_many_entries", name=name, entries=len(infos), limit=MAX_MEMBERS)
     strange = [n for n in names if not _ENTRY_NAME.fullmatch(n)]
     if strange:
         listed = ", ".join(repr(_brief(n, 40)) for n in strange[:3]) + (", …" if len(strange) > 3 else "")
-        raise ModelFileError(
-            f"{name}: unexpected entries {listed}; a model file holds meta.npy, W1.npy, b1.npy, … only"
-        )
+        raise ModelFileError("model.unexpected_entries", name=name, entries=listed)
     if len(set(names)) != len(names):
         raise ModelFileError(
-            f"{name}: entries repeated ({', '.join(sorted({n for n in names if names.count(n) > 1}))})"
+            "model.repeated_entries", name=name, entries=", ".join(sorted({n for n in names if names.count(n) > 1}))
         )
     for info in infos:
         key = info.filename[: -len(".npy")]
         if info.flag_bits & 0x1:
-            raise ModelFileError(f"{name}: {key} is encrypted; model files are not")
+            raise ModelFileError("model.encrypted", name=name, key=key)
         if info.compress_type not in _METHODS:
-            raise ModelFileError(
-                f"{name}: {key} is compressed with zip method {info.compress_type}; model files are stored or deflated"
-            )
+            raise ModelFileError("model.zip_method", name=name, key=key, method=info.compress_type)
         if info.file_size > MAX_INFLATED_BYTES:
-            raise ModelFileError(f"{name}: {key} claims {info.file_size:,} bytes, more than a model needs")
+            raise ModelFileError("model.entry_claims", name=name, key=key, size=info.file_size)
         stored = info.compress_type == zipfile.ZIP_STORED
         if (stored and info.compress_size != info.file_size) or info.compress_size > _deflate_bound(info.file_size):
             raise ModelFileError(
-                f"{name}: the zip entry of {key} says {info.compress_size:,} bytes hold {info.file_size:,} (damaged?)"
+                "model.entry_sizes", name=name, key=key, stored=info.compress_size, size=info.file_size
             )
     total = sum(info.file_size for info in infos)
     if total > MAX_INFLATED_BYTES:
-        raise ModelFileError(
-            f"{name}: its entries claim {total:,} bytes, more than a model needs (at most {MAX_INFLATED_BYTES:,})"
-        )
+        raise ModelFileError("model.entries_claim", name=name, total=total, limit=MAX_INFLATED_BYTES)
 
 
 def _deflate_bound(size: int) -> int:
@@ -233,7 +225,7 @@ def _read_npy(
     """One .npy member, read only after its header says it is what we expect, and never more
     than the bytes that header promises (a member whose zip entry lies is caught here)."""
     if info.compress_type not in _METHODS:
-        raise ModelFileError(f"{name}: {key} is compressed in a way model files never are ({info.compress_type})")
+        raise ModelFileError("model.compression", name=name, key=key, method=info.compress_type)
     with archive.open(info) as member:
         header = io.BytesIO(member.read(MAX_NPY_HEADER))
         try:
@@ -243,29 +235,32 @@ def _read_npy(
             )
             found_shape, fortran, found_dtype = read_header(header, max_header_size=MAX_NPY_HEADER)
         except Exception as exc:  # numpy reads the header with ast.literal_eval, or tokenize for old files
-            raise ModelFileError(f"{name}: {key} is not a NumPy array ({_brief(exc) or type(exc).__name__})") from None
+            raise ModelFileError(
+                "model.not_npy", name=name, key=key, reason=_brief(exc) or type(exc).__name__
+            ) from None
         if found_dtype.hasobject:
-            raise ModelFileError(f"{name}: {key} holds Python objects; model files hold numbers only")
+            raise ModelFileError("model.objects", name=name, key=key)
         if dtype is None and (found_dtype.kind != "U" or tuple(found_shape) != ()):
-            raise ModelFileError(f"{name}: its 'meta' entry is not a text, so this is not a Digits from Scratch model")
+            raise ModelFileError("model.meta_not_text", name=name)
         if tuple(found_shape) != shape:
-            raise ModelFileError(f"{name}: {key} has shape {_brief(tuple(found_shape), 60)}, expected {shape}")
+            raise ModelFileError(
+                "model.shape", name=name, key=key, found=_brief(tuple(found_shape), 60), shape=str(shape)
+            )
         if dtype is not None and found_dtype != dtype:
-            raise ModelFileError(f"{name}: {key} is {found_dtype}, but the file says {dtype}")
+            raise ModelFileError("model.dtype", name=name, key=key, found=str(found_dtype), dtype=str(dtype))
         count = int(np.prod(shape))
         nbytes = count * found_dtype.itemsize
         if nbytes > max_bytes:
-            raise ModelFileError(f"{name}: its {key} entry is {nbytes:,} bytes, more than a model needs")
+            raise ModelFileError("model.entry_bytes", name=name, key=key, size=nbytes)
         if info.file_size != header.tell() + nbytes:
             raise ModelFileError(
-                f"{name}: the zip entry of {key} says {info.file_size:,} bytes, but its array needs "
-                f"{header.tell() + nbytes:,} (damaged?)"
+                "model.entry_array", name=name, key=key, size=info.file_size, need=header.tell() + nbytes
             )
         body = header.read()  # the data that came with the header
         if len(body) <= nbytes:
             body += member.read(nbytes - len(body) + 1)  # one byte more than promised shows a lie
         if len(body) != nbytes:
-            raise ModelFileError(f"{name}: {key} holds {len(body):,} bytes, expected {nbytes:,} (damaged?)")
+            raise ModelFileError("model.body", name=name, key=key, size=len(body), need=nbytes)
     array = np.frombuffer(body, dtype=found_dtype, count=count)
     if fortran:
         return array.reshape(shape[::-1]).T.copy()
@@ -275,20 +270,17 @@ def _read_npy(
 def _parse_meta(text: str, name: str) -> dict:
     depth = _json_depth(text)
     if depth > MAX_META_DEPTH:
-        raise ModelFileError(
-            f"{name}: its 'meta' entry is nested over {MAX_META_DEPTH} levels deep; this is not a model file"
-        )
+        raise ModelFileError("model.meta_deep", name=name, depth=MAX_META_DEPTH)
     try:
         meta = json.loads(text)
     except (ValueError, RecursionError, MemoryError) as exc:  # ValueError: bad JSON, or a number of 5,000 digits
-        raise ModelFileError(f"{name}: its 'meta' entry is not valid JSON ({_brief(exc)})") from None
+        raise ModelFileError("model.meta_json", name=name, reason=_brief(exc)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ModelFileError(f"{name}: not a Digits from Scratch model (format {_brief(repr(found), 60)})")
+        raise ModelFileError("model.format", name=name, format=_brief(repr(found), 60))
     if meta.get("version") != FORMAT_VERSION:
         raise ModelFileError(
-            f"{name}: model format version {_brief(repr(meta.get('version')), 30)} is not supported "
-            f"(this app reads {FORMAT_VERSION})"
+            "model.version", name=name, version=_brief(repr(meta.get("version")), 30), supported=FORMAT_VERSION
         )
     return meta
 
@@ -322,7 +314,7 @@ def _json_depth(text: str) -> int:
 def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
     raw = meta.get("config")
     if not isinstance(raw, dict):
-        raise ModelFileError(f"{name}: the network configuration is missing")
+        raise ModelFileError("model.no_config", name=name)
     try:
         config = NetworkConfig(
             sizes=tuple(int(s) for s in raw["sizes"]),
@@ -335,12 +327,21 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
             classes=tuple(int(c) for c in raw["classes"]),
         )
     except (KeyError, TypeError, ValueError, OverflowError, ConfigError) as exc:
-        raise ModelFileError(f"{name}: bad network configuration ({_brief(exc)})") from None
+        raise ModelFileError("model.bad_config", name=name, reason=_reason(exc)) from None
     if config.sizes[0] != PIXELS:
-        raise ModelFileError(f"{name}: the input layer has {config.sizes[0]} units; MNIST images need {PIXELS}")
+        raise ModelFileError("model.input_layer", name=name, units=config.sizes[0], pixels=PIXELS)
     if len(set(config.classes)) != len(config.classes) or not all(0 <= c <= 9 for c in config.classes):
-        raise ModelFileError(f"{name}: its classes {_brief(list(config.classes), 60)} are not different digits 0-9")
+        raise ModelFileError("model.classes", name=name, classes=_brief(list(config.classes), 60))
     return config
+
+
+def _reason(exc: BaseException) -> str:
+    """Why ``exc`` was raised, for a message: its own message when it has one, else its text, cut short."""
+    key = getattr(exc, "key", None)
+    if not key:
+        return _brief(exc)
+    # a hostile file's strings (a setting's name) are cut short here too
+    return Message(key, **{name: _brief(v, 60) if isinstance(v, str) else v for name, v in exc.params.items()})
 
 
 def _brief(thing: object, limit: int = 200) -> str:

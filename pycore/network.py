@@ -39,34 +39,30 @@ class NetworkConfig:
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or any(int(s) != s or s < 1 for s in self.sizes):
-            raise ConfigError(f"layer sizes must be two or more positive integers, got {self.sizes}")
+            raise ConfigError("network.sizes", sizes=str(self.sizes))
         if len(self.sizes) - 2 > MAX_HIDDEN_LAYERS:
-            raise ConfigError(f"{len(self.sizes) - 2} hidden layers; at most {MAX_HIDDEN_LAYERS} fit here")
+            raise ConfigError("network.too_deep", count=len(self.sizes) - 2, limit=MAX_HIDDEN_LAYERS)
         if self.activation not in ACTIVATIONS:
-            raise ConfigError(
-                f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)} "
-                "(one written in the Lab must be registered first: press Run there)"
-            )
+            raise ConfigError("network.unknown_activation", name=self.activation, choices=", ".join(ACTIVATIONS))
         if self.loss not in LOSSES:
-            raise ConfigError(
-                f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)} "
-                "(one written in the Lab must be registered first: press Run there)"
-            )
+            raise ConfigError("network.unknown_loss", name=self.loss, choices=", ".join(LOSSES))
         if self.init not in INITS:
-            raise ConfigError(f"unknown weight initialisation {self.init!r}; choose one of {', '.join(INITS)}")
+            raise ConfigError("network.unknown_init", name=self.init, choices=", ".join(INITS))
         if self.dtype not in DTYPES:
-            raise ConfigError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+            raise ConfigError("network.unknown_dtype", name=self.dtype, choices=", ".join(DTYPES))
         if not (math.isfinite(self.weight_scale) and self.weight_scale > 0):
-            raise ConfigError(f"the initial weight scale must be a positive number, got {self.weight_scale}")
+            raise ConfigError("network.weight_scale", value=self.weight_scale)
         if not (math.isfinite(self.alpha) and 0 <= self.alpha < 1):
-            raise ConfigError(f"the LeakyReLU slope must be in [0, 1), got {self.alpha}")
+            raise ConfigError("network.alpha", value=self.alpha)
         if self.parameter_count() > MAX_PARAMETERS:
             raise ConfigError(
-                f"a {'-'.join(map(str, self.sizes))} network has {self.parameter_count():,} parameters; "
-                f"at most {MAX_PARAMETERS:,} fit here"
+                "network.too_big",
+                sizes="-".join(map(str, self.sizes)),
+                count=self.parameter_count(),
+                limit=MAX_PARAMETERS,
             )
         if len(self.classes) != self.sizes[-1]:
-            raise ConfigError(f"{len(self.classes)} classes but the output layer has {self.sizes[-1]} units")
+            raise ConfigError("network.classes", classes=len(self.classes), units=self.sizes[-1])
 
     def parameter_count(self) -> int:
         """Weights and biases of all the Affine layers."""
@@ -201,10 +197,7 @@ class Network:
             for key, held in ((f"W{i}", affine.W), (f"b{i}", affine.b)):
                 if self.params[key] is not held:
                     self.params[key] = held  # the arrays the layers use, so the network stays whole
-                    raise ExtensionError(
-                        f"the optimizer replaced params[{key!r}] instead of changing it in place; "
-                        "write p -= … (or p[...] = …) in update"
-                    )
+                    raise ExtensionError("network.optimizer_replaced", name=key)
 
     def parameter_count(self) -> int:
         return int(sum(p.size for p in self.params.values()))

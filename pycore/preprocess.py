@@ -183,29 +183,25 @@ def from_png(data: bytes) -> np.ndarray | None:
     warnings (a large image, damaged EXIF data) are silenced: the answer or the error says it all.
     """
     if len(data) > MAX_IMAGE_BYTES:
-        raise PycoreError(
-            f"the file is too large for an image of a digit ({len(data):,} bytes; at most {MAX_IMAGE_BYTES:,})"
-        )
+        raise PycoreError("image.too_many_bytes", size=len(data), limit=MAX_IMAGE_BYTES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise PycoreError(
-                    f"the image is too large ({width}×{height} pixels; at most {MAX_IMAGE_PIXELS:,} are read)"
-                )
+                raise PycoreError("image.too_many_pixels", width=width, height=height, limit=MAX_IMAGE_PIXELS)
             image.load()
             return to_mnist(image)
         except PycoreError:
             raise
         except Image.DecompressionBombError:
-            raise PycoreError(f"the image is too large; at most {MAX_IMAGE_PIXELS:,} pixels are read") from None
+            raise PycoreError("image.bomb", limit=MAX_IMAGE_PIXELS) from None
         except Exception as exc:  # hostile bytes fail in many ways inside Pillow: OSError, EOFError, SyntaxError, …
             reason = str(exc)
             if not reason or "<_io." in reason or len(reason) > 200:
                 reason = type(exc).__name__  # Pillow names the BytesIO object: no use to a person
-            raise PycoreError(f"not an image file Pillow can read ({reason})") from None
+            raise PycoreError("image.unreadable", reason=reason) from None
 
 
 def from_rgba(data: bytes | bytearray | memoryview, width: int, height: int) -> np.ndarray | None:

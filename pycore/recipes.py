@@ -61,7 +61,7 @@ class Recipe:
         """A copy with some settings changed (names as in :meth:`settings`); unknown names are refused."""
         unknown = sorted(set(overrides) - set(self.settings()))
         if unknown:
-            raise ConfigError(f"unknown setting {', '.join(unknown)}")
+            raise ConfigError("recipe.unknown_setting", names=", ".join(unknown))
         train = {k: v for k, v in overrides.items() if k in TRAIN_SETTINGS}
         net = {k: v for k, v in overrides.items() if k in NETWORK_SETTINGS}
         try:
@@ -73,14 +73,14 @@ class Recipe:
                 train=replace(self.train, **train),
             )
         except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong type or size
-            raise ConfigError(f"bad setting ({exc})") from None
+            raise ConfigError("recipe.bad_setting", reason=str(exc)) from None
 
 
 def make_trainer(recipe: Recipe, data: Split, on_progress: Callable[[Progress], None] | None = None) -> Trainer:
     """A fresh network (seeded by the recipe) and its trainer on the recipe's digits from ``data``."""
     split = data.select(recipe.classes, limit=recipe.train.samples)
     if len(split) == 0:
-        raise ConfigError(f"no training images of digits {recipe.classes}")
+        raise ConfigError("recipe.no_images", classes=str(recipe.classes))
     network = Network(recipe.network, seed=recipe.train.seed)
     return Trainer(network, split.images, split.labels, recipe.train, on_progress)
 
@@ -144,4 +144,4 @@ def get(name: str) -> Recipe:
     try:
         return RECIPES[name]
     except KeyError:
-        raise ConfigError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}") from None
+        raise ConfigError("recipe.unknown", name=name, choices=", ".join(RECIPES)) from None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import extend
 from .errors import ConfigError
+from .messages import Message
 
 # The parts of a training step, in the order they run: key -> (title, "module:qualified name").
 STEP = {
@@ -43,7 +44,7 @@ def code(kind: str, name: str) -> dict:
     is the line of ``file`` (a path inside the package, e.g. ``pycore/layers.py``) where it starts."""
     if kind == "step":
         if name not in STEP:
-            raise ConfigError(f"there is no part of the training step called {name!r}")
+            raise ConfigError("source.no_step", name=name)
         title, where = STEP[name]
         module, qualname = where.split(":")
         obj = import_module(module)
@@ -52,12 +53,12 @@ def code(kind: str, name: str) -> dict:
     elif kind in extend.KINDS:
         obj = extend.BUILT_IN[kind].get(name)
         if obj is None and name in extend.KINDS[kind][0]:
-            raise ConfigError(f"the {kind} {name!r} was written in the Lab: its code is in the Lab's editor")
+            raise ConfigError("source.in_lab", kind=Message(f"component.{kind}"), name=name)
         if obj is None:
-            raise ConfigError(f"there is no {kind} called {name!r}")
+            raise ConfigError("source.no_such", kind=Message(f"component.{kind}"), name=name)
         title = obj.__name__
     else:
-        raise ConfigError(f"there is no code section of kind {kind!r}")
+        raise ConfigError("source.no_kind", kind=kind)
     lines, first_line = inspect.getsourcelines(obj)
     path = Path(inspect.getsourcefile(obj))
     return {

@@ -17,7 +17,7 @@ import numpy as np
 from . import augment, mnist
 from .errors import ConfigError
 from .layers import SparseInputAffine
-from .messages import Message, for_page
+from .messages import Message, fields
 from .network import Network
 from .optimizers import OPTIMIZERS, SGD, Momentum, make_optimizer
 
@@ -105,9 +105,7 @@ class Progress:
         d = asdict(self)
         d["losses"] = self.losses.tolist()
         d["averages"] = self.averages.tolist()
-        d["message"] = str(self.message)  # English; the page says it from message_key and message_params
-        if isinstance(self.message, Message):
-            d["message_key"], d["message_params"] = self.message.key, for_page(self.message.params)
+        d.update(fields("message", self.message))  # English, and the key and parameters the page says it from
         return d
 
 

@@ -14,8 +14,9 @@ const STORE_KEY = "digits-from-scratch-language";
 /** The shared link's fragment parameter for the language (#…&lang=ja). */
 export const LINK_PARAM = "lang";
 
-// {name}, {name:,} or {name!r}: Python's templates may carry a format spec for their own English.
-const PLACEHOLDER = /\{(\w+)(?:![rsa])?(?::[^{}]*)?\}/g;
+// {name}, {name:,} or {name!r}. A number is shown as it is ("5000 steps"), or grouped for the
+// language ("442,903") when its placeholder says `:,`; Python's templates use the same spec.
+const PLACEHOLDER = /\{(\w+)(?:![rsa])?(?::([^{}]*))?\}/g;
 
 let current = CODES[0];
 const tracked = new Map(); // element -> {text: message, attrs: {name: message}}
@@ -54,7 +55,12 @@ export const raw = (text) => ({ text: String(text) });
 export function t(key, params = {}) {
   const template = DATA.catalogs[current]?.[key] ?? DATA.catalogs[CODES[0]]?.[key];
   if (template === undefined) return key;
-  return template.replace(PLACEHOLDER, (whole, name) => (name in params ? format(params[name]) : whole));
+  return template.replace(PLACEHOLDER, (whole, name, spec = "") => {
+    if (!(name in params)) return whole;
+    const value = params[name];
+    if (typeof value === "number") return formatNumber(value, { maximumFractionDigits: 20, useGrouping: spec.includes(",") });
+    return render(value);
+  });
 }
 
 /** Whether a catalog has `key` (Lab components' labels and other visitor text have none). */
@@ -64,7 +70,7 @@ export const has = (key) => key in (DATA.catalogs[CODES[0]] || {});
 export function render(m) {
   if (m === null || m === undefined) return "";
   if (typeof m === "string") return m;
-  if (typeof m === "number") return formatNumber(m);
+  if (typeof m === "number") return formatNumber(m, { maximumFractionDigits: 20, useGrouping: false });
   if (Array.isArray(m)) return new Intl.ListFormat(current, { style: "short", type: "unit" }).format(m.map(render));
   if ("key" in m) return t(m.key, m.params || {});
   if ("duration" in m) return formatDuration(m.duration); // seconds
@@ -72,8 +78,6 @@ export function render(m) {
   if ("text" in m) return m.text;
   return String(m);
 }
-
-const format = render; // a parameter may itself be a message, a number or a list
 
 /** A number for the active language (grouping, decimal sign); `options` as Intl.NumberFormat's. */
 export function formatNumber(n, options = { maximumFractionDigits: 20 }) {

@@ -2,7 +2,8 @@
 // worker take one training step on a copy of the current model (pycore.onestep), and draw what
 // every layer did. Every number comes from Python; this module only draws and formats them.
 import { paintDigit } from "./canvas.js";
-import { $, showMessage } from "./ui.js";
+import { has, msg, render, t, track } from "./i18n.js";
+import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 const SIGNIFICANT = 4; // digits shown; the full value is in the element's data-value
 
@@ -19,6 +20,11 @@ export function formatNumber(v) {
 /** The float32 values of a vector from the worker (a copy, aligned). */
 function floats(bytes) {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** Text with {name} placeholders as nodes: the words around them, and `nodes[name]` in their places. */
+function slots(text, nodes) {
+  return text.split(/\{(\w+)\}/).map((part, i) => (i % 2 ? nodes[part] ?? `{${part}}` : part)).filter((p) => p !== "");
 }
 
 /** An element with attributes and children (strings become text). */
@@ -58,8 +64,6 @@ function paintStrip(canvas, values, absmax) {
   ctx.putImageData(img, 0, 0);
 }
 
-const SOURCE_TEXT = { training: "Training image", drawing: "Your drawing" };
-
 export class StepView {
   constructor(app) {
     this.app = app;
@@ -76,6 +80,7 @@ export class StepView {
     for (const radio of this.radios()) radio.addEventListener("change", () => this.sourceChanged());
     // The model, the mode and Python's readiness show in the model line: refresh the choices then.
     new MutationObserver(() => this.refreshChoices()).observe($("model-info"), { childList: true, characterData: true, subtree: true });
+    document.addEventListener("languagechange", () => this.result && this.show(this.result)); // the result's words
   }
 
   radios() {
@@ -93,7 +98,7 @@ export class StepView {
 
   sourceChanged() {
     if (this.source === "drawing") {
-      $("step-sample").textContent = "Your drawing, as the network sees it, once the step is taken";
+      track($("step-sample"), msg("step.drawingPending"));
       paintDigit($("step-image"), new Uint8Array(784));
     } else {
       this.preview();
@@ -120,7 +125,7 @@ export class StepView {
     try {
       return this.app.settings.read();
     } catch (error) {
-      throw new Error(`Training settings: ${error.message}`);
+      throw messageError("step.settings", { error: errorMessage(error) });
     }
   }
 
@@ -143,13 +148,13 @@ export class StepView {
       const found = await this.app.worker.request("one-step", { settings: this.settings(), index, preview: true });
       if (this.readIndex() === index && this.source === "training") {
         paintDigit($("step-image"), found.image);
-        $("step-sample").textContent = `Training image ${found.index} of ${found.count}: a ${found.label}`;
+        track($("step-sample"), msg("step.sample", { what: this.what({ source: "training", ...found }), label: found.label }));
         $("step-index").max = String(found.count - 1);
         showMessage("step-message", "");
       }
     } catch (error) {
-      $("step-sample").textContent = "No training image chosen";
-      showMessage("step-message", error.message);
+      track($("step-sample"), msg("step.noSample"));
+      showMessage("step-message", errorMessage(error));
     } finally {
       this.previewing = false;
       if (this.previewAgain) {
@@ -164,9 +169,7 @@ export class StepView {
     const { app } = this;
     if (this.busy) return;
     if (!app.ready) {
-      showMessage("step-message", app.worker && app.worker.dead
-        ? "Python has stopped: restart it (the button at the top); your model and drawing are kept."
-        : "Python is not ready yet: wait until the status says it is ready.");
+      showMessage("step-message", msg(app.worker && app.worker.dead ? "step.pythonStopped" : "step.notReady"));
       return;
     }
     this.setBusy(true);
@@ -182,10 +185,10 @@ export class StepView {
       }
       const result = await app.worker.request("one-step", args, transfer);
       this.show(result);
-      showMessage("step-message", result.warning || "", result.warning ? "error" : "ok");
+      const warning = result.warning_key ? msg(result.warning_key, result.warning_params) : result.warning;
+      showMessage("step-message", warning || "", result.warning ? "error" : "ok");
     } catch (error) {
-      const kept = this.result ? " The last step shown is kept." : "";
-      showMessage("step-message", `Could not take the step: ${error.message}.${kept} The model is unchanged.`);
+      showMessage("step-message", msg(this.result ? "step.failedKept" : "step.failed", { error: errorMessage(error) }));
     } finally {
       this.setBusy(false);
     }
@@ -194,7 +197,7 @@ export class StepView {
   setBusy(busy) {
     this.busy = busy;
     $("step-run").disabled = busy;
-    $("step-run").textContent = busy ? "Taking the step…" : "Take one step";
+    track($("step-run"), msg(busy ? "step.running" : "step.run"));
     $("step-result").setAttribute("aria-busy", String(busy));
   }
 
@@ -202,14 +205,14 @@ export class StepView {
     this.result = result;
     this.strips = {};
     paintDigit($("step-image"), result.image);
-    const what = result.source === "training" ? `${SOURCE_TEXT.training} ${result.index} of ${result.count}` : SOURCE_TEXT.drawing;
-    $("step-sample").textContent = `${what}: a ${result.label}`;
+    const what = this.what(result);
+    track($("step-sample"), msg("step.sample", { what, label: result.label }));
     const opt = result.optimizer;
-    const settings = Object.entries(opt.settings).map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ");
-    $("step-summary").replaceChildren(
-      `${what}, label ${result.label}: loss `, number(result.loss.before, "step-loss-before"), " before the step, ",
-      number(result.loss.after, "step-loss-after"), ` after one ${opt.name} step (${settings}; its state starts at zero, as at a run's first step).`,
-    );
+    const settings = Object.entries(opt.settings).map(([k, v]) => msg("step.setting", { name: has(`step.optimizerSetting.${k}`) ? msg(`step.optimizerSetting.${k}`) : k, value: formatNumber(v) }));
+    $("step-summary").replaceChildren(...slots(t("step.summary", { what: render(what), label: result.label, optimizer: opt.name, settings: render(settings) }), {
+      before: number(result.loss.before, "step-loss-before"),
+      after: number(result.loss.after, "step-loss-after"),
+    }));
     const box = $("step-result");
     box.replaceChildren(...result.layers.map((layer) => this.layerBlock(layer, result)), this.lossBlock(result));
     box.hidden = false;
@@ -217,25 +220,31 @@ export class StepView {
     box.dataset.source = result.source;
   }
 
+  /** "Training image 5 of 18623" or "Your drawing", as a message. */
+  what(result) {
+    return result.source === "training" ? msg("step.trainingImage", { index: result.index, count: result.count }) : msg("step.drawing");
+  }
+
   /** A labelled strip of a vector, with its size and range. */
   vectorRow(testid, title, formula, vec) {
     const canvas = el("canvas", { class: "strip", testid, role: "img",
-      "aria-label": `${title}: ${vec.size} values from ${formatNumber(vec.min)} to ${formatNumber(vec.max)}` });
+      "aria-label": t("step.stripLabel", { title: render(title), size: vec.size, min: formatNumber(vec.min), max: formatNumber(vec.max) }) });
     const values = floats(vec.values);
     this.strips[testid] = values;
     paintStrip(canvas, values, vec.absmax);
     return el("div", { class: "step-row" },
-      el("p", { class: "step-what" }, title, formula ? el("code", {}, formula) : null),
+      el("p", { class: "step-what" }, render(title), formula ? el("code", {}, formula) : null),
       canvas,
-      el("p", { class: "step-stats" }, "‖·‖ ", number(vec.norm, `${testid}-norm`), " · from ", number(vec.min, `${testid}-min`),
-        " to ", number(vec.max, `${testid}-max`)),
+      el("p", { class: "step-stats" }, ...slots(t("step.stripStats"), {
+        norm: number(vec.norm, `${testid}-norm`), min: number(vec.min, `${testid}-min`), max: number(vec.max, `${testid}-max`),
+      })),
     );
   }
 
   sizes(prefix, label, formula, layer, keys) {
     const [wKey, bKey] = keys;
     return el("div", { class: "step-row" },
-      el("p", { class: "step-what" }, label, formula ? el("code", {}, formula) : null),
+      el("p", { class: "step-what" }, render(label), formula ? el("code", {}, formula) : null),
       el("p", { class: "step-stats" },
         `‖${wKey}‖ `, number(layer[`${prefix}W_norm`], `step-L${layer.index}-${prefix}W-norm`),
         ` · max |${wKey}| `, number(layer[`${prefix}W_max`], `step-L${layer.index}-${prefix}W-max`),
@@ -251,35 +260,37 @@ export class StepView {
     const id = `step-L${i}`;
     const input = i === 1
       ? el("div", { class: "step-row" },
-          el("p", { class: "step-what" }, "Input x: the 28×28 image"),
+          el("p", { class: "step-what" }, t("step.inputImage")),
           this.inputImage(result, `${id}-input`, layer.input))
-      : this.vectorRow(`${id}-input`, `Input x: layer ${i - 1}'s output`, null, layer.input);
+      : this.vectorRow(`${id}-input`, msg("step.inputLayer", { layer: i - 1 }), null, layer.input);
     const forward = [
       input,
-      this.vectorRow(`${id}-pre`, last ? "Output y (the scores)" : "Pre-activation", f.forward, layer.pre),
-      last ? null : this.vectorRow(`${id}-post`, `Activation ${layer.activation}`, f.activation, layer.post),
+      this.vectorRow(`${id}-pre`, msg(last ? "step.output" : "step.pre"), f.forward, layer.pre),
+      last ? null : this.vectorRow(`${id}-post`, msg("step.activation", { name: layer.activation }), f.activation, layer.post),
     ];
-    const above = last ? "from the loss" : `from layer ${i + 1}, dx = dy·Wᵀ there`;
+    const above = last ? msg("step.fromLoss") : msg("step.fromLayer", { layer: i + 1 });
     const backward = [
-      last ? null : this.vectorRow(`${id}-grad_post`, `dy arriving at the activation (${above})`, null, layer.grad_post),
-      this.vectorRow(`${id}-grad_pre`, last ? `dy arriving at y = x·W + b (${above})` : "dy arriving at y = x·W + b",
+      last ? null : this.vectorRow(`${id}-grad_post`, msg("step.gradPost", { above }), null, layer.grad_post),
+      this.vectorRow(`${id}-grad_pre`, last ? msg("step.gradPreFrom", { above }) : msg("step.gradPre"),
         last ? null : f.activation_grad, layer.grad_pre),
-      this.sizes("d", "Weight gradient", `${f.weight_grad};  ${f.bias_grad}${i > 1 ? `;  passes down ${f.input_grad}` : ""}`,
+      this.sizes("d", msg("step.weightGrad"), `${f.weight_grad};  ${f.bias_grad}${i > 1 ? `;  ${t("step.passesDown", { formula: f.input_grad })}` : ""}`,
         layer, ["dW", "db"]),
     ];
-    const update = this.sizes("update_", "Update", result.optimizer.formulas.update, layer, ["ΔW", "Δb"]);
-    const title = `Layer ${i}: Affine ${layer.inputs} → ${layer.units}${layer.activation ? `, then ${layer.activation}` : " (the output)"}`;
+    const update = this.sizes("update_", msg("step.update"), result.optimizer.formulas.update, layer, ["ΔW", "Δb"]);
+    const title = layer.activation
+      ? msg("step.layerTitle", { layer: i, inputs: layer.inputs, units: layer.units, activation: layer.activation })
+      : msg("step.layerTitleOutput", { layer: i, inputs: layer.inputs, units: layer.units });
     return el("section", { class: "step-layer", testid: id, "aria-labelledby": `${id}-title` },
-      el("h3", { id: `${id}-title` }, title),
+      el("h3", { id: `${id}-title` }, render(title)),
       el("div", { class: "step-columns" },
-        el("div", {}, el("h4", {}, "Forward"), ...forward),
-        el("div", {}, el("h4", {}, "Backward"), ...backward),
-        el("div", {}, el("h4", {}, "Update"), update)),
+        el("div", {}, el("h4", {}, t("step.forward")), ...forward),
+        el("div", {}, el("h4", {}, t("step.backward")), ...backward),
+        el("div", {}, el("h4", {}, t("step.update")), update)),
     );
   }
 
   inputImage(result, testid, vec) {
-    const canvas = el("canvas", { class: "step-input", testid, role: "img", "aria-label": "The 28 by 28 input image" });
+    const canvas = el("canvas", { class: "step-input", testid, role: "img", "aria-label": t("step.inputImageLabel") });
     this.strips[testid] = floats(vec.values);
     paintDigit(canvas, result.image);
     return canvas;
@@ -288,18 +299,19 @@ export class StepView {
   lossBlock(result) {
     const { loss, classes } = result;
     const softmax = Boolean(loss.probabilities); // None arrives as undefined
-    const columns = [["outputs", "y"], ...(softmax ? [["probabilities", "p"]] : []), ["target", "t"], ["gradient", "dL/dy"], ["outputs_after", "y after the step"]];
+    const columns = [["outputs", "y"], ...(softmax ? [["probabilities", "p"]] : []), ["target", "t"], ["gradient", "dL/dy"], ["outputs_after", t("step.yAfter")]];
     const vectors = Object.fromEntries(columns.map(([key]) => [key, floats(loss[key].values)]));
     for (const [key] of columns) this.strips[`step-loss-${key}`] = vectors[key];
-    const head = el("tr", {}, el("th", { scope: "col" }, "digit"), ...columns.map(([, label]) => el("th", { scope: "col" }, label)));
+    const head = el("tr", {}, el("th", { scope: "col" }, t("step.digit")), ...columns.map(([, label]) => el("th", { scope: "col" }, label)));
     const rows = classes.map((digit, c) => el("tr", { "data-digit": digit },
       el("th", { scope: "row" }, String(digit)),
       ...columns.map(([key]) => el("td", { "data-key": key }, number(vectors[key][c])))));
     return el("section", { class: "step-layer", testid: "step-loss", "aria-labelledby": "step-loss-title" },
-      el("h3", { id: "step-loss-title" }, `Loss: ${loss.name}`),
-      el("p", { class: "step-what" }, "Forward ", el("code", {}, loss.formulas.forward), " · backward ", el("code", {}, loss.formulas.backward)),
-      el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, "One row per output of the network"), head, ...rows),
-      el("p", { class: "step-stats" }, "L before the step ", number(loss.before), " · L after it (the same image again) ", number(loss.after)),
+      el("h3", { id: "step-loss-title" }, t("step.lossTitle", { name: loss.name })),
+      el("p", { class: "step-what" }, ...slots(t("step.lossFormulas"), {
+        forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })),
+      el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows),
+      el("p", { class: "step-stats" }, ...slots(t("step.lossBeforeAfter"), { before: number(loss.before), after: number(loss.after) })),
     );
   }
 }
