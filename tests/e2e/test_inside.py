@@ -75,5 +75,5 @@ def test_best_preset_reaches_99_5_percent(app):
     expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     assert accuracy >= 0.995
-    expect(page.get_by_test_id("run-legend")).to_contain_text("18623×2 · batch 32 · adam lr 0.002→0")
+    expect(page.get_by_test_id("run-legend")).to_contain_text("18623×2 · batch 32 · Adam lr 0.002→0")
     watch.assert_clean()

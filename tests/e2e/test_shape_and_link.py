@@ -35,7 +35,7 @@ def test_a_small_relu_network_trains_and_the_views_adapt(app):
     strips = page.get_by_test_id("activations").locator("canvas")
     expect(strips).to_have_count(1)
     assert strips.first.get_attribute("data-units") == "64"
-    expect(page.get_by_test_id("run-legend")).to_contain_text("64 relu")
+    expect(page.get_by_test_id("run-legend")).to_contain_text("64 ReLU")
     watch.assert_clean()
 
 

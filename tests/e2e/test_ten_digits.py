@@ -47,7 +47,7 @@ def test_train_briefly_on_ten_digits(app):
     assert float(page.get_by_test_id("lr-now").text_content()) == pytest.approx(0.004 / 60, rel=0.01)  # fell linearly
     assert page.get_by_test_id("weights-grid").evaluate(NONBLANK) != grid_before
     expect(page.get_by_test_id("confusion").locator("tr")).to_have_count(11)
-    expect(page.get_by_test_id("run-legend")).to_contain_text("3000×2 · batch 100 · adam lr 0.004→0")
+    expect(page.get_by_test_id("run-legend")).to_contain_text("3000×2 · batch 100 · Adam lr 0.004→0")
     expect(page.get_by_test_id("run-legend")).to_contain_text("smoothing 0.1 · He · float32")
     expect(page.get_by_test_id("model-select")).to_have_value("trained")
     page.get_by_test_id("mode").select_option("0-2")

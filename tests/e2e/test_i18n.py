@@ -1,0 +1,194 @@
+"""The page in Japanese: a ja-JP browser starts in Japanese, meets no English words but proper names
+and units, and switching languages keeps a drawing and a running training."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, screenshot
+from tests.e2e.drawing import DIGITS, PLACES, draw
+
+NARROW = {"width": 360, "height": 800}
+# What a Japanese page may show in ASCII letters: names of things (software, data, functions,
+# file types, formats), units, and the language menu's "English".
+ALLOWED = {
+    *[
+        "Python",
+        "NumPy",
+        "Pyodide",
+        "MNIST",
+        "pycore",
+        "Pillow",
+        "CodeMirror",
+        "CSV",
+        "npz",
+        "NN",
+        "MB",
+        "KB",
+        "px",
+        "Ctrl",
+        "Enter",
+        "Esc",
+        "Tab",
+    ],
+    *["Affine", "LeakyReLU", "ReLU", "SGD", "AdaGrad", "Adam", "He", "tanh", "randn", "float", "English", "zip"],
+}
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def ready(page: Page) -> None:
+    page.wait_for_selector('[data-testid="status"][data-kind="ready"]', timeout=READY_TIMEOUT_MS)
+
+
+def visible_english(page: Page) -> set[str]:
+    """ASCII words in the page's visible text (code listings aside) that are not allowed names."""
+    text = page.evaluate(
+        """() => {
+            const skip = (el) => el.closest("code, pre, .code-view, script, style");
+            const parts = [];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const el = node.parentElement;
+                if (!el || skip(el)) continue;
+                const shown = el.tagName === "OPTION" ? el.parentElement.closest("select").checkVisibility()
+                    : el.checkVisibility();
+                if (shown) parts.push(node.textContent);
+            }
+            return parts.join(" ");
+        }"""
+    )
+    return {w for w in WORD.findall(text) if w not in ALLOWED and not w.startswith("float")}
+
+
+def attributes_english(page: Page) -> set[str]:
+    """ASCII words in aria-labels, titles and placeholders, where screen readers and tooltips read them."""
+    texts = page.evaluate(
+        """() => [...document.querySelectorAll("[aria-label], [title], [placeholder]")]
+            .filter((el) => !el.closest(".code-view"))
+            .flatMap((el) => ["aria-label", "title", "placeholder"].map((a) => el.getAttribute(a) || ""))"""
+    )
+    return {w for t in texts for w in WORD.findall(t) if w not in ALLOWED and not w.startswith("float")}
+
+
+def no_horizontal_overflow(page: Page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= NARROW["width"], f"the page is {width} px wide at {NARROW['width']} px"
+    wide = page.evaluate(
+        """(limit) => [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && el.getClientRects().length)
+            .map((el) => el.id || el.dataset.testid || el.tagName).slice(0, 5)""",
+        NARROW["width"],
+    )
+    assert wide == [], f"elements past the right edge: {wide}"
+
+
+def test_a_japanese_browser_starts_in_japanese(browser, base_url):
+    page, watch = open_app(browser, base_url, locale="ja-JP", viewport=NARROW)
+    ready(page)
+    assert page.evaluate("() => document.documentElement.lang") == "ja"
+    expect(page.get_by_test_id("language")).to_have_value("ja")
+    expect(page.get_by_test_id("status")).to_contain_text("準備ができました")
+    expect(page.locator("#train-title")).to_have_text("自分で学習させる")
+    expect(page.get_by_test_id("train-hint")).to_contain_text("シード実験")
+    expect(page.get_by_test_id("shape")).to_contain_text("パラメータ 442,903個")
+    expect(page.get_by_test_id("optimizer").locator("option:checked")).to_have_text("モーメンタム")
+    assert visible_english(page) == set()
+    assert attributes_english(page) == set()
+    no_horizontal_overflow(page)
+    screenshot(page, "ja-start")
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_training_a_bad_model_file_and_the_0_9_mode_speak_japanese(browser, base_url):
+    page, watch = open_app(browser, base_url, locale="ja-JP", viewport=NARROW)
+    ready(page)
+    page.get_by_test_id("samples").fill("300")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("学習完了：300ステップ", timeout=120_000)
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("枚中", timeout=60_000)
+    expect(page.get_by_test_id("run-legend")).to_contain_text("直前の学習")
+    expect(page.get_by_test_id("run-legend")).to_contain_text("モーメンタム 学習率 0.01")
+    expect(page.locator("#mistakes-label")).to_contain_text("テストデータ")
+    # A file that is not a model: Python's message, said in Japanese
+    page.get_by_test_id("model-upload").set_input_files(
+        files=[{"name": "x.npz", "mimeType": "application/octet-stream", "buffer": b"this is not a zip"}]
+    )
+    message = page.get_by_test_id("model-message")
+    expect(message).to_contain_text("x.npz を読み込めませんでした")
+    expect(message).to_contain_text("モデルファイルではありません")
+    expect(message).to_contain_text("現在のモデルはそのままです")
+    # A setting out of range: the page's own message
+    page.get_by_test_id("lr").fill("100")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("settings-message")).to_contain_text("学習率：")
+    page.get_by_test_id("lr").fill("0.01")
+    # All ten digits
+    page.get_by_test_id("mode").select_option("0-9")
+    expect(page.get_by_test_id("status")).to_contain_text("0〜9の全数字", timeout=180_000)
+    expect(page.get_by_test_id("train-hint")).to_contain_text("0〜9の全数字")
+    expect(page.get_by_test_id("model-info")).to_contain_text("確率")
+    assert visible_english(page) == set()
+    assert attributes_english(page) == set()
+    no_horizontal_overflow(page)
+    screenshot(page, "ja-trained")
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_switching_language_keeps_the_drawing_and_a_running_training(browser, base_url):
+    page, watch = open_app(browser, base_url, locale="ja-JP", viewport=NARROW)
+    ready(page)
+    draw(page, DIGITS[2](), PLACES["centred"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
+    strokes = page.evaluate("() => window.digitsApp.prediction.pad.strokes.length")
+    page.get_by_test_id("train").click()  # the seed run: 5000 steps, long enough to switch during it
+    expect(page.get_by_test_id("status")).to_contain_text("学習中", timeout=60_000)
+    language = page.get_by_test_id("language")
+    language.select_option("en")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    expect(page.get_by_test_id("status")).to_contain_text("Training: step")
+    expect(page.locator("#train-title")).to_have_text("Train it yourself")
+    expect(page.get_by_test_id("optimizer").locator("option:checked")).to_have_text("Momentum")
+    expect(page.get_by_test_id("stop")).to_be_enabled()  # still training
+    no_horizontal_overflow(page)
+    screenshot(page, "en-training")
+    step = int(page.get_by_test_id("step").text_content())
+    page.wait_for_function(
+        "(step) => Number(document.querySelector('[data-testid=step]').textContent) > step", arg=step
+    )
+    language.select_option("ja")
+    assert page.evaluate("() => document.documentElement.lang") == "ja"
+    expect(page.get_by_test_id("status")).to_contain_text("学習中")
+    screenshot(page, "ja-training")
+    page.get_by_test_id("stop").click()
+    expect(page.get_by_test_id("status")).to_contain_text("停止しました", timeout=60_000)
+    expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "ready", timeout=60_000)
+    # the drawing is still there, and the page still answers it
+    assert page.evaluate("() => window.digitsApp.prediction.pad.strokes.length") == strokes
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", re.compile(r"\d"))
+    # after the run, switching re-says the final status and the results in the other language
+    language.select_option("en")
+    expect(page.get_by_test_id("status")).to_contain_text("Stopped after")
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("test images")
+    # the choice is remembered, and goes into a shared link
+    page.reload()
+    ready(page)
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.get_by_test_id("copy-link").click()
+    expect(page.get_by_test_id("copy-link")).to_have_attribute("data-link", re.compile(r"[#&]lang=en(&|$)"))
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_a_link_chooses_the_language(browser, base_url):
+    page, watch = open_app(browser, base_url + "#mode=0-2&lr=0.02&lang=ja", viewport=NARROW)
+    ready(page)
+    assert page.evaluate("() => document.documentElement.lang") == "ja"
+    expect(page.get_by_test_id("settings-message")).to_contain_text("リンクから設定を復元しました")
+    expect(page.get_by_test_id("lr")).to_have_value("0.02")
+    screenshot(page, "ja-from-link")
+    watch.assert_clean()
+    page.context.close()
