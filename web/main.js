@@ -66,7 +66,7 @@ class App {
     for (const mode of Object.values(this.modes)) mode.max_samples = manifest[mode.data].train_count;
     if (restarting) config.choices = (await this.lab.reregister()) || config.choices; // the Lab's components again
     const dropped = this.settings.configure(config);
-    if (dropped.length) showMessage("settings-message", `After the restart, ${dropped.join(", ")} is not registered; the form shows another choice.`);
+    if (dropped.length) showMessage("settings-message", msg("settings.droppedAfterRestart", { names: dropped }));
     this.code.configure(config.code_sections);
     this.lab.configure(config.lab, config.choices);
     this.settings.setMode(this.mode);
