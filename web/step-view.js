@@ -193,7 +193,7 @@ export class StepView {
 
   setBusy(busy) {
     this.busy = busy;
-    $("step-run").disabled = busy;
+    $("step-run").disabled = busy || !this.app.ready || this.app.training;
     $("step-run").textContent = busy ? "Taking the step…" : "Take one step";
     $("step-result").setAttribute("aria-busy", String(busy));
   }

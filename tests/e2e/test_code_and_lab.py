@@ -250,6 +250,7 @@ def test_a_link_to_a_run_with_the_example_carries_its_code(browser, base_url):
     run_lab(page)  # the worked example, unchanged: Swish
     page.get_by_test_id("activation").select_option("swish")
     page.get_by_test_id("copy-link").click()
+    expect(page.get_by_test_id("copy-link")).to_have_attribute("data-link", re.compile(r"&code=[\w-]+"))
     link = page.get_by_test_id("copy-link").get_attribute("data-link")
     page.context.close()
     page, watch = open_app(browser, link)
