@@ -111,6 +111,7 @@ class App {
     const busy = !this.ready || this.training;
     for (const id of ["train", "evaluate", "mode", "copy-link"]) $(id).disabled = busy || this.lab.running;
     this.lab.setDisabled(busy);
+    $("step-run").disabled = busy || this.stepView.busy; // one step waits for Python and for a run to end
     this.settings.setDisabled(busy);
     this.models.setDisabled(busy);
     $("stop").disabled = !this.training;

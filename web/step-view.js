@@ -196,7 +196,7 @@ export class StepView {
 
   setBusy(busy) {
     this.busy = busy;
-    $("step-run").disabled = busy;
+    $("step-run").disabled = busy || !this.app.ready || this.app.training;
     track($("step-run"), msg(busy ? "step.running" : "step.run"));
     $("step-result").setAttribute("aria-busy", String(busy));
   }

@@ -196,7 +196,7 @@ def test_python_errors_show_the_editors_line_numbers_and_a_runaway_loop_can_be_s
     wait_ready(page)
     expect(page.get_by_test_id("activation")).to_have_value("softsign")
     # A gradient check that never ends: Stop, and the Lab goes on working
-    looping = "while dout.shape == (4, 6):  # the gradient check's batch, not registration's\n            pass\n        "
+    looping = "while dout.shape == (4, 6):  # the check's batch, not registration's\n            pass\n        "
     set_code(page, SOFTSIGN.replace("return dout / self.d**2", looping + "return dout / self.d**2"))
     run_lab(page)
     page.get_by_test_id("lab-check-target").select_option("activation/softsign")
@@ -250,6 +250,7 @@ def test_a_link_to_a_run_with_the_example_carries_its_code(browser, base_url):
     run_lab(page)  # the worked example, unchanged: Swish
     page.get_by_test_id("activation").select_option("swish")
     page.get_by_test_id("copy-link").click()
+    expect(page.get_by_test_id("copy-link")).to_have_attribute("data-link", re.compile(r"&code=[\w-]+"))
     link = page.get_by_test_id("copy-link").get_attribute("data-link")
     page.context.close()
     page, watch = open_app(browser, link)
