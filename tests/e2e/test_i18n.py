@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.axe import axe_violations
 from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, screenshot
 from tests.e2e.drawing import DIGITS, PLACES, draw
 
@@ -97,6 +98,7 @@ def test_a_japanese_browser_starts_in_japanese(browser, base_url):
     assert visible_english(page) == set()
     assert attributes_english(page) == set()
     no_horizontal_overflow(page)
+    assert axe_violations(page) == []  # lang, labels and contrast hold in Japanese too
     screenshot(page, "ja-start")
     watch.assert_clean()
     page.context.close()
