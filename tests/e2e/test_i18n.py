@@ -83,6 +83,17 @@ def no_horizontal_overflow(page: Page) -> None:
         NARROW["width"],
     )
     assert wide == [], f"elements past the right edge: {wide}"
+    # and nothing sticks out of its card (a scrolling box, like the code view, may hold wide content)
+    out = page.evaluate(
+        """() => [...document.querySelectorAll(".card *")].filter((el) => {
+            if (!el.getClientRects().length) return false;
+            for (let up = el.parentElement; up && !up.classList.contains("card"); up = up.parentElement) {
+                if (getComputedStyle(up).overflowX !== "visible") return false;
+            }
+            return el.getBoundingClientRect().right > el.closest(".card").getBoundingClientRect().right + 0.5;
+        }).map((el) => el.id || el.dataset.testid || el.tagName).slice(0, 5)"""
+    )
+    assert out == [], f"elements wider than their card: {out}"
 
 
 def test_a_japanese_browser_starts_in_japanese(browser, base_url):
