@@ -71,10 +71,11 @@ export function render(m) {
   if (m === null || m === undefined) return "";
   if (typeof m === "string") return m;
   if (typeof m === "number") return formatNumber(m, { maximumFractionDigits: 20, useGrouping: false });
-  if (Array.isArray(m)) return new Intl.ListFormat(current, { style: "short", type: "unit" }).format(m.map(render));
+  if (Array.isArray(m)) return m.map(render).join(t("list.separator")); // "0, 1, 2" / "0、1、2"
   if ("key" in m) return t(m.key, m.params || {});
   if ("duration" in m) return formatDuration(m.duration); // seconds
   if ("percent" in m) return formatPercent(m.percent); // a fraction
+  if ("ago" in m) return formatAgo(m.ago); // a time, in ms since the epoch
   if ("text" in m) return m.text;
   return String(m);
 }

@@ -105,7 +105,7 @@ export class ModelsPanel {
       this.show(await this.app.worker.request("load-model", { bytes: saved.bytes }));
       this.restoreFailed = false;
       $("model-forget").hidden = false;
-      if (!afterRestart) showMessage("model-message", msg("model.restored"), "ok");
+      if (!afterRestart) showMessage("model-message", msg("model.restored", { ago: { ago: saved.saved } }), "ok");
     } catch (error) {
       if (!this.app.worker.dead && !quiet) {
         this.restoreFailed = true; // kept: it may need a component the Lab registers (tried again after Run)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from pycore import messages
-
-if sys.platform == "emscripten":  # the catalogs are the page's files: checked once, under CPython
-    pytest.skip("the page's catalogs are not mounted inside Pyodide", allow_module_level=True)
 
 I18N = Path(__file__).resolve().parents[2] / "web" / "i18n"
 LANGUAGES = [code for code, _ in json.loads((I18N / "languages.json").read_text(encoding="utf-8"))]
@@ -66,3 +62,15 @@ def test_no_catalog_text_is_empty(code):
 def test_javascript_placeholders_match_pythons_parser():
     for template in messages.catalog().values():
         assert names(template) == messages.placeholders(template), template
+
+
+def test_the_site_ships_every_catalog_in_one_script(site):
+    """i18n/catalogs.js: the languages, English with Python's words added, precached for offline use."""
+    text = (site / "i18n" / "catalogs.js").read_text(encoding="utf-8")
+    data = json.loads(text[text.index("=") + 1 :].strip().rstrip(";"))
+    assert [code for code, _ in data["languages"]] == LANGUAGES
+    assert data["catalogs"]["en"] == full("en")
+    for code in LANGUAGES[1:]:
+        assert data["catalogs"][code] == load(code)
+    assert not list((site / "i18n").glob("*.json"))  # the sources stay out of the site
+    assert '"i18n/catalogs.js"' in (site / "sw.js").read_text(encoding="utf-8")
