@@ -2,6 +2,7 @@
 // worker take one training step on a copy of the current model (pycore.onestep), and draw what
 // every layer did. Every number comes from Python; this module only draws and formats them.
 import { paintDigit } from "./canvas.js";
+import { choiceLabel } from "./settings.js";
 import { has, msg, render, t, track } from "./i18n.js";
 import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
@@ -175,6 +176,7 @@ export class StepView {
     this.setBusy(true);
     try {
       const args = { settings: this.settings() };
+      this.optimizerChoice = args.settings.optimizer; // its name in the menu, for the summary
       const transfer = [];
       if (this.source === "training") {
         args.index = this.readIndex();
@@ -209,7 +211,7 @@ export class StepView {
     track($("step-sample"), msg("step.sample", { what, label: result.label }));
     const opt = result.optimizer;
     const settings = Object.entries(opt.settings).map(([k, v]) => msg("step.setting", { name: has(`step.optimizerSetting.${k}`) ? msg(`step.optimizerSetting.${k}`) : k, value: formatNumber(v) }));
-    $("step-summary").replaceChildren(...slots(t("step.summary", { what: render(what), label: result.label, optimizer: opt.name, settings: render(settings) }), {
+    $("step-summary").replaceChildren(...slots(t("step.summary", { what: render(what), label: result.label, optimizer: render(choiceLabel(this.optimizerChoice, opt.name)), settings: render(settings) }), {
       before: number(result.loss.before, "step-loss-before"),
       after: number(result.loss.after, "step-loss-after"),
     }));
@@ -307,7 +309,7 @@ export class StepView {
       el("th", { scope: "row" }, String(digit)),
       ...columns.map(([key]) => el("td", { "data-key": key }, number(vectors[key][c])))));
     return el("section", { class: "step-layer", testid: "step-loss", "aria-labelledby": "step-loss-title" },
-      el("h3", { id: "step-loss-title" }, t("step.lossTitle", { name: loss.name })),
+      el("h3", { id: "step-loss-title" }, ...slots(t("step.lossTitle"), { name: el("code", {}, loss.name) })), // a class name
       el("p", { class: "step-what" }, ...slots(t("step.lossFormulas"), {
         forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })),
       el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows),

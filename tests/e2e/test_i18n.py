@@ -196,6 +196,24 @@ def test_switching_language_keeps_the_drawing_and_a_running_training(browser, ba
     page.context.close()
 
 
+def test_one_step_speaks_japanese(browser, base_url):
+    page, watch = open_app(browser, base_url, locale="ja-JP", viewport=NARROW)
+    ready(page)
+    page.get_by_test_id("step-index").fill("5")
+    expect(page.get_by_test_id("step-sample")).to_contain_text("訓練データ")
+    page.get_by_test_id("step-run").click()
+    expect(page.get_by_test_id("step-result")).to_have_attribute("data-seq", "1", timeout=60_000)
+    expect(page.get_by_test_id("step-summary")).to_contain_text("モーメンタム")
+    expect(page.get_by_test_id("one-step")).to_contain_text("誤差逆伝播法")
+    # the math keeps its own letters: gradients (dy, dx, dW, db, dL) and max |…|
+    assert visible_english(page) - {"dy", "dx", "dW", "db", "dL", "max"} == set()
+    no_horizontal_overflow(page)
+    page.get_by_test_id("language").select_option("en")  # the result is said again, in English
+    expect(page.get_by_test_id("step-summary")).to_contain_text("Momentum step (lr 0.01, momentum 0.9")
+    watch.assert_clean()
+    page.context.close()
+
+
 def test_a_link_chooses_the_language(browser, base_url):
     page, watch = open_app(browser, base_url + "#mode=0-2&lr=0.02&lang=ja", viewport=NARROW)
     ready(page)
