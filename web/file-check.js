@@ -1,13 +1,12 @@
 // A classic script (it runs even where module scripts cannot): opened from disk as file://,
 // the page cannot load its modules or Python, so say how to serve it instead of hanging. The words
-// come from the catalogs (i18n/catalogs.js, a classic script too), in the browser's language.
+// come from the catalogs (i18n/catalogs.js, a classic script too), in the visitor's language.
 if (location.protocol === "file:") {
   document.addEventListener("DOMContentLoaded", () => {
-    const { languages, catalogs } = self.DIGITS_I18N;
-    const codes = languages.map(([code]) => code);
-    const lang = (navigator.languages || []).map((tag) => tag.toLowerCase().split("-")[0]).find((c) => codes.includes(c)) || codes[0];
-    const text = (key) => catalogs[lang][key] ?? catalogs[codes[0]][key];
-    document.documentElement.lang = lang;
+    const { catalogs, languages, start } = self.DIGITS_I18N; // i18n-boot.js chose the language
+    const text = (key) => catalogs[start][key] ?? catalogs[languages[0][0]][key];
+    document.documentElement.lang = start;
+    delete document.documentElement.dataset.i18nPending;
     const box = document.getElementById("boot-message");
     box.hidden = false;
     box.textContent = text("file.message");

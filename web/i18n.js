@@ -3,16 +3,18 @@
 // them all in i18n/catalogs.js, a classic script loaded before this module, so the first paint is
 // already in the visitor's language and file:// gets its message too.
 //
+// The language to start in is chosen by i18n-boot.js (a classic script in <head>), before anything paints.
+//
 // A message is {key, params}: code keeps the message, not its text, so a switch of language
 // re-renders every status line, error and label in place (`track`), without reloading the page.
 
-const DATA = globalThis.DIGITS_I18N || { languages: [["en", "English"]], catalogs: { en: {} } };
+const DATA = globalThis.DIGITS_I18N; // i18n/catalogs.js, completed by i18n-boot.js
 /** [[code, name in its own language], …]: web/i18n/languages.json, the one list of languages. */
 export const LANGUAGES = DATA.languages;
 const CODES = LANGUAGES.map(([code]) => code);
-const STORE_KEY = "digits-from-scratch-language";
+const STORE_KEY = DATA.storeKey;
 /** The shared link's fragment parameter for the language (#…&lang=ja). */
-export const LINK_PARAM = "lang";
+export const LINK_PARAM = DATA.linkParam;
 
 // {name}, {name:,} or {name!r}. A number is shown as it is ("5000 steps"), or grouped for the
 // language ("442,903") when its placeholder says `:,`; Python's templates use the same spec.
@@ -22,27 +24,7 @@ let current = CODES[0];
 const tracked = new Map(); // element -> {text: message, attrs: {name: message}}
 
 /** The language a code like "ja-JP" or "en" falls under, or null. */
-export function matchLanguage(tag) {
-  const base = String(tag || "").toLowerCase().split("-")[0];
-  return CODES.includes(base) ? base : null;
-}
-
-/** At start: the link's language, else the one chosen before, else the browser's first we have. */
-export function initialLanguage() {
-  const fromLink = matchLanguage(new URLSearchParams(location.hash.slice(1)).get(LINK_PARAM));
-  if (fromLink) return fromLink;
-  try {
-    const stored = matchLanguage(localStorage.getItem(STORE_KEY));
-    if (stored) return stored;
-  } catch {
-    // storage blocked: fall through to the browser's languages
-  }
-  for (const tag of navigator.languages || [navigator.language]) {
-    const found = matchLanguage(tag);
-    if (found) return found;
-  }
-  return CODES[0];
-}
+export const matchLanguage = DATA.match;
 
 export const language = () => current;
 
@@ -210,6 +192,7 @@ export function languageSwitch(select) {
 
 /** Start: choose the language and put the page's own text in it (before anything else paints). */
 export function startLanguage() {
-  current = initialLanguage();
+  current = DATA.start;
   applyStatic();
+  delete document.documentElement.dataset.i18nPending; // i18n-boot.js hid the page until now
 }

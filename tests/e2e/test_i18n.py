@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.axe import axe_violations
 from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, screenshot
 from tests.e2e.drawing import DIGITS, PLACES, draw
+from tests.e2e.test_accessibility import AFTER_NEXT_FRAME, PHONE, RECORD_LAYOUT_SHIFTS
 
 NARROW = {"width": 360, "height": 800}
 # What a Japanese page may show in ASCII letters: names of things (software, data, functions,
@@ -113,6 +114,22 @@ def test_a_japanese_browser_starts_in_japanese(browser, base_url):
     screenshot(page, "ja-start")
     watch.assert_clean()
     page.context.close()
+
+
+def test_nothing_moves_when_the_page_starts_in_japanese(browser, base_url):
+    """index.html's own words are English: a Japanese page is hidden until they are Japanese, so
+    nothing is laid out twice (Lighthouse's layout shift)."""
+    context = browser.new_context(**PHONE, locale="ja-JP", service_workers="block")
+    try:
+        context.add_init_script(RECORD_LAYOUT_SHIFTS)
+        page = context.new_page()
+        page.goto(base_url)
+        ready(page)
+        page.evaluate(AFTER_NEXT_FRAME)
+        assert page.evaluate("() => window.readLayoutShifts()") == []
+        assert page.evaluate("() => document.documentElement.dataset.i18nPending") is None
+    finally:
+        context.close()
 
 
 def test_training_a_bad_model_file_and_the_0_9_mode_speak_japanese(browser, base_url):
