@@ -145,9 +145,15 @@ def page_config() -> dict:
 def choices() -> dict[str, list[list[str]]]:
     """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the Lab."""
     return {
-        field: [[name, extend.label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
+        field: [[name, _lab_label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
         for field, names in CHOICES.items()
     }
+
+
+def _lab_label(field: str, name: str) -> str | None:
+    """A component registered in the Lab is marked as such in the menus (never mistaken for a built-in)."""
+    label = extend.label(field, name)
+    return None if label is None else f"{label} (Lab)"
 
 
 def as_bytes(data: object) -> bytes:
@@ -464,7 +470,8 @@ class Session:
         count = len(rows)
         whole = isinstance(index, (int, float)) and not isinstance(index, bool) and np.isfinite(index)
         if not (whole and index == int(index) and 0 <= index < count):
-            shown = repr(index) if isinstance(index, (int, float)) else type(index).__name__
+            nothing = isinstance(index, float) and np.isnan(index)  # the page sends NaN for an empty field
+            shown = "nothing" if nothing else repr(index) if isinstance(index, (int, float)) else type(index).__name__
             raise ConfigError(f"training image: enter a whole number from 0 to {count - 1}, got {shown[:40]}")
         row = int(rows[int(index)])
         pixels = mnist.flat_pixels(self.train_split.images[row : row + 1])[0]  # (784,) uint8

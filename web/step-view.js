@@ -185,7 +185,7 @@ export class StepView {
       showMessage("step-message", result.warning || "", result.warning ? "error" : "ok");
     } catch (error) {
       const kept = this.result ? " The last step shown is kept." : "";
-      showMessage("step-message", `Could not take the step: ${error.message}.${kept} The model is unchanged.`);
+      showMessage("step-message", `Could not take the step: ${error.message.replace(/\.$/, "")}.${kept} The model is unchanged.`);
     } finally {
       this.setBusy(false);
     }
