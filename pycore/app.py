@@ -76,9 +76,6 @@ ALPHA = (0.0, 0.99)  # the LeakyReLU slope
 # while a step runs, and the page takes a silent worker for dead. 1e9 is about a second here.
 MAX_STEP_MULTIPLY_ADDS = 1_000_000_000
 
-# One step, watched (Session.one_step): the largest drawing canvas taken, in pixels a side.
-STEP_CANVAS = (1, 4096)
-
 
 def page_recipe(settings: dict) -> recipes.Recipe:
     """The recipe a page's settings describe (``recipe`` plus overrides), within the page's limits."""
@@ -98,6 +95,19 @@ def page_recipe(settings: dict) -> recipes.Recipe:
     if not ALPHA[0] <= recipe.network.alpha <= ALPHA[1]:
         raise ConfigError(f"the LeakyReLU slope must be from {ALPHA[0]} to {ALPHA[1]}, got {recipe.network.alpha}")
     return recipe
+
+
+# What one watched step takes from the training form: the rest (the shape, the batch, augmentation)
+# is the current model's, or one undistorted image.
+STEP_SETTINGS = ("optimizer", "lr", "momentum", "label_smoothing")
+
+
+def step_recipe(settings: dict) -> recipes.Recipe:
+    """The recipe of a page's settings, as far as one watched step uses them (:data:`STEP_SETTINGS`):
+    a form whose other fields are out of range does not stop it."""
+    settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
+    base = recipes.get(str(settings.get("recipe", "seed")))
+    return base.with_overrides({k: settings[k] for k in STEP_SETTINGS if k in settings})
 
 
 def describe(settings: dict) -> dict:
@@ -401,7 +411,7 @@ class Session:
     def training_image(self, settings: dict, index: object) -> dict:
         """Training image ``index`` of the Digits mode ``settings`` belong to (its digits, in
         dataset order): ``{index, label, count, image}`` (784 uint8 pixels)."""
-        pixels, label, count, i = self._step_training_image(page_recipe(settings).classes, index)
+        pixels, label, count, i = self._step_training_image(step_recipe(settings).classes, index)
         return {"index": i, "label": label, "count": count, "image": pixels.tobytes()}
 
     def one_step(
@@ -424,7 +434,7 @@ class Session:
         view plus ``source``, ``index``, ``count``, ``label``, ``classes``, ``outputs``, ``image``
         and ``warning`` (a sentence when the loss after the step is not a finite number, else "").
         """
-        recipe = page_recipe(settings)
+        recipe = step_recipe(settings)
         net = self.model
         if index is not None:
             pixels, label, count, index = self._step_training_image(recipe.classes, index)
@@ -479,10 +489,15 @@ class Session:
 
     def _step_drawing(self, rgba: object, width: object, height: object) -> np.ndarray:
         """The drawing as the network sees it (784 values in 0..1); a clear error when there is none."""
-        lo, hi = STEP_CANVAS
-        sides = (width, height)
-        if rgba is None or not all(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi for v in sides):
+        if rgba is None:
             raise ConfigError("nothing drawn: draw a digit first, or pick a training image")
+        sides = (width, height)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in sides):
+            raise ConfigError(f"the drawing's size must be whole numbers of pixels, got {width!r}×{height!r}"[:120])
+        if width * height > preprocess.MAX_IMAGE_PIXELS:
+            raise ConfigError(
+                f"the drawing is {width}×{height} pixels; at most {preprocess.MAX_IMAGE_PIXELS:,} are read"
+            )
         data = as_bytes(rgba)
         if len(data) != width * height * 4:
             raise ConfigError(f"the drawing is {len(data)} bytes; a {width}×{height} canvas has {width * height * 4}")

@@ -28,6 +28,7 @@ export class ModelsPanel {
     }
     select.value = info.slot;
     this.slot = info.slot;
+    this.classes = info.classes; // the current model's digits (the one-step view's label menu)
     const acc = info.notes && Number.isFinite(info.notes.test_accuracy)
       ? `, ${(100 * info.notes.test_accuracy).toFixed(2)} % on test images` : "";
     $("model-info").textContent = `${info.sizes.join("-")}, ${info.outputs}${acc}`;
