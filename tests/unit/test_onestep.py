@@ -284,7 +284,8 @@ def test_no_training_images_yet():
      (drawing()[0], 10**6, 10**6), (drawing()[0], "100", 100)],
 )  # fmt: skip
 def test_no_drawing_is_refused(session, rgba, width, height):
-    with pytest.raises(ConfigError, match=r"nothing drawn|canvas has|size must be whole numbers|at most [\d,]+ are read"):
+    refused = r"nothing drawn|canvas has|size must be whole numbers|at most [\d,]+ are read"
+    with pytest.raises(ConfigError, match=refused):
         session.one_step(SEED, rgba=rgba, width=width, height=height, label=1)
 
 
