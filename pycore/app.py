@@ -76,9 +76,6 @@ ALPHA = (0.0, 0.99)  # the LeakyReLU slope
 # while a step runs, and the page takes a silent worker for dead. 1e9 is about a second here.
 MAX_STEP_MULTIPLY_ADDS = 1_000_000_000
 
-# One step, watched (Session.one_step): the largest drawing canvas taken, in pixels a side.
-STEP_CANVAS = (1, 4096)
-
 
 def page_recipe(settings: dict) -> recipes.Recipe:
     """The recipe a page's settings describe (``recipe`` plus overrides), within the page's limits."""
@@ -96,6 +93,19 @@ def page_recipe(settings: dict) -> recipes.Recipe:
     if not ALPHA[0] <= recipe.network.alpha <= ALPHA[1]:
         raise ConfigError("app.alpha_range", min=ALPHA[0], max=ALPHA[1], value=recipe.network.alpha)
     return recipe
+
+
+# What one watched step takes from the training form: the rest (the shape, the batch, augmentation)
+# is the current model's, or one undistorted image.
+STEP_SETTINGS = ("optimizer", "lr", "momentum", "label_smoothing")
+
+
+def step_recipe(settings: dict) -> recipes.Recipe:
+    """The recipe of a page's settings, as far as one watched step uses them (:data:`STEP_SETTINGS`):
+    a form whose other fields are out of range does not stop it."""
+    settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
+    base = recipes.get(str(settings.get("recipe", "seed")))
+    return base.with_overrides({k: settings[k] for k in STEP_SETTINGS if k in settings})
 
 
 def describe(settings: dict) -> dict:
@@ -143,9 +153,15 @@ def page_config() -> dict:
 def choices() -> dict[str, list[list[str]]]:
     """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the Lab."""
     return {
-        field: [[name, extend.label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
+        field: [[name, _lab_label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
         for field, names in CHOICES.items()
     }
+
+
+def _lab_label(field: str, name: str) -> str | None:
+    """A component registered in the Lab is marked as such in the menus (never mistaken for a built-in)."""
+    label = extend.label(field, name)
+    return None if label is None else f"{label} (Lab)"
 
 
 def as_bytes(data: object) -> bytes:
@@ -394,7 +410,7 @@ class Session:
     def training_image(self, settings: dict, index: object) -> dict:
         """Training image ``index`` of the Digits mode ``settings`` belong to (its digits, in
         dataset order): ``{index, label, count, image}`` (784 uint8 pixels)."""
-        pixels, label, count, i = self._step_training_image(page_recipe(settings).classes, index)
+        pixels, label, count, i = self._step_training_image(step_recipe(settings).classes, index)
         return {"index": i, "label": label, "count": count, "image": pixels.tobytes()}
 
     def one_step(
@@ -417,7 +433,7 @@ class Session:
         view plus ``source``, ``index``, ``count``, ``label``, ``classes``, ``outputs``, ``image``
         and ``warning`` (a sentence when the loss after the step is not a finite number, else "").
         """
-        recipe = page_recipe(settings)
+        recipe = step_recipe(settings)
         net = self.model
         if index is not None:
             pixels, label, count, index = self._step_training_image(recipe.classes, index)
@@ -458,18 +474,28 @@ class Session:
         count = len(rows)
         whole = isinstance(index, (int, float)) and not isinstance(index, bool) and np.isfinite(index)
         if not (whole and index == int(index) and 0 <= index < count):
-            shown = repr(index) if isinstance(index, (int, float)) else type(index).__name__
-            raise ConfigError("app.step_index", max=count - 1, value=shown[:40])
+            nothing = isinstance(index, float) and np.isnan(index)  # the page sends NaN for an empty field
+            shown = (
+                messages.Message("app.nothing")
+                if nothing
+                else repr(index)
+                if isinstance(index, (int, float))
+                else type(index).__name__
+            )
+            raise ConfigError("app.step_index", max=count - 1, value=shown if nothing else shown[:40])
         row = int(rows[int(index)])
         pixels = mnist.flat_pixels(self.train_split.images[row : row + 1])[0]  # (784,) uint8
         return pixels, int(self.train_split.labels[row]), count, int(index)
 
     def _step_drawing(self, rgba: object, width: object, height: object) -> np.ndarray:
         """The drawing as the network sees it (784 values in 0..1); a clear error when there is none."""
-        lo, hi = STEP_CANVAS
-        sides = (width, height)
-        if rgba is None or not all(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi for v in sides):
+        if rgba is None:
             raise ConfigError("app.step_nothing_drawn")
+        sides = (width, height)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in sides):
+            raise ConfigError("app.step_drawing_sides", width=repr(width)[:50], height=repr(height)[:50])
+        if width * height > preprocess.MAX_IMAGE_PIXELS:
+            raise ConfigError("app.step_drawing_pixels", width=width, height=height, limit=preprocess.MAX_IMAGE_PIXELS)
         data = as_bytes(rgba)
         if len(data) != width * height * 4:
             raise ConfigError(

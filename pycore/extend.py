@@ -90,6 +90,22 @@ def forget_custom() -> None:
     LABELS.clear()
 
 
+def built_ins_changed() -> bool:
+    """Whether a built-in component is missing from its registry or was replaced."""
+    return any(
+        KINDS[kind][0].get(name) is not cls for kind, built_in in BUILT_IN.items() for name, cls in built_in.items()
+    )
+
+
+def restore_built_ins() -> None:
+    """Put every built-in component back in its registry (registered ones stay), first in the menus."""
+    for kind, (registry, _) in KINDS.items():
+        kept = {name: cls for name, cls in registry.items() if not is_built_in(kind, name)}
+        registry.clear()
+        registry.update(BUILT_IN[kind])
+        registry.update(kept)
+
+
 def snapshot() -> tuple[dict[str, dict[str, type]], dict[tuple[str, str], str]]:
     """What is registered now, for :func:`restore`."""
     return {kind: dict(registry) for kind, (registry, _) in KINDS.items()}, dict(LABELS)

@@ -106,7 +106,11 @@ def run(code: str) -> dict:
         printed = output.text()
         said = explain(exc) or f"{type(exc).__name__}: {exc}"
         raise LabError(f"{printed.rstrip()}\n{said}" if printed.strip() else said) from None
-    return {"registered": extend.custom(), "output": output.text()}
+    printed = output.text()
+    if extend.built_ins_changed():  # e.g. ACTIVATIONS.clear(): the menus must keep pycore's own
+        extend.restore_built_ins()
+        printed += "\nYour code changed pycore's built-in components in its registries; they were put back.\n"
+    return {"registered": extend.custom(), "output": printed}
 
 
 def explain(exc: BaseException) -> str | None:

@@ -44,6 +44,9 @@ MESSAGES: dict[str, str] = {
     ),
     "app.step_index": "training image: enter a whole number from 0 to {max}, got {value}",
     "app.step_nothing_drawn": "nothing drawn: draw a digit first, or pick a training image",
+    "app.nothing": "nothing",
+    "app.step_drawing_sides": "the drawing's size must be whole numbers of pixels, got {width}×{height}",
+    "app.step_drawing_pixels": "the drawing is {width}×{height} pixels; at most {limit:,} are read",
     "app.step_drawing_size": "the drawing is {size} bytes; a {width}×{height} canvas has {need}",
     "app.step_label_choose": "choose the digit your drawing shows (got {value})",
     # pycore.trainer

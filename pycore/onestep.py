@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ConfigError
 from .layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .network import Network
@@ -45,9 +46,11 @@ OPTIMIZER_SETTINGS = ("lr", "momentum", "beta1", "beta2", "eps")
 
 
 def formulas(part: object, key: str = "forward") -> dict[str, str]:
-    """What ``part`` (a layer, loss or optimizer) computes, from :data:`FORMULAS` (by its class or
-    a base class); otherwise the first line of its class's docstring under ``key``."""
-    for cls in type(part).__mro__:
+    """What ``part`` (a layer, loss or optimizer) computes, from :data:`FORMULAS` for pycore's own
+    classes (a Lab class only by its exact class: a subclass may compute something else); otherwise
+    the first line of its class's docstring under ``key``."""
+    own = type(part).__module__.startswith("pycore.")  # a subclass of pycore's own (the first layer's)
+    for cls in type(part).__mro__ if own else (type(part),):
         if cls in FORMULAS:
             return dict(FORMULAS[cls])
     doc = (type(part).__doc__ or type(part).__name__).strip().splitlines()[0]
@@ -56,7 +59,12 @@ def formulas(part: object, key: str = "forward") -> dict[str, str]:
 
 def twin(network: Network) -> Network:
     """A new network with ``network``'s configuration and a copy of its parameters."""
-    copy = Network(network.config, seed=0)
+    try:
+        copy = Network(network.config, seed=0)
+    except (ValueError, KeyError) as exc:  # a Lab component the model uses is no longer registered
+        raise ConfigError(
+            f"this model uses a component that is not registered now ({exc}); run the Lab code that registers it"
+        ) from None
     copy.copy_params_from(network.params)
     return copy
 
@@ -108,6 +116,7 @@ def watch_step(network: Network, optimizer: object, x: np.ndarray, t: np.ndarray
         for i in range(1, len(net.affines) + 1):
             sizes[i] = {**_size("dW", grads[f"W{i}"]), **_size("db", grads[f"b{i}"])}
         optimizer.update(net.params, grads)
+        net.check_params()  # a Lab optimizer that replaced arrays would show a change the layers never saw
         after_outs: list[np.ndarray] = []
         after = net.forward_loss(x, t, trace=after_outs)
 

@@ -23,9 +23,11 @@ export class LabPanel {
     this.running = false;
     this.pendingText = null; // code to show once the editor exists (from a link)
     this.saveTimer = 0;
+    this.savePending = false;
     this.stopTimer = 0;
     this.stopped = false; // the running request was given up by Stop
     this.quiet = false; // true while a link's code is put in the editor (not saved)
+    this.fromLink = false; // the editor shows a link's code, not yet edited
     this.maxCode = 0; // characters, from Python
     this.pendingFields = new Map(); // a link's menu values that its Lab code registers: set after Run
     $("open-lab").addEventListener("click", () => (this.open ? this.close() : this.show()));
@@ -73,15 +75,23 @@ export class LabPanel {
       label: t("lab.editorLabel"),
     });
     $("lab-editor").dataset.ready = "true"; // tests wait on it
+    this.app.updateControls(); // Run needs the editor
     this.placePending();
   }
 
   placePending() {
     if (this.pendingText === null || !this.view) return;
-    this.quiet = true; // a link's code is not saved over the visitor's own until they edit it
-    this.editor.setText(this.view, this.pendingText);
-    this.quiet = false;
+    this.setQuietly(this.pendingText);
+    this.fromLink = true; // the visitor's own saved code is kept until they edit this
     this.pendingText = null;
+    this.app.updateControls();
+  }
+
+  /** Replace the editor's text without saving it (a link's code, or Reset while one is shown). */
+  setQuietly(text) {
+    this.quiet = true;
+    this.editor.setText(this.view, text);
+    this.quiet = false;
   }
 
   /** The editor's text (the pending link code until the editor exists). */
@@ -115,8 +125,11 @@ export class LabPanel {
 
   save(text) {
     if (this.quiet) return;
+    this.fromLink = false; // an edit: this is the visitor's code now
     clearTimeout(this.saveTimer);
+    this.savePending = true; // tests wait for the save
     this.saveTimer = setTimeout(() => {
+      this.savePending = false;
       try {
         if (text === this.example) localStorage.removeItem(STORE_KEY);
         else localStorage.setItem(STORE_KEY, text);
@@ -230,7 +243,9 @@ export class LabPanel {
   }
 
   setDisabled(disabled) {
-    for (const id of ["lab-run", "lab-check", "lab-check-target"]) $(id).disabled = disabled || this.running;
+    // no Run before the editor shows the code (it may not load offline): nothing runs unseen
+    $("lab-run").disabled = disabled || this.running || !this.view;
+    for (const id of ["lab-check", "lab-check-target"]) $(id).disabled = disabled || this.running;
   }
 
   /** Fill the form's menus with Python's choices, and the gradient check's targets (the newly
@@ -257,7 +272,8 @@ export class LabPanel {
   /** Bring back the worked example (one undoable change: Ctrl+Z brings the code back). */
   reset() {
     if (!this.view) return;
-    this.editor.setText(this.view, this.example);
+    if (this.fromLink) this.setQuietly(this.example); // the visitor's own saved code stays saved
+    else this.editor.setText(this.view, this.example);
     showMessage("lab-notice", "");
     this.output(msg("lab.resetDone"), "ok");
   }

@@ -43,6 +43,7 @@ class App {
     $("evaluate").addEventListener("click", () => evaluateModel(this.worker));
     $("mode").addEventListener("change", (e) => switchMode(this, e.target.value));
     $("copy-link").addEventListener("click", () => copyLink(this.mode, this.settings, this.lab));
+    window.addEventListener("hashchange", () => this.linkChanged()); // a link pasted into this tab
     this.updateControls();
     performance.mark("drawing-ready");
     serviceWorkerControl().then(() => this.life.start());
@@ -139,6 +140,13 @@ class App {
       this.models.saveCurrent();
     }
     this.modelChanged(); // the current model: the run's, or the one from before a dropped run
+  }
+
+  /** A link opened in this tab (only its fragment changed, so nothing reloaded): restore it now,
+   * or say how once Python is ready and no run is going. */
+  linkChanged() {
+    if (this.ready && !this.training) restoreLink(this);
+    else showMessage("settings-message", msg("link.later"));
   }
 
   /** The Lab registered new components: a saved model that needed them can be restored now. */

@@ -15,7 +15,7 @@ export function formatNumber(v) {
   if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
   const small = v !== 0 && Math.abs(v) < 1e-3;
   const text = small || Math.abs(v) >= 1e5 ? v.toExponential(SIGNIFICANT - 1) : String(Number(v.toPrecision(SIGNIFICANT)));
-  return text.replace("-", "−");
+  return text.replaceAll("-", "−");
 }
 
 /** The float32 values of a vector from the worker (a copy, aligned). */
@@ -46,8 +46,26 @@ function number(value, testid) {
   return el("span", { class: "num", testid, "data-value": String(value) }, formatNumber(value));
 }
 
+const STRIP_MAX = 256; // columns of a strip: a wider layer shows, per column, its strongest unit
+
+/** The values to paint in at most STRIP_MAX columns: for a wider layer each column shows the value
+ * of largest magnitude among the units it covers, so that no spike disappears (drawing only). */
+function columns(values) {
+  if (values.length <= STRIP_MAX) return values;
+  const per = values.length / STRIP_MAX;
+  return Array.from({ length: STRIP_MAX }, (_, c) => {
+    let best = 0;
+    for (let j = Math.floor(c * per); j < Math.floor((c + 1) * per); j++) {
+      if (!Number.isFinite(values[j])) return values[j];
+      if (Math.abs(values[j]) > Math.abs(best)) best = values[j];
+    }
+    return best;
+  });
+}
+
 /** One value per pixel of a 1-px-high canvas: orange for positive, blue for negative, by |v| / absmax. */
-function paintStrip(canvas, values, absmax) {
+function paintStrip(canvas, allValues, absmax) {
+  const values = columns(allValues);
   canvas.width = Math.max(1, values.length);
   canvas.height = 1;
   const ctx = canvas.getContext("2d");
@@ -106,13 +124,13 @@ export class StepView {
     }
   }
 
-  /** The label menu offers the Digits mode's digits (from Python's page config); the index its images. */
+  /** The label menu offers the current model's digits (what Python accepts); the index the mode's images. */
   refreshChoices() {
     const { app } = this;
     if (!app.modes || !app.modes[app.mode]) return;
     const select = $("step-label");
     const kept = select.value;
-    const classes = app.modeClasses();
+    const classes = app.models.classes || app.modeClasses();
     if (classes.join() !== [...select.options].map((o) => o.value).join()) {
       select.replaceChildren(...classes.map((c) => new Option(String(c), String(c))));
       if (classes.map(String).includes(kept)) select.value = kept;
@@ -182,7 +200,8 @@ export class StepView {
         args.index = this.readIndex();
       } else {
         const pixels = app.prediction.pad.pixels();
-        Object.assign(args, pixels, { label: Number($("step-label").value) });
+        const label = $("step-label").value;
+        Object.assign(args, pixels, { label: label === "" ? null : Number(label) }); // none chosen: Python says so
         transfer.push(pixels.rgba.buffer);
       }
       const result = await app.worker.request("one-step", args, transfer);
@@ -310,8 +329,9 @@ export class StepView {
       ...columns.map(([key]) => el("td", { "data-key": key }, number(vectors[key][c])))));
     return el("section", { class: "step-layer", testid: "step-loss", "aria-labelledby": "step-loss-title" },
       el("h3", { id: "step-loss-title" }, ...slots(t("step.lossTitle"), { name: el("code", {}, loss.name) })), // a class name
-      el("p", { class: "step-what" }, ...slots(t("step.lossFormulas"), {
-        forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })),
+      el("p", { class: "step-what" }, ...(loss.formulas.backward
+        ? slots(t("step.lossFormulas"), { forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })
+        : slots(t("step.lossForward"), { forward: el("code", {}, loss.formulas.forward) }))),
       el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows),
       el("p", { class: "step-stats" }, ...slots(t("step.lossBeforeAfter"), { before: number(loss.before), after: number(loss.after) })),
     );

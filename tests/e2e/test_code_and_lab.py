@@ -275,3 +275,27 @@ def test_a_hostile_code_fragment_is_ignored(browser, base_url):
         expect(page.get_by_test_id("lab-panel")).to_be_hidden()
         watch.assert_clean()
         page.context.close()
+
+
+def test_a_link_opened_in_a_running_tab_applies_and_reset_keeps_the_visitors_own_code(app):
+    page, watch = app
+    open_lab(page)
+    own = "# my own work\nx = 1\n"
+    set_code(page, own)
+    page.wait_for_function("() => !window.digitsApp.lab.savePending")
+    assert page.evaluate("() => localStorage.getItem('digits-from-scratch-lab-code')") == own
+    # A link pasted into this tab changes only the fragment: nothing reloads, the settings apply.
+    page.evaluate("() => { location.hash = 'mode=0-2&samples=777&lr=0.05'; }")
+    expect(page.get_by_test_id("samples")).to_have_value("777")
+    expect(page.get_by_test_id("lr")).to_have_value("0.05")
+    expect(page.get_by_test_id("settings-message")).to_contain_text("restored from the link")
+    # A link with code, then Reset: the visitor's own saved code stays saved.
+    packed = page.evaluate("async (code) => (await import('./link.js')).packCode(code)", SOFTSIGN)
+    page.evaluate(f"() => {{ location.hash = 'mode=0-2&code={packed}'; }}")
+    expect(page.get_by_test_id("lab-notice")).to_contain_text("came from the link")
+    expect(page.get_by_test_id("lab-editor").locator(".cm-content")).to_contain_text("class Softsign:")
+    page.get_by_test_id("lab-reset").click()
+    expect(page.get_by_test_id("lab-editor").locator(".cm-content")).to_contain_text("class Swish:")
+    page.wait_for_function("() => !window.digitsApp.lab.savePending")  # no save due (Reset saved nothing)
+    assert page.evaluate("() => localStorage.getItem('digits-from-scratch-lab-code')") == own
+    watch.assert_clean()

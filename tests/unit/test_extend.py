@@ -74,9 +74,9 @@ def test_registered_components_are_chosen_like_built_in_ones():
     pycore.register_optimizer("signsgd", SignSGD, "Sign SGD")
     assert extend.custom() == {"activation": ["swish"], "loss": ["hinge"], "optimizer": ["signsgd"]}
     menus = app.choices()
-    assert menus["activation"][-1] == ["swish", "Swish"]
-    assert menus["loss"][-1] == ["hinge", "hinge"]
-    assert menus["optimizer"][-1] == ["signsgd", "Sign SGD"]
+    assert menus["activation"][-1] == ["swish", "Swish (Lab)"]  # never mistaken for a built-in
+    assert menus["loss"][-1] == ["hinge", "hinge (Lab)"]
+    assert menus["optimizer"][-1] == ["signsgd", "Sign SGD (Lab)"]
     net = Network(NetworkConfig(sizes=(784, 20, 3), activation="swish", loss="hinge"), seed=0)
     assert isinstance(net.layers[1], Swish) and isinstance(net.loss, Hinge)
     assert net.outputs == "scores"  # the default for a loss that does not say
@@ -276,7 +276,7 @@ def test_the_code_panel_shows_the_installed_source():
 def test_the_session_runs_the_lab_and_checks_gradients():
     session = app.Session()
     result = session.run_lab(lab.EXAMPLE)
-    assert ["swish", "Swish"] in result["choices"]["activation"]
+    assert ["swish", "Swish (Lab)"] in result["choices"]["activation"]
     assert session.check_gradients("activation", "swish")["passed"]
     with pytest.raises(ExtensionError):
         session.check_gradients("optimizer", "sgd")
@@ -300,7 +300,7 @@ def test_a_failed_run_keeps_what_the_last_good_run_registered():
         with pytest.raises(lab.LabError):
             lab.run(bad)
         assert extend.custom()["activation"] == ["swish"], bad
-        assert ["swish", "Swish"] in app.choices()["activation"]
+        assert ["swish", "Swish (Lab)"] in app.choices()["activation"]
     partial = "import pycore\nfrom pycore.layers import Tanh\npycore.register_activation('half', Tanh)\n1 / 0\n"
     with pytest.raises(lab.LabError, match="ZeroDivisionError"):
         lab.run(partial)
@@ -318,8 +318,8 @@ def test_labels_belong_to_a_kind_and_a_name():
     pycore.register_activation("momentum", Ident)  # the name of a built-in optimizer, not of an activation
     pycore.register_activation("ident", Ident, "Identity")
     menus = app.choices()
-    assert ["momentum", "momentum"] in menus["activation"] and ["momentum", "Momentum"] in menus["optimizer"]
-    assert ["ident", "Identity"] in menus["activation"]
+    assert ["momentum", "momentum (Lab)"] in menus["activation"] and ["momentum", "Momentum"] in menus["optimizer"]
+    assert ["ident", "Identity (Lab)"] in menus["activation"]
 
 
 def test_registration_refuses_an_activation_that_changes_its_input_or_dtype():
@@ -383,3 +383,11 @@ def test_lab_output_is_capped_and_kept_with_an_error():
     with pytest.raises(lab.LabError) as caught:
         lab.run("print('before the error')\nraise ValueError('after')\n")
     assert str(caught.value).startswith("before the error\nTraceback (your code's lines):")
+
+
+def test_lab_code_that_breaks_the_built_in_registries_is_undone():
+    code = "import pycore.layers as L\nL.ACTIVATIONS.clear()\nL.ACTIVATIONS['relu'] = int\n" + lab.EXAMPLE
+    result = lab.run(code)
+    assert "were put back" in result["output"]
+    assert [name for name, _ in app.choices()["activation"]] == ["leaky_relu", "relu", "sigmoid", "tanh", "swish"]
+    assert layers.ACTIVATIONS["relu"] is layers.ReLU

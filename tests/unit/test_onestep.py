@@ -284,7 +284,8 @@ def test_no_training_images_yet():
      (drawing()[0], 10**6, 10**6), (drawing()[0], "100", 100)],
 )  # fmt: skip
 def test_no_drawing_is_refused(session, rgba, width, height):
-    with pytest.raises(ConfigError, match=r"nothing drawn|canvas has"):
+    refused = r"nothing drawn|canvas has|size must be whole numbers|at most [\d,]+ are read"
+    with pytest.raises(ConfigError, match=refused):
         session.one_step(SEED, rgba=rgba, width=width, height=height, label=1)
 
 
@@ -357,3 +358,49 @@ def test_a_lab_activation_is_watched_with_its_docstring_as_formula(rng):
         assert view["loss"]["after"] < view["loss"]["before"]
     finally:
         forget_custom()
+
+
+def test_a_lab_subclass_shows_its_own_docstring_not_its_parents_formula(rng):
+    from pycore.onestep import formulas
+    from pycore.optimizers import SGD
+
+    class WeightDecay(SGD):
+        """W −= lr·(dW + 0.01·W)"""
+
+    assert formulas(WeightDecay(0.1)) == {"forward": "W −= lr·(dW + 0.01·W)"}
+    assert formulas(SGD(0.1)) == FORMULAS[SGD]
+
+
+def test_an_optimizer_that_replaces_the_weights_is_refused_in_the_step(rng):
+    from pycore.errors import ExtensionError
+
+    class Rebinding:
+        lr = 0.1
+
+        def update(self, params, grads):
+            params["W1"] = params["W1"] - 0.1 * np.asarray(grads["W1"])
+
+    net = Network(NetworkConfig(sizes=(784, 20, 3)), seed=0)
+    with pytest.raises(ExtensionError, match=r"replaced params\['W1'\]"):
+        watch_step(net, Rebinding(), sample_image(rng)[None, :], np.eye(3)[:1])
+
+
+def test_the_step_ignores_the_form_fields_it_does_not_use(session):
+    """The shape, batch size and slope of the form are the next run's; the step uses the current model."""
+    settings = {**SEED, "hidden": [5000], "batch_size": 1000, "alpha": 0.995, "lr": 0.02}
+    view = session.one_step(settings, index=0)
+    assert view["optimizer"]["settings"]["lr"] == 0.02
+
+
+def test_a_model_whose_lab_activation_is_gone_gets_a_clear_message(session):
+    from pycore import extend, lab
+
+    lab.run(lab.EXAMPLE)  # registers swish
+    try:
+        net = Network(NetworkConfig(sizes=(784, 12, 3), activation="swish"), seed=0)
+        session.load_model(model_io.to_bytes(net), "trained")
+        extend.forget_custom()
+        with pytest.raises(ConfigError, match="not registered now"):
+            session.one_step(SEED, index=0)
+    finally:
+        extend.forget_custom()
