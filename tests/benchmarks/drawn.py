@@ -96,9 +96,9 @@ def render(strokes: list[Stroke], pen: int, height: float, rng: np.random.Genera
             (left + box_w * (x + slant * (0.5 - y) + rng.normal(0, 0.01)), top + box_h * (y + rng.normal(0, 0.01)))
             for x, y in stroke
         ]
-        draw.line(points, fill=0, width=pen, joint="curve")
+        draw.line(points, fill=0, width=pen)
         r = pen / 2
-        for x, y in (points[0], points[-1]):  # round caps, as the canvas's lineCap "round"
+        for x, y in points:  # round joins and caps, as the canvas's lineJoin and lineCap "round"
             draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
     return np.asarray(image)
 
