@@ -121,8 +121,8 @@ def drawn_set(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[dict]]:
 
 
 def accuracy_by(key: str, correct: np.ndarray, info: list[dict]) -> dict[str, float]:
-    """The fraction right for each value of ``key`` (template, pen or size)."""
+    """The fraction right for each value of ``key`` (template, pen or size; or "size, pen": both)."""
     groups: dict[str, list[bool]] = {}
     for ok, item in zip(correct, info, strict=True):
-        groups.setdefault(item[key], []).append(bool(ok))
+        groups.setdefault(", ".join(item[k] for k in key.split(", ")), []).append(bool(ok))
     return {name: float(np.mean(oks)) for name, oks in groups.items()}

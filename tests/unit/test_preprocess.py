@@ -125,6 +125,17 @@ def test_large_drawings_and_blobs_are_not_thinned_into_nothing():
     assert out is not None and 2.0 < preprocess.stroke_width(out) < 3.0
 
 
+def test_a_fine_pen_is_thickened_toward_mnist(monkeypatch):
+    fine = draw_zero(box=(50, 5, 230, 275), width=4)  # a large 0 drawn with a 4 px pen
+    thickened = preprocess.to_mnist(fine)
+    monkeypatch.setattr(preprocess, "STROKE_MIN", 0.0)
+    hairline = preprocess.to_mnist(fine)
+    assert preprocess.stroke_width(hairline) < 1.0  # finer than about all of MNIST's
+    assert 1.8 < preprocess.stroke_width(thickened) < 3.0
+    h, w = check_mnist_like(thickened)
+    assert max(h, w) in (20, 21) and thickened[12:16, 12:16].max() < 0.5  # the same ring, bolder
+
+
 def test_round_erosion_thins_every_direction_alike():
     """A square window would thin a diagonal stroke √2 times as far as an upright one and break a
     small, bold ring at its diagonals; the round erosion takes about the same off every stroke."""
