@@ -52,7 +52,7 @@ class Strength:
 
 STRENGTHS: dict[str, Strength] = {
     "off": Strength(),
-    "light": Strength(rotate=20.0, scale=0.1, shear=0.15, shift=1.0, elastic=20.0, thicken=0.5, thin=0.3, blur=1.0),
+    "light": Strength(rotate=15.0, scale=0.1, shear=0.15, shift=1.0, elastic=20.0, thicken=0.5, thin=0.3, blur=1.0),
     "strong": Strength(rotate=20.0, scale=0.15, shear=0.3, shift=1.0, elastic=34.0, thicken=1.0, thin=0.5, blur=1.5),
 }
 LEVELS = tuple(STRENGTHS)  # the names TrainConfig.augment, the CLI and the page accept
