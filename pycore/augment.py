@@ -1,11 +1,12 @@
 """Data augmentation: random distortions of a batch of 28×28 digits, as people's writing differs.
 
 Per image, from a seeded ``np.random.Generator``: the stroke width (grey dilation or erosion,
-blended by a random amount), a random affine map (rotation, scale, shear, shift), Simard's elastic
-distortion (a random displacement field smoothed by a Gaussian), and then the re-centring of the
-page's preprocessing (:func:`pycore.preprocess.centred_start`), so that training sees what the
-page feeds the network. Everything is vectorised over the batch (no Python loop per image) and
-pure NumPy, so it runs in Pyodide too.
+blended by a random amount), a random affine map (rotation, scale, shear, shift) that also brings
+the ink's box back to the 20 px the page scales every drawing to, Simard's elastic distortion (a
+random displacement field smoothed by a Gaussian), a Gaussian blur (a digit drawn small and scaled
+up), and then the re-centring of the page's preprocessing (:func:`pycore.preprocess.centred_start`),
+so that training sees what the page feeds the network. Everything is vectorised over the batch
+(no Python loop per image) and pure NumPy, so it runs in Pyodide too.
 
 The strength levels are :data:`STRENGTHS`: ``off``, ``light`` and ``strong``.
 
@@ -41,17 +42,18 @@ class Strength:
     elastic_sigma: float = 4.0  # the Gaussian's σ that smooths the displacement field, px
     thicken: float = 0.0  # stroke width: up to this fraction of one step of grey dilation (3×3 plus)
     thin: float = 0.0  # ... or up to this fraction of one step of grey erosion
+    blur: float = 0.0  # a Gaussian blur of σ up to this, px (a digit drawn small and scaled up is blurred)
 
     @property
     def active(self) -> bool:
         """Whether anything is changed at all (re-centring apart)."""
-        return any((self.rotate, self.scale, self.shear, self.shift, self.elastic, self.thicken, self.thin))
+        return any((self.rotate, self.scale, self.shear, self.shift, self.elastic, self.thicken, self.thin, self.blur))
 
 
 STRENGTHS: dict[str, Strength] = {
     "off": Strength(),
-    "light": Strength(rotate=10.0, scale=0.1, shear=0.15, shift=1.0, elastic=20.0, thicken=0.5, thin=0.3),
-    "strong": Strength(rotate=20.0, scale=0.15, shear=0.3, shift=1.0, elastic=34.0, thicken=1.0, thin=0.5),
+    "light": Strength(rotate=15.0, scale=0.1, shear=0.15, shift=1.0, elastic=20.0, thicken=0.5, thin=0.3, blur=1.0),
+    "strong": Strength(rotate=20.0, scale=0.15, shear=0.3, shift=1.0, elastic=34.0, thicken=1.0, thin=0.5, blur=1.5),
 }
 LEVELS = tuple(STRENGTHS)  # the names TrainConfig.augment, the CLI and the page accept
 
@@ -74,8 +76,11 @@ def augment(images: np.ndarray, rng: np.random.Generator, strength: str | Streng
         x = stroke_width(x, rng.uniform(-s.thin, s.thicken, n).astype(np.float32))
     if s.rotate or s.scale or s.shear or s.shift or s.elastic:
         matrices, shifts = random_affine(rng, n, s)
+        matrices = matrices * box_scale(x, matrices)[:, None, None]  # the page fits the ink's box to 20 px
         field = elastic_field(rng, n, s.elastic, s.elastic_sigma) if s.elastic else None
         x = warp(x, matrices, shifts, field)
+    if s.blur:
+        x = blur(x, rng.uniform(0.0, s.blur, n))
     x = recentre(x)
     return np.rint(np.clip(x, 0, 255)).astype(np.uint8).reshape(pixels.shape)
 
@@ -96,6 +101,22 @@ def random_affine(rng: np.random.Generator, n: int, s: Strength) -> tuple[np.nda
     shearing[:, 0, 0] = shearing[:, 1, 1] = 1.0
     shearing[:, 1, 0] = shear  # the column grows with the row
     return rotation @ shearing * scale[:, None, None], shifts
+
+
+def box_scale(x: np.ndarray, matrices: np.ndarray) -> np.ndarray:
+    """(B,) factors that bring each image's ink, once moved by its map (B, 2, 2), back to a box of
+    ``preprocess.BOX`` px on its longer side, as the page's preprocessing scales every drawing.
+
+    A digit turned by 20° has a wider box, which the page shrinks; without this, training would
+    see turned digits larger than the page shows them. An image without ink keeps its scale (1).
+    """
+    n = len(x)
+    ink = (x > INK).reshape(n, 1, -1)  # (B, 1, 784)
+    grid = np.indices((SIDE, SIDE), dtype=np.float32).reshape(2, -1)  # (2, 784): row, col
+    moved = matrices.astype(np.float32) @ grid  # (B, 2, 784)
+    extent = np.where(ink, moved, -np.inf).max(axis=2) - np.where(ink, moved, np.inf).min(axis=2)  # (B, 2)
+    longer = np.where(ink.any(axis=2)[:, 0], extent.max(axis=1) + 1.0, preprocess.BOX)  # px, both ends counted
+    return np.clip(preprocess.BOX / longer, 0.5, 2.0)
 
 
 @lru_cache(maxsize=8)
@@ -176,6 +197,20 @@ def stroke_width(x: np.ndarray, widths: np.ndarray) -> np.ndarray:
     w = widths.astype(x.dtype)[:, None, None]
     target = np.where(w > 0, dilated, eroded)
     return x + np.abs(w) * (target - x)
+
+
+def blur(x: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """Images (B, 28, 28), each blurred by a separable Gaussian of its own σ (B,) in px.
+
+    The kernel keeps the ink's total (outside the image is background); σ 0 leaves an image as it is.
+    """
+    offsets = np.arange(SIDE, dtype=np.float32)
+    offsets = offsets[:, None] - offsets[None, :]  # (28, 28): i − j
+    s = np.maximum(np.asarray(sigmas, dtype=np.float32), 1e-3)[:, None, None]  # (B, 1, 1)
+    g = np.exp(-0.5 * (offsets / s) ** 2)  # (B, 28, 28)
+    full = np.exp(-0.5 * (np.arange(-SIDE + 1, SIDE, dtype=np.float32) / s) ** 2).sum(axis=2, keepdims=True)
+    g /= full  # each row sums to one away from the edges
+    return g @ x @ g.transpose(0, 2, 1)
 
 
 def recentre(x: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .errors import PycoreError
 
@@ -22,6 +22,7 @@ MAX_IMAGE_PIXELS = 4096 * 4096  # larger image files are refused before they are
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # larger image files are refused before they are read
 WORK_SIDE = 1024  # larger images are shrunk (box filter) to this longest side before any float array is made
 STROKE_MAX = 5.0  # px at 28×28: strokes bolder than about 99 % of MNIST's are thinned ...
+STROKE_MIN = 1.4  # ... strokes finer than about 99 % of MNIST's are thickened ...
 STROKE_TARGET = 2.5  # ... toward MNIST's median width (see stroke_width)
 THIN_SIDE = 4 * BOX  # px: thinning works on the ink's box shrunk to at most this side ...
 THIN_MIN_SIDE = 2 * BOX  # ... and only on boxes at least this big (whole-pixel erosion of a smaller one is too coarse)
@@ -60,10 +61,11 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
         return None
     glyph = fit_box(crop)
     width = stroke_width(glyph)
-    if width > STROKE_MAX and max(crop.shape) >= THIN_MIN_SIDE:  # a bold pen, or a small drawing scaled up
-        thinner = thin_strokes(crop, width)
-        if thinner is not None:
-            crop, glyph = thinner, fit_box(thinner)
+    bold, fine = width > STROKE_MAX, 0 < width < STROKE_MIN  # a bold pen or a small drawing; a fine pen
+    if (bold or fine) and max(crop.shape) >= THIN_MIN_SIDE:
+        restroked = restroke(crop, width)
+        if restroked is not None:
+            crop, glyph = restroked, fit_box(restroked)
     if glyph.sum() <= 0:
         return None
     new_h, new_w = glyph.shape
@@ -107,12 +109,13 @@ def stroke_width(ink: np.ndarray) -> float:
     return float(2 * np.count_nonzero(mask) / (edges * np.pi / 4))
 
 
-def thin_strokes(crop: np.ndarray, width: float) -> np.ndarray | None:
-    """The ink box ``crop`` with strokes eroded from ``width`` (px once in the 20 px box) toward
-    ``STROKE_TARGET``, cut to its new box; None when that would leave too little ink.
+def restroke(crop: np.ndarray, width: float) -> np.ndarray | None:
+    """The ink box ``crop`` with strokes eroded (or dilated) from ``width`` (px once in the 20 px
+    box) toward ``STROKE_TARGET``, cut to its new box; None when that would leave too little ink
+    or change nothing.
 
-    The erosion is a minimum over a square window, done on the crop shrunk to at most
-    ``THIN_SIDE`` px (so the window stays small whatever the drawing's size).
+    The erosion (dilation) is a minimum (maximum) over a round window (:func:`erode_round`), done on
+    the crop shrunk to at most ``THIN_SIDE`` px (so the window stays small whatever the drawing's size).
     """
     side = max(crop.shape)
     factor = min(1.0, THIN_SIDE / side)
@@ -121,14 +124,33 @@ def thin_strokes(crop: np.ndarray, width: float) -> np.ndarray | None:
         image = image.resize(
             (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor))), Image.Resampling.BOX
         )
-    radius = round((width - STROKE_TARGET) / 2 * (side * factor) / BOX)  # px of the (shrunk) crop
-    if radius < 1:
+    radius = round((width - STROKE_TARGET) / 2 * (side * factor) / BOX)  # px of the (shrunk) crop; < 0: dilate
+    if radius == 0:
         return None
-    padded = np.pad(np.asarray(image), radius + 1)  # background all round: the outer edges thin too
-    thinner = np.asarray(Image.fromarray(padded).filter(ImageFilter.MinFilter(2 * radius + 1)), dtype=np.float64)
+    padded = np.pad(np.asarray(image, dtype=np.float64), abs(radius) + 1)  # background all round
+    if radius < 0:
+        return ink_box(-erode_round(-padded, -radius))  # dilation: the erosion of the background
+    thinner = erode_round(padded, radius)
     if np.count_nonzero(thinner > 0.5) < 0.05 * np.count_nonzero(np.asarray(image) > 0.5):
         return None  # the strokes would all but vanish (thinner than they seemed): leave them
     return ink_box(thinner)
+
+
+def erode_round(ink: np.ndarray, radius: int) -> np.ndarray:
+    """Grey erosion of ``ink`` (H, W) by an octagon of about ``radius`` px: every stroke, whatever its
+    direction, loses about ``radius`` px on each side.
+
+    Alternate 3×3 plus and 3×3 square minima (a square window alone would erode a diagonal stroke
+    √2 times as far as an upright one, breaking round digits at their diagonals). Outside the
+    array is background.
+    """
+    out = ink
+    for step in range(radius):
+        p = np.pad(out, 1)
+        out = np.minimum.reduce([p[1:-1, 1:-1], p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]])
+        if step % 2:  # the square's corners too
+            out = np.minimum.reduce([out, p[:-2, :-2], p[:-2, 2:], p[2:, :-2], p[2:, 2:]])
+    return out
 
 
 def shrink(image: Image.Image) -> Image.Image:

@@ -121,11 +121,11 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "ten-digit-augmented",
             "Pretrained 0–9",
-            "The page's pretrained 0–9 model: 784-500-100-10, 30 shuffled epochs of all 60,000 images in "
+            "The page's pretrained 0–9 model: 784-500-100-10, 60 shuffled epochs of all 60,000 images in "
             "mini-batches of 128, each distorted (light augmentation), Adam from lr 0.001 falling to 0, softmax + "
             "cross-entropy with label smoothing 0.1, He weights, float32. Too long for a build: `make pretrain`.",
             NetworkConfig(sizes=(PIXELS, 500, 100, 10), classes=ALL_DIGITS, dtype="float32", **_SOFTMAX_HE),
-            TrainConfig(samples=60000, epochs=30, batch_size=128, lr=0.001, augment="light", **_ADAM_FALLING),
+            TrainConfig(samples=60000, epochs=60, batch_size=128, lr=0.001, augment="light", **_ADAM_FALLING),
         ),
         Recipe(
             "ten-digit-plain",

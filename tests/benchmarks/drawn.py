@@ -96,9 +96,9 @@ def render(strokes: list[Stroke], pen: int, height: float, rng: np.random.Genera
             (left + box_w * (x + slant * (0.5 - y) + rng.normal(0, 0.01)), top + box_h * (y + rng.normal(0, 0.01)))
             for x, y in stroke
         ]
-        draw.line(points, fill=0, width=pen, joint="curve")
+        draw.line(points, fill=0, width=pen)
         r = pen / 2
-        for x, y in (points[0], points[-1]):  # round caps, as the canvas's lineCap "round"
+        for x, y in points:  # round joins and caps, as the canvas's lineJoin and lineCap "round"
             draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
     return np.asarray(image)
 
@@ -121,8 +121,8 @@ def drawn_set(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[dict]]:
 
 
 def accuracy_by(key: str, correct: np.ndarray, info: list[dict]) -> dict[str, float]:
-    """The fraction right for each value of ``key`` (template, pen or size)."""
+    """The fraction right for each value of ``key`` (template, pen or size; or "size, pen": both)."""
     groups: dict[str, list[bool]] = {}
     for ok, item in zip(correct, info, strict=True):
-        groups.setdefault(item[key], []).append(bool(ok))
+        groups.setdefault(", ".join(item[k] for k in key.split(", ")), []).append(bool(ok))
     return {name: float(np.mean(oks)) for name, oks in groups.items()}

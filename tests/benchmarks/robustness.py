@@ -143,7 +143,7 @@ def measure(augmented: Path = SHIPPED) -> dict:
         correct = evaluate(net, images, labels).predicted == labels  # (N,)
         report["drawn"][model_name] = {
             "overall": float(np.mean(correct)),
-            **{f"by_{key}": drawn.accuracy_by(key, correct, info) for key in ("template", "pen", "size")},
+            **{f"by_{key}": drawn.accuracy_by(key, correct, info) for key in ("template", "pen", "size", "size, pen")},
         }
     return report
 
@@ -172,7 +172,7 @@ def print_robustness(report: dict) -> None:
     print(f"\nThe drawn set ({d['count']} images from stroke templates, tests/benchmarks/drawn.py):")
     print(f"{'':34s} {'plain':>8s} {'augmented':>10s}")
     print(f"{'all':34s} {100 * d['plain']['overall']:7.1f}% {100 * d['augmented']['overall']:9.1f}%")
-    for key in ("size", "pen", "template"):
+    for key in ("size", "pen", "size, pen", "template"):
         for name in d["plain"][f"by_{key}"]:
             plain, aug = d["plain"][f"by_{key}"][name], d["augmented"][f"by_{key}"][name]
             print(f"{name:34s} {100 * plain:7.1f}% {100 * aug:9.1f}%")

@@ -41,7 +41,8 @@ def test_the_levels_are_declared_once():
     assert not STRENGTHS["off"].active and STRENGTHS["off"] == Strength()
     assert STRENGTHS["light"].active and STRENGTHS["strong"].active
     light, strong = STRENGTHS["light"], STRENGTHS["strong"]
-    assert all(getattr(light, f) <= getattr(strong, f) for f in ("rotate", "scale", "shear", "elastic", "thicken"))
+    fields = ("rotate", "scale", "shear", "elastic", "thicken", "blur")
+    assert all(getattr(light, f) <= getattr(strong, f) for f in fields)
 
 
 def test_off_is_the_identity_on_images_centred_like_the_page(digits, rng):
@@ -76,6 +77,7 @@ def test_each_transform_is_the_identity_at_zero(digits, rng):
     np.testing.assert_array_equal(augment.warp(x, matrices, shifts, np.zeros((n, 2, 28, 28), np.float32)), x)
     np.testing.assert_array_equal(augment.elastic_field(rng, n, 0.0, 4.0), 0)
     np.testing.assert_array_equal(augment.stroke_width(x, np.zeros(n)), x)
+    np.testing.assert_array_equal(augment.blur(x, np.zeros(n)), x)
 
 
 def test_warp_turns_and_shifts_the_right_way(digits):
@@ -105,6 +107,42 @@ def test_stroke_width_thickens_and_thins(digits):
     dot[0, 10, 10] = 255
     plus = augment.stroke_width(dot, np.ones(1))[0]
     assert plus.sum() == 5 * 255 and plus[9:12, 10].all() and plus[10, 9:12].all()  # a plus sign
+
+
+def test_turned_digits_are_fitted_to_the_pages_box(digits):
+    """The page scales every drawing's ink box to 20 px on its longer side; a digit turned by 20°
+    has a wider box, so augmentation scales it the same way (and leaves MNIST's own boxes alone)."""
+    x = as_float(digits)
+    n = len(x)
+    ink = x > augment.INK
+    sides = np.maximum(ink.any(axis=2).sum(axis=1), ink.any(axis=1).sum(axis=1))
+    same = augment.box_scale(x, np.broadcast_to(np.eye(2), (n, 2, 2)))
+    np.testing.assert_allclose(same, preprocess.BOX / sides, rtol=1e-6)
+    a = np.radians(20)
+    turn = np.broadcast_to(np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]), (n, 2, 2))
+    scale = augment.box_scale(x, turn)
+    assert np.median(scale) < 0.98 and (scale > 0.75).all()
+    turned = augment.warp(x, turn * scale[:, None, None], np.zeros((n, 2)))
+    ink = turned > augment.INK
+    turned_sides = np.maximum(ink.any(axis=2).sum(axis=1), ink.any(axis=1).sum(axis=1))
+    assert np.mean(np.abs(turned_sides - preprocess.BOX) <= 1) >= 0.9
+    np.testing.assert_array_equal(augment.box_scale(np.zeros((2, 28, 28), np.float32), turn[:2]), 1.0)
+
+
+def test_blur_spreads_ink_and_keeps_it(digits):
+    x = as_float(digits)
+    sigmas = np.linspace(0.0, 1.5, len(x))
+    blurred = augment.blur(x, sigmas)
+    np.testing.assert_allclose(blurred.sum(axis=(1, 2)), x.sum(axis=(1, 2)), rtol=0.02)  # ink near no edge
+    same = augment.blur(np.repeat(x[:1], len(x), axis=0), sigmas)  # one digit, ever wider σ
+    peaks = same.max(axis=(1, 2)) / x[0].max()
+    assert peaks[0] == 1 and (np.diff(peaks) <= 1e-4).all() and peaks[-1] < 0.8  # fainter strokes
+    dot = np.zeros((2, 28, 28), np.float32)
+    dot[:, 10, 10] = 1
+    spread = augment.blur(dot, np.array([1.0, 1.0]))
+    one_d = np.exp(-0.5 * np.arange(-3, 4) ** 2) / np.exp(-0.5 * np.arange(-27, 28) ** 2).sum()
+    np.testing.assert_allclose(spread[0, 7:14, 7:14], np.outer(one_d, one_d), rtol=1e-5)  # a separable Gaussian
+    np.testing.assert_array_equal(spread[0], spread[1])
 
 
 def test_the_elastic_field_is_smooth_and_scales_with_alpha(rng):

@@ -123,3 +123,52 @@ def test_large_drawings_and_blobs_are_not_thinned_into_nothing():
     ImageDraw.Draw(huge).ellipse((200, 100, 800, 900), outline=0, width=250)  # a huge pen on a huge canvas
     out = preprocess.to_mnist(huge)
     assert out is not None and 2.0 < preprocess.stroke_width(out) < 3.0
+
+
+def test_a_fine_pen_is_thickened_toward_mnist(monkeypatch):
+    fine = draw_zero(box=(50, 5, 230, 275), width=4)  # a large 0 drawn with a 4 px pen
+    thickened = preprocess.to_mnist(fine)
+    monkeypatch.setattr(preprocess, "STROKE_MIN", 0.0)
+    hairline = preprocess.to_mnist(fine)
+    assert preprocess.stroke_width(hairline) < 1.0  # finer than about all of MNIST's
+    assert 1.8 < preprocess.stroke_width(thickened) < 3.0
+    h, w = check_mnist_like(thickened)
+    assert max(h, w) in (20, 21) and thickened[12:16, 12:16].max() < 0.5  # the same ring, bolder
+
+
+def test_round_erosion_thins_every_direction_alike():
+    """A square window would thin a diagonal stroke √2 times as far as an upright one and break a
+    small, bold ring at its diagonals; the round erosion takes about the same off every stroke."""
+    widths = {}
+    k = np.arange(-30, 31)
+    across = {"upright": (np.full_like(k, 60), 60 + k, 1.0), "diagonal": (60 + k, 60 - k, np.sqrt(2))}
+    for name, line in {"upright": (60, 20, 60, 100), "diagonal": (30, 30, 90, 90)}.items():
+        image = Image.new("L", (120, 120), 0)
+        ImageDraw.Draw(image).line(line, fill=255, width=21)
+        ink = np.asarray(image, dtype=np.float64) / 255
+        eroded = preprocess.erode_round(ink, 6)
+        rows, cols, step = across[name]  # a line of pixels across the stroke's middle, ``step`` px apart
+        widths[name] = [(a[rows, cols] > 0.5).sum() * step for a in (ink, eroded)]
+    for before, after in widths.values():
+        assert 20 <= before <= 23 and before - 15 <= after <= before - 10  # about 6 px off each side
+    assert abs(widths["upright"][1] - widths["diagonal"][1]) <= 2
+    np.testing.assert_array_equal(preprocess.erode_round(np.ones((5, 5)), 0), np.ones((5, 5)))
+    once = preprocess.erode_round(np.ones((5, 5)), 1)
+    assert once[2, 2] == 1 and once[0, 0] == 0  # outside is background
+
+
+def test_a_small_bold_ring_stays_a_ring():
+    """A 0 about 60 px tall drawn with the page's 20 px pen: thinned, its ring stays closed all round
+    (every ray from the hole meets ink) and its hole open."""
+    ring = draw_zero(box=(120, 100, 165, 165), width=20)
+    out = preprocess.to_mnist(ring)
+    assert preprocess.stroke_width(out) < 4.0
+    cy, cx = (round(c) for c in preprocess.centre_of_mass(out))
+    assert out[cy, cx] < 0.5  # the hole
+    for angle in np.linspace(0, 2 * np.pi, 32, endpoint=False):
+        ray = [
+            out[round(cy + r * np.sin(angle)), round(cx + r * np.cos(angle))]
+            for r in np.arange(1, 12, 0.5)
+            if 0 <= round(cy + r * np.sin(angle)) < 28 and 0 <= round(cx + r * np.cos(angle)) < 28
+        ]
+        assert max(ray) > 0.5, f"a gap in the ring at {np.degrees(angle):.0f}°"
