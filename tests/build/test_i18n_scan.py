@@ -129,3 +129,39 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
     scan = Scan()
     scan.feed('<p>Hello there</p><p data-i18n="x">Fine</p><button aria-label="Close">×</button>')
     assert len(scan.problems) == 2
+
+
+class Fallback(HTMLParser):
+    """The English that index.html shows before i18n.js runs, by data-i18n key ({name} for a slot)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[list] = []  # [tag, key, text, is a slot]
+        self.texts: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag not in Scan.VOID:
+            self.stack.append([tag, a.get("data-i18n"), "", a.get("data-i18n-slot")])
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            t, key, text, slot = self.stack.pop()
+            if key:
+                self.texts[key] = " ".join(text.split())
+            if self.stack:
+                self.stack[-1][2] += f"{{{slot}}}" if slot else text
+            if t == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.stack:
+            self.stack[-1][2] += data
+
+
+def test_index_html_says_what_the_english_catalog_says():
+    """A change to a sentence in index.html must be made in en.json too (and translated)."""
+    page = Fallback()
+    page.feed((WEB / "index.html").read_text(encoding="utf-8"))
+    differ = {k: (v, CATALOG[k]) for k, v in page.texts.items() if v != " ".join(CATALOG[k].split())}
+    assert differ == {}
