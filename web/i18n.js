@@ -40,7 +40,7 @@ export function t(key, params = {}) {
   return template.replace(PLACEHOLDER, (whole, name, spec = "") => {
     if (!(name in params)) return whole;
     const value = params[name];
-    if (typeof value === "number") return formatNumber(value, { maximumFractionDigits: 20, useGrouping: spec.includes(",") });
+    if (typeof value === "number") return formatParam(value, spec.includes(","));
     return render(value);
   });
 }
@@ -52,7 +52,7 @@ export const has = (key) => key in (DATA.catalogs[CODES[0]] || {});
 export function render(m) {
   if (m === null || m === undefined) return "";
   if (typeof m === "string") return m;
-  if (typeof m === "number") return formatNumber(m, { maximumFractionDigits: 20, useGrouping: false });
+  if (typeof m === "number") return formatParam(m, false);
   if (Array.isArray(m)) return m.map(render).join(t("list.separator")); // "0, 1, 2" / "0、1、2"
   if ("key" in m) return t(m.key, m.params || {});
   if ("duration" in m) return formatDuration(m.duration); // seconds
@@ -68,6 +68,20 @@ export function formatNumber(n, options = { maximumFractionDigits: 20 }) {
   if (Number.isNaN(n)) return "NaN";
   if (!Number.isFinite(n)) return n > 0 ? "∞" : "−∞";
   return new Intl.NumberFormat(current, options).format(n);
+}
+
+/**
+ * A number inside a message: a whole number in full (grouped when the placeholder says {x:,});
+ * any other with at most 6 significant digits, in scientific notation when huge or tiny
+ * (2.26E187, 1.2E-7), so that a diverged model's outputs or float noise never print 188 digits.
+ */
+export function formatParam(n, grouping = false) {
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return formatNumber(n, { useGrouping: grouping, maximumFractionDigits: 0 });
+  const size = Math.abs(n);
+  if (Number.isFinite(n) && (size >= 1e6 || (size > 0 && size < 1e-4))) {
+    return formatNumber(n, { notation: "scientific", maximumSignificantDigits: 3 });
+  }
+  return formatNumber(n, { maximumSignificantDigits: 6, useGrouping: grouping });
 }
 
 /** A percentage from a fraction, with `digits` decimals (0.9774 → "97.74 %" / "97.74%"). */
