@@ -79,7 +79,7 @@ MAX_STEP_MULTIPLY_ADDS = 1_000_000_000
 
 def page_recipe(settings: dict) -> recipes.Recipe:
     """The recipe a page's settings describe (``recipe`` plus overrides), within the page's limits."""
-    settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
+    settings = as_dict(settings)
     recipe = recipes.get(str(settings.pop("recipe", "seed"))).with_overrides(settings)
     hidden = recipe.hidden
     if not HIDDEN_LAYERS[0] <= len(hidden) <= HIDDEN_LAYERS[1]:
@@ -103,7 +103,7 @@ STEP_SETTINGS = ("optimizer", "lr", "momentum", "label_smoothing")
 def step_recipe(settings: dict) -> recipes.Recipe:
     """The recipe of a page's settings, as far as one watched step uses them (:data:`STEP_SETTINGS`):
     a form whose other fields are out of range does not stop it."""
-    settings = dict(settings.to_py() if hasattr(settings, "to_py") else settings)
+    settings = as_dict(settings)
     base = recipes.get(str(settings.get("recipe", "seed")))
     return base.with_overrides({k: settings[k] for k in STEP_SETTINGS if k in settings})
 
@@ -162,6 +162,11 @@ def _lab_label(field: str, name: str) -> str | None:
     """A component registered in the Lab is marked as such in the menus (never mistaken for a built-in)."""
     label = extend.label(field, name)
     return None if label is None else f"{label} (Lab)"
+
+
+def as_dict(settings: object) -> dict:
+    """A plain ``dict`` from a dict or, in the browser, a JsProxy of a JS object (converted by the worker's toPy)."""
+    return dict(settings.to_py() if hasattr(settings, "to_py") else settings)
 
 
 def as_bytes(data: object) -> bytes:

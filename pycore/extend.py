@@ -84,10 +84,7 @@ def label(kind: str, name: str) -> str | None:
 def forget_custom() -> None:
     """Make every registry exactly the built-in components again (also undoing a built-in one
     removed or replaced by hand)."""
-    for kind, (registry, _) in KINDS.items():
-        registry.clear()
-        registry.update(BUILT_IN[kind])
-    LABELS.clear()
+    restore((BUILT_IN, {}))
 
 
 def built_ins_changed() -> bool:

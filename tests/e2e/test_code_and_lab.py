@@ -73,6 +73,14 @@ def type_code(page: Page, code: str) -> None:
     assert page.evaluate("() => window.digitsApp.lab.editor.textOf(window.digitsApp.lab.view)") == code.rstrip("\n")
 
 
+def finish(page: Page, watch, shot: str, card: str) -> None:
+    """Screenshots of the page and of the code card, then no axe violation, CSP violation or foreign request."""
+    screenshot(page, shot)
+    card_screenshot(page, "code-title", card)
+    assert axe_violations(page) == []
+    watch.assert_clean()
+
+
 def run_lab(page: Page) -> None:
     page.get_by_test_id("lab-run").click()
     expect(page.get_by_test_id("lab-output")).not_to_have_text("Running…", timeout=30_000)
@@ -98,10 +106,7 @@ def test_the_code_panel_shows_pycores_own_source_and_start_up_does_not_load_the_
     expect(view.locator(".cm-content")).to_contain_text("self.optimizer.update(self.net.params")
     _, first = inspect.getsourcelines(trainer.Trainer._step)
     expect(page.get_by_test_id("code-file")).to_contain_text(f"pycore/trainer.py, from line {first}")
-    screenshot(page, "code-panel")
-    card_screenshot(page, "code-title", "card-code")
-    assert axe_violations(page) == []
-    watch.assert_clean()
+    finish(page, watch, "code-panel", "card-code")
 
 
 def test_a_lab_activation_typed_with_the_keyboard_registers_and_trains(app):
@@ -128,12 +133,9 @@ def test_a_lab_activation_typed_with_the_keyboard_registers_and_trains(app):
     expect(page.get_by_test_id("run-legend")).to_contain_text("100 softsign")
     draw(page, DIGITS[1](), PLACES["centred"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
-    screenshot(page, "lab")
     page.get_by_test_id("lab-check").click()
     expect(page.get_by_test_id("lab-output")).to_contain_text("agrees with the numerical derivative")
-    card_screenshot(page, "code-title", "card-lab")
-    assert axe_violations(page) == []
-    watch.assert_clean()
+    finish(page, watch, "lab", "card-lab")
 
 
 def test_the_gradient_check_flags_a_wrong_backward_pass(app):
