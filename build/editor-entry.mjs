@@ -3,7 +3,7 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
 import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
 import {
   drawSelection,
   EditorView,
@@ -47,11 +47,22 @@ function shadowOf(parent) {
 }
 const shared = () => [python(), syntaxHighlighting(highlight), theme, EditorView.lineWrapping];
 
+// The editor's accessible name, in a compartment of its own, so that a switch of the page's language
+// can say it again (setLabel) without rebuilding the editor.
+const labelSlot = new Compartment();
+const labelled = (label) => labelSlot.of(EditorView.contentAttributes.of({ "aria-label": label }));
+
+/** Give the editor or viewer `view` a new accessible name (the page's language changed). */
+export function setLabel(view, label) {
+  view.dispatch({ effects: labelSlot.reconfigure(EditorView.contentAttributes.of({ "aria-label": label })) });
+}
+
 const viewer = (firstLine, label) => [
   ...shared(),
   lineNumbers({ formatNumber: (n) => String(n + firstLine - 1) }),
   EditorState.readOnly.of(true),
-  EditorView.contentAttributes.of({ "aria-label": label, "aria-readonly": "true" }),
+  EditorView.contentAttributes.of({ "aria-readonly": "true" }),
+  labelled(label),
 ];
 
 /** A read-only view of `doc` whose line numbers start at `firstLine` (the line in its file). */
@@ -87,7 +98,7 @@ export function codeEditor(parent, { doc, onRun, onChange, label = "Python code"
         indentOnInput(),
         bracketMatching(),
         keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true) }, indentWithTab, ...defaultKeymap, ...historyKeymap]),
-        EditorView.contentAttributes.of({ "aria-label": label }),
+        labelled(label),
         EditorView.updateListener.of((update) => {
           if (update.docChanged && onChange) onChange(update.state.doc.toString());
         }),

@@ -151,17 +151,15 @@ def page_config() -> dict:
 
 
 def choices() -> dict[str, list[list[str]]]:
-    """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the Lab."""
-    return {
-        field: [[name, _lab_label(field, name) or CHOICE_LABELS.get(name, name)] for name in names]
-        for field, names in CHOICES.items()
-    }
+    """Each menu's ``[name, label]`` pairs: the package's components, then those registered in the
+    Lab as ``[name, label, "lab"]`` with the visitor's own label (the page marks them as the Lab's,
+    in its language, so that one is never mistaken for a built-in of the same name)."""
+    return {field: [_choice(field, name) for name in names] for field, names in CHOICES.items()}
 
 
-def _lab_label(field: str, name: str) -> str | None:
-    """A component registered in the Lab is marked as such in the menus (never mistaken for a built-in)."""
+def _choice(field: str, name: str) -> list[str]:
     label = extend.label(field, name)
-    return None if label is None else f"{label} (Lab)"
+    return [name, CHOICE_LABELS.get(name, name)] if label is None else [name, label, "lab"]
 
 
 def as_dict(settings: object) -> dict:
@@ -449,7 +447,7 @@ class Session:
             label = self._step_label(label)
         classes = tuple(net.config.classes)
         if label not in classes:
-            raise ConfigError("app.step_label_unknown", label=label, classes=", ".join(map(str, classes)))
+            raise ConfigError("app.step_label_unknown", label=label, classes=list(map(str, classes)))
         t = target_rows(len(classes), recipe.train.label_smoothing, net.dtype)[classes.index(label)]  # (C,)
         optimizer = make_optimizer(recipe.train.optimizer, recipe.train.lr, recipe.train.momentum)
         view = onestep.watch_step(net, optimizer, x, t)

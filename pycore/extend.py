@@ -128,13 +128,12 @@ def _register(kind: str, name: str, cls: type, label: str | None) -> None:
         raise ExtensionError("extend.not_class", kind=kind, name=name, got=type(cls).__name__)
     missing = [m for m in methods if not callable(getattr(cls, m, None))]
     if missing:
-        needs = ", ".join(methods)
         raise ExtensionError(
             "extend.missing_method",
             cls=cls.__name__,
-            missing=" or ".join(missing),
+            missing=missing,
             kind=Message(f"component.{kind}"),
-            needs=needs,
+            needs=list(methods),
         )
     if label is not None and not (isinstance(label, str) and 0 < len(label.strip()) <= MAX_LABEL):
         raise ExtensionError("extend.label", name=name, max=MAX_LABEL)

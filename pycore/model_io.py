@@ -159,9 +159,9 @@ def _read_model(data: bytes, name: str) -> tuple[Network, dict]:
         missing = sorted(set(expected) - arrays_in_file)
         extra = sorted(arrays_in_file - set(expected))
         if missing:
-            raise ModelFileError("model.missing_arrays", name=name, arrays=", ".join(missing))
+            raise ModelFileError("model.missing_arrays", name=name, arrays=list(missing))
         if extra:
-            raise ModelFileError("model.unexpected_arrays", name=name, arrays=", ".join(extra))
+            raise ModelFileError("model.unexpected_arrays", name=name, arrays=list(extra))
         arrays = {}
         dtype = np.dtype(config.dtype)
         for key, shape in expected.items():
@@ -183,11 +183,11 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
         raise ModelFileError("model.too_many_entries", name=name, entries=len(infos), limit=MAX_MEMBERS)
     strange = [n for n in names if not _ENTRY_NAME.fullmatch(n)]
     if strange:
-        listed = ", ".join(repr(_brief(n, 40)) for n in strange[:3]) + (", …" if len(strange) > 3 else "")
+        listed = [repr(_brief(n, 40)) for n in strange[:3]] + (["…"] if len(strange) > 3 else [])
         raise ModelFileError("model.unexpected_entries", name=name, entries=listed)
     if len(set(names)) != len(names):
         raise ModelFileError(
-            "model.repeated_entries", name=name, entries=", ".join(sorted({n for n in names if names.count(n) > 1}))
+            "model.repeated_entries", name=name, entries=sorted({n for n in names if names.count(n) > 1})
         )
     for info in infos:
         key = info.filename[: -len(".npy")]

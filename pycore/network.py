@@ -43,13 +43,13 @@ class NetworkConfig:
         if len(self.sizes) - 2 > MAX_HIDDEN_LAYERS:
             raise ConfigError("network.too_deep", count=len(self.sizes) - 2, limit=MAX_HIDDEN_LAYERS)
         if self.activation not in ACTIVATIONS:
-            raise ConfigError("network.unknown_activation", name=self.activation, choices=", ".join(ACTIVATIONS))
+            raise ConfigError("network.unknown_activation", name=self.activation, choices=list(ACTIVATIONS))
         if self.loss not in LOSSES:
-            raise ConfigError("network.unknown_loss", name=self.loss, choices=", ".join(LOSSES))
+            raise ConfigError("network.unknown_loss", name=self.loss, choices=list(LOSSES))
         if self.init not in INITS:
-            raise ConfigError("network.unknown_init", name=self.init, choices=", ".join(INITS))
+            raise ConfigError("network.unknown_init", name=self.init, choices=list(INITS))
         if self.dtype not in DTYPES:
-            raise ConfigError("network.unknown_dtype", name=self.dtype, choices=", ".join(DTYPES))
+            raise ConfigError("network.unknown_dtype", name=self.dtype, choices=list(DTYPES))
         if not (math.isfinite(self.weight_scale) and self.weight_scale > 0):
             raise ConfigError("network.weight_scale", value=self.weight_scale)
         if not (math.isfinite(self.alpha) and 0 <= self.alpha < 1):

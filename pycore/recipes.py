@@ -61,7 +61,7 @@ class Recipe:
         """A copy with some settings changed (names as in :meth:`settings`); unknown names are refused."""
         unknown = sorted(set(overrides) - set(self.settings()))
         if unknown:
-            raise ConfigError("recipe.unknown_setting", names=", ".join(unknown))
+            raise ConfigError("recipe.unknown_setting", names=list(unknown))
         train = {k: v for k, v in overrides.items() if k in TRAIN_SETTINGS}
         net = {k: v for k, v in overrides.items() if k in NETWORK_SETTINGS}
         try:
@@ -144,4 +144,4 @@ def get(name: str) -> Recipe:
     try:
         return RECIPES[name]
     except KeyError:
-        raise ConfigError("recipe.unknown", name=name, choices=", ".join(RECIPES)) from None
+        raise ConfigError("recipe.unknown", name=name, choices=list(RECIPES)) from None

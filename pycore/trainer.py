@@ -71,11 +71,11 @@ class TrainConfig:
                 label = Message(f"setting.{name}")
                 raise ConfigError("trainer.out_of_range", label=label, kind=kind, min=lo, max=hi, value=value)
         if self.optimizer not in OPTIMIZERS:
-            raise ConfigError("trainer.unknown_optimizer", name=self.optimizer, choices=", ".join(OPTIMIZERS))
+            raise ConfigError("trainer.unknown_optimizer", name=self.optimizer, choices=list(OPTIMIZERS))
         if self.augment not in augment.LEVELS:
-            raise ConfigError("trainer.unknown_augment", name=self.augment, choices=", ".join(augment.LEVELS))
+            raise ConfigError("trainer.unknown_augment", name=self.augment, choices=list(augment.LEVELS))
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ConfigError("trainer.unknown_schedule", name=self.lr_schedule, choices=", ".join(LR_SCHEDULES))
+            raise ConfigError("trainer.unknown_schedule", name=self.lr_schedule, choices=list(LR_SCHEDULES))
 
     def to_dict(self) -> dict:
         """The settings as a plain dict (for model notes and the page)."""

@@ -1,7 +1,7 @@
 // The Code panel: pycore's own source for each part of a training step, read by Python from the
 // installed package (pycore.source), shown read-only with its file's line numbers.
 import { loadEditor } from "./editor-loader.js";
-import { has, msg, raw, track } from "./i18n.js";
+import { has, msg, onLanguageChange, raw, render, track } from "./i18n.js";
 import { $, errorMessage, showMessage } from "./ui.js";
 
 export class CodePanel {
@@ -16,6 +16,8 @@ export class CodePanel {
     for (const button of document.querySelectorAll("[data-code-for]")) {
       button.addEventListener("click", () => this.showSetting(button.dataset.codeFor));
     }
+    this.label = null; // the viewer's accessible name, as a message
+    onLanguageChange(() => this.view && this.editor.setLabel(this.view, render(this.label)));
   }
 
   /** The sections Python offers (from the boot reply), as the menu's options, grouped. */
@@ -31,6 +33,7 @@ export class CodePanel {
       }
       const option = new Option(title, `${kind}/${name}`);
       track(option, sectionText(`code.section.${kind}.${name}`, title));
+      if (kind !== "step") option.translate = false; // a class's name, as in the code: in every language
       groups.get(group).append(option);
     }
     const kept = select.value;
@@ -80,7 +83,9 @@ export class CodePanel {
     }
     try {
       const [editor, source] = await Promise.all([loadEditor(), this.app.worker.request("source", { kind, name })]);
-      const code = { doc: source.code, firstLine: source.first_line, label: `${source.title}, ${source.file}` };
+      this.editor = editor;
+      this.label = msg("code.viewerLabel", { title: sectionText(`code.section.${kind}.${name}`, source.title), file: source.file });
+      const code = { doc: source.code, firstLine: source.first_line, label: render(this.label) };
       if (!this.view) this.view = editor.codeViewer($("code-view"), code);
       else editor.showCode(this.view, code);
       track($("code-file"), msg("code.file", { file: source.file, line: source.first_line }));

@@ -21,5 +21,10 @@
   const fromLink = i18n.match(new URLSearchParams(location.hash.slice(1)).get(i18n.linkParam));
   const fromBrowser = (navigator.languages || [navigator.language]).map(i18n.match).find(Boolean);
   i18n.start = fromLink || i18n.match(stored) || fromBrowser || codes[0];
-  if (i18n.start !== document.documentElement.lang) document.documentElement.dataset.i18nPending = "";
+  if (i18n.start !== document.documentElement.lang) {
+    const root = document.documentElement;
+    root.dataset.i18nPending = "";
+    // style.css shows the page after 2 s whatever happens; this does too where animations are off
+    setTimeout(() => delete root.dataset.i18nPending, 2000);
+  }
 })();

@@ -33,16 +33,34 @@ export const msg = (key, params = {}) => ({ key, params });
 /** Text that is not a message (a traceback, a file name, a label the visitor wrote). */
 export const raw = (text) => ({ text: String(text) });
 
-/** The text of `key` in the active language (English when the catalog lacks it, else the key). */
-export function t(key, params = {}) {
+/**
+ * The text of `key` in the active language (English when the catalog lacks it, else the key). A
+ * missing key or parameter is a bug: the console says so (once each), and the e2e suite fails on it.
+ * With `slots`, a missing parameter is an element's slot that fillSlots places (data-i18n-slot).
+ */
+export function t(key, params = {}, { slots = false } = {}) {
   const template = DATA.catalogs[current]?.[key] ?? DATA.catalogs[CODES[0]]?.[key];
-  if (template === undefined) return key;
+  if (template === undefined) {
+    complain(`no message "${key}" in any catalog`);
+    return key;
+  }
+  if (!(key in (DATA.catalogs[current] || {}))) complain(`no message "${key}" in the ${current} catalog`);
   return template.replace(PLACEHOLDER, (whole, name, spec = "") => {
-    if (!(name in params)) return whole;
+    if (!(name in params)) {
+      if (!slots) complain(`message "${key}" was given no {${name}}`);
+      return whole;
+    }
     const value = params[name];
     if (typeof value === "number") return formatParam(value, spec.includes(","));
     return render(value);
   });
+}
+
+const complaints = new Set();
+function complain(what) {
+  if (complaints.has(what)) return;
+  complaints.add(what);
+  console.error(`i18n: ${what}`);
 }
 
 /** Whether a catalog has `key` (Lab components' labels and other visitor text have none). */
@@ -146,7 +164,7 @@ function prune() {
  * data-i18n-attr="aria-label:key; title:key" sets attributes.
  */
 export function applyStatic(root = document) {
-  for (const el of root.querySelectorAll("[data-i18n]")) fillSlots(el, t(el.dataset.i18n));
+  for (const el of root.querySelectorAll("[data-i18n]")) fillSlots(el, t(el.dataset.i18n, {}, { slots: true }));
   for (const el of root.querySelectorAll("[data-i18n-attr]")) {
     for (const pair of el.dataset.i18nAttr.split(";")) {
       const [name, key] = pair.split(":").map((s) => s.trim());

@@ -3,7 +3,7 @@
 // that came from a link or an earlier visit waits for Run.
 import { loadEditor } from "./editor-loader.js";
 import { applyFields } from "./link.js";
-import { msg, raw, t, track } from "./i18n.js";
+import { msg, onLanguageChange, raw, t, track } from "./i18n.js";
 import { choiceLabel } from "./settings.js";
 import { $, errorMessage, showMessage } from "./ui.js";
 
@@ -28,6 +28,7 @@ export class LabPanel {
     this.stopped = false; // the running request was given up by Stop
     this.quiet = false; // true while a link's code is put in the editor (not saved)
     this.fromLink = false; // the editor shows a link's code, not yet edited
+    onLanguageChange(() => this.view && this.editor.setLabel(this.view, t("lab.editorLabel")));
     this.maxCode = 0; // characters, from Python
     this.pendingFields = new Map(); // a link's menu values that its Lab code registers: set after Run
     $("open-lab").addEventListener("click", () => (this.open ? this.close() : this.show()));
@@ -156,8 +157,11 @@ export class LabPanel {
     const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
     const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
       list.map((name) => msg("lab.component", { kind: msg(`code.kind.${kind}`), name })));
-    const said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
-    this.output(result.output ? msg("lab.outputThen", { output: result.output.trimEnd(), said }) : said, "ok");
+    let said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
+    // Python's notes (built-ins put back), each a message, on lines of their own after the result
+    for (const note of result.notes || []) said = msg("lab.outputThen", { output: said, said: note });
+    const printed = result.output_key ? msg(result.output_key, result.output_params) : result.output.trimEnd();
+    this.output(result.output ? msg("lab.outputThen", { output: printed, said }) : said, "ok");
     $("lab-output").dataset.registered = names.join(",");
     this.applyChoices(result.choices, result.registered);
     this.applyPendingFields();
@@ -258,9 +262,9 @@ export class LabPanel {
     const select = $("lab-check-target");
     const kept = select.value;
     const options = this.checkable.flatMap((kind) =>
-      (choices[kind] || []).map(([name, label]) => {
+      (choices[kind] || []).map(([name, label, origin]) => {
         const option = new Option("", `${kind}/${name}`);
-        track(option, msg("lab.checkOption", { kind: msg(`code.kind.${kind}`), label: choiceLabel(name, label) }));
+        track(option, msg("lab.checkOption", { kind: msg(`code.kind.${kind}`), label: choiceLabel(name, label, origin) }));
         return option;
       }));
     select.replaceChildren(...options);

@@ -51,9 +51,9 @@ export class SettingsForm {
       const select = $(name);
       if (!select) throw messageError("settings.noMenu", { name });
       const kept = select.value;
-      select.replaceChildren(...options.map(([value, label]) => {
+      select.replaceChildren(...options.map(([value, label, origin]) => {
         const option = new Option(label, value);
-        track(option, choiceLabel(value, label));
+        track(option, choiceLabel(value, label, origin));
         return option;
       }));
       if (kept && options.some(([value]) => value === kept)) select.value = kept; // a restart keeps what the form showed
@@ -181,8 +181,14 @@ export class SettingsForm {
   }
 }
 
-/** A menu choice's words: Python's label, in the page's language (a Lab component's own label as it is). */
-export const choiceLabel = (value, label) => (has(`choice.${value}`) ? msg(`choice.${value}`) : raw(label));
+/**
+ * A menu choice's words: Python's label, in the page's language; a component from the Lab (`origin`
+ * "lab") is its visitor's own label, marked as the Lab's (never taken for a built-in of that name).
+ */
+export function choiceLabel(value, label, origin = null) {
+  if (origin === "lab") return msg("menu.labComponent", { label: raw(label) });
+  return has(`choice.${value}`) ? msg(`choice.${value}`) : raw(label);
+}
 
 /** A recipe's title or description, in the page's language (Python's English when no catalog has it). */
 const recipeText = (name, part, english) => (has(`recipe.${name}.${part}`) ? msg(`recipe.${name}.${part}`) : raw(english));

@@ -230,7 +230,7 @@ export class StepView {
     track($("step-sample"), msg("step.sample", { what, label: result.label }));
     const opt = result.optimizer;
     const settings = Object.entries(opt.settings).map(([k, v]) => msg("step.setting", { name: has(`step.optimizerSetting.${k}`) ? msg(`step.optimizerSetting.${k}`) : k, value: formatNumber(v) }));
-    $("step-summary").replaceChildren(...slots(t("step.summary", { what: render(what), label: result.label, optimizer: render(choiceLabel(this.optimizerChoice, opt.name)), settings: render(settings) }), {
+    $("step-summary").replaceChildren(...slots(t("step.summary", { what: render(what), label: result.label, optimizer: render(choiceLabel(this.optimizerChoice, opt.name)), settings: render(settings) }, { slots: true }), {
       before: number(result.loss.before, "step-loss-before"),
       after: number(result.loss.after, "step-loss-after"),
     }));
@@ -256,7 +256,7 @@ export class StepView {
     return el("div", { class: "step-row" },
       el("p", { class: "step-what" }, render(title), formula ? el("code", {}, formula) : null),
       canvas,
-      el("p", { class: "step-stats" }, ...slots(t("step.stripStats"), {
+      el("p", { class: "step-stats" }, ...slots(t("step.stripStats", {}, { slots: true }), {
         norm: number(vec.norm, `${testid}-norm`), min: number(vec.min, `${testid}-min`), max: number(vec.max, `${testid}-max`),
       })),
     );
@@ -328,12 +328,12 @@ export class StepView {
       el("th", { scope: "row" }, String(digit)),
       ...columns.map(([key]) => el("td", { "data-key": key }, number(vectors[key][c])))));
     return el("section", { class: "step-layer", testid: "step-loss", "aria-labelledby": "step-loss-title" },
-      el("h3", { id: "step-loss-title" }, ...slots(t("step.lossTitle"), { name: el("code", {}, loss.name) })), // a class name
+      el("h3", { id: "step-loss-title" }, ...slots(t("step.lossTitle", {}, { slots: true }), { name: el("code", {}, loss.name) })), // a class name
       el("p", { class: "step-what" }, ...(loss.formulas.backward
-        ? slots(t("step.lossFormulas"), { forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })
-        : slots(t("step.lossForward"), { forward: el("code", {}, loss.formulas.forward) }))),
+        ? slots(t("step.lossFormulas", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })
+        : slots(t("step.lossForward", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward) }))),
       el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows),
-      el("p", { class: "step-stats" }, ...slots(t("step.lossBeforeAfter"), { before: number(loss.before), after: number(loss.after) })),
+      el("p", { class: "step-stats" }, ...slots(t("step.lossBeforeAfter", {}, { slots: true }), { before: number(loss.before), after: number(loss.after) })),
     );
   }
 }

@@ -306,7 +306,11 @@ function describe(error) {
   if (error && error.type && userErrors.has(error.type)) {
     const keyed = lastPythonMessage();
     if (keyed) return { error: text, key: keyed.key, params: keyed.params };
-  } else if (text.startsWith("unexpected ")) {
+  } else if (error && error.type) {
+    const lab = labTraceback(text);
+    if (lab) return { error: lab.text, key: lab.key, params: lab.params }; // the visitor's Lab code failed
+  }
+  if (text.startsWith("unexpected ")) {
     return { error: text, key: "worker.unexpected", params: { error: text.slice("unexpected ".length) } };
   }
   return { error: text };
@@ -335,20 +339,21 @@ function errorText(error) {
       return head ? text.slice(text.lastIndexOf(head[head.length - 1]) + head[head.length - 1].length).trim() : last;
     }
     const lab = labTraceback(text);
-    if (lab) return lab; // the visitor's Lab code failed: its own lines, numbered as in the editor
+    if (lab) return lab.text; // the visitor's Lab code failed: its own lines, numbered as in the editor
     console.error(text);
     return `unexpected ${last}`;
   }
   return last;
 }
 
-// The part of a traceback that is in the Lab's code, or "" (pycore.lab knows its file name).
+// The part of a traceback that is in the Lab's code, as a message {key, params, text}, or null
+// (pycore.lab knows its file name).
 function labTraceback(text) {
-  if (!pyodide) return "";
+  if (!pyodide) return null;
   try {
-    return pyodide.pyimport("pycore.lab").explain_traceback(text) || "";
+    return toJs(pyodide.pyimport("pycore.lab").explain_traceback(text)) || null;
   } catch {
-    return "";
+    return null;
   }
 }
 
@@ -372,7 +377,13 @@ self.onmessage = async (event) => {
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);
     postMessage({ id, ok: true, result }, transfer);
   } catch (error) {
-    const reply = describe(error);
+    let reply;
+    try {
+      reply = describe(error);
+    } catch (bug) { // describing must never leave the page waiting for an answer
+      console.error(bug);
+      reply = { error: `unexpected ${error}`, key: "worker.unexpected", params: { error: String(error) } };
+    }
     if (isFatal(error)) postMessage({ type: "fatal", reason: message("worker.fatal", { error: reply.error }) });
     postMessage({ id, ok: false, ...reply });
   }

@@ -48,7 +48,8 @@ def visible_english(page: Page) -> set[str]:
     """ASCII words in the page's visible text (code listings aside) that are not allowed names."""
     text = page.evaluate(
         """() => {
-            const skip = (el) => el.closest("code, pre, .code-view, script, style");
+            // code, and names that are code (translate="no": a class's name in the Code panel's menu)
+            const skip = (el) => el.closest("code, pre, .code-view, script, style, [translate=no]");
             const parts = [];
             const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -58,7 +59,7 @@ def visible_english(page: Page) -> set[str]:
                     : el.checkVisibility();
                 if (shown) parts.push(node.textContent);
             }
-            return parts.join(" ");
+            return parts.join(" ").replace(/[\\w./]+\\.py\\b/g, "");  // file names (layers.py)
         }"""
     )
     return {w for w in WORD.findall(text) if w not in ALLOWED and not w.startswith("float")}
@@ -104,7 +105,7 @@ def test_a_japanese_browser_starts_in_japanese(browser, base_url):
     expect(page.get_by_test_id("language")).to_have_value("ja")
     expect(page.get_by_test_id("status")).to_contain_text("準備ができました")
     expect(page.locator("#train-title")).to_have_text("自分で学習させる")
-    expect(page.get_by_test_id("train-hint")).to_contain_text("シード実験")
+    expect(page.get_by_test_id("train-hint")).to_contain_text("元の実験")
     expect(page.get_by_test_id("shape")).to_contain_text("パラメータ 442,903個")
     expect(page.get_by_test_id("optimizer").locator("option:checked")).to_have_text("モーメンタム")
     assert visible_english(page) == set()
@@ -238,5 +239,71 @@ def test_a_link_chooses_the_language(browser, base_url):
     expect(page.get_by_test_id("settings-message")).to_contain_text("リンクから設定を復元しました")
     expect(page.get_by_test_id("lr")).to_have_value("0.02")
     screenshot(page, "ja-from-link")
+    watch.assert_clean()
+    page.context.close()
+
+
+def lab_output(page: Page, code: str) -> str:
+    """Run ``code`` in the Lab and return what its output line says."""
+    page.evaluate("(code) => { const lab = window.digitsApp.lab; lab.editor.setText(lab.view, code); }", code)
+    page.get_by_test_id("lab-run").click()
+    out = page.get_by_test_id("lab-output")
+    expect(out).not_to_have_attribute("data-kind", "busy", timeout=30_000)
+    return out.text_content()
+
+
+def editor_label(page: Page, testid: str) -> str:
+    return page.evaluate(
+        "(id) => document.querySelector(`[data-testid=${id}]`).shadowRoot.querySelector('.cm-content')"
+        ".getAttribute('aria-label')",
+        testid,
+    )
+
+
+def test_the_code_panel_the_lab_and_offline_states_speak_japanese(browser, base_url):
+    page, watch = open_app(browser, base_url, locale="ja-JP", viewport=NARROW)
+    ready(page)
+    # Offline, the Lab cannot fetch its editor: said in Japanese, and it opens once back online
+    page.context.set_offline(True)
+    page.get_by_test_id("open-lab").click()
+    expect(page.get_by_test_id("lab-output")).to_contain_text("ラボを開けませんでした")
+    expect(page.get_by_test_id("lab-output")).to_contain_text("オフラインです")
+    # ...and the 0–9 mode cannot fetch all of MNIST: said in Japanese, the 0–2 mode goes on
+    page.get_by_test_id("mode").select_option("0-9")
+    expect(page.get_by_test_id("status")).to_contain_text("オフラインです", timeout=60_000)
+    expect(page.get_by_test_id("mode")).to_have_value("0-2")
+    assert visible_english(page) == set()
+    screenshot(page, "ja-offline")
+    page.context.set_offline(False)
+    # the browser's own log of the refused fetches is expected, and only that
+    watch.errors = [e for e in watch.errors if "net::ERR_INTERNET_DISCONNECTED" not in e]
+    page.get_by_test_id("open-lab").click()  # closes the panel
+    page.get_by_test_id("open-lab").click()
+    expect(page.get_by_test_id("lab-editor")).to_have_attribute("data-ready", "true", timeout=30_000)
+    assert "ラボ" in editor_label(page, "lab-editor")
+    # The Code panel: its menu and its viewer's accessible name are Japanese; the code is Python's own
+    page.get_by_test_id("open-code").click()
+    expect(page.get_by_test_id("code-view")).to_have_attribute("data-shown", re.compile("/"), timeout=30_000)
+    assert "ソースコード" in editor_label(page, "code-view")
+    assert visible_english(page) == set()
+    assert attributes_english(page) == set()
+    no_horizontal_overflow(page)
+    # The Lab's own messages around Python's lines are Japanese: a missing method (a list, joined
+    # the Japanese way), a traceback's heading, built-ins put back, output cut
+    said = lab_output(page, "import pycore\nclass Half:\n    pass\npycore.register_activation('half', Half)\n")
+    assert "Half にはメソッド forward、backward がありません" in said, said
+    said = lab_output(page, "import numpy as np\nprint('まえ')\nnp.zeros(3)[7]\n")
+    assert said.startswith("まえ\nトレースバック（あなたのコードの行）：\n") and 'File "<lab>", line 3' in said, said
+    said = lab_output(page, "import pycore.layers as L\nL.ACTIVATIONS.clear()\n")
+    assert "元に戻しました" in said and "put back" not in said, said
+    said = lab_output(page, "for i in range(20_000):\n    print(i)\n")
+    assert "表示していません" in said and "not shown" not in said, said
+    screenshot(page, "ja-lab")
+    # A switch of language says the editors' accessible names again
+    page.get_by_test_id("language").select_option("en")
+    assert editor_label(page, "lab-editor").startswith("Lab")
+    assert "source code" in editor_label(page, "code-view")
+    assert "not shown" in page.get_by_test_id("lab-output").text_content()
+    screenshot(page, "en-lab")
     watch.assert_clean()
     page.context.close()

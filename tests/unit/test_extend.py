@@ -74,9 +74,9 @@ def test_registered_components_are_chosen_like_built_in_ones():
     pycore.register_optimizer("signsgd", SignSGD, "Sign SGD")
     assert extend.custom() == {"activation": ["swish"], "loss": ["hinge"], "optimizer": ["signsgd"]}
     menus = app.choices()
-    assert menus["activation"][-1] == ["swish", "Swish (Lab)"]  # never mistaken for a built-in
-    assert menus["loss"][-1] == ["hinge", "hinge (Lab)"]
-    assert menus["optimizer"][-1] == ["signsgd", "Sign SGD (Lab)"]
+    assert menus["activation"][-1] == ["swish", "Swish", "lab"]  # never mistaken for a built-in
+    assert menus["loss"][-1] == ["hinge", "hinge", "lab"]
+    assert menus["optimizer"][-1] == ["signsgd", "Sign SGD", "lab"]
     net = Network(NetworkConfig(sizes=(784, 20, 3), activation="swish", loss="hinge"), seed=0)
     assert isinstance(net.layers[1], Swish) and isinstance(net.loss, Hinge)
     assert net.outputs == "scores"  # the default for a loss that does not say
@@ -119,14 +119,14 @@ def test_a_subclass_of_sgd_gets_dense_gradients(mnist_small):
         ("activation", "relu", Swish, "built-in activation"),
         ("activation", "x" * 30, Swish, "1 to 24"),
         ("activation", "swish", Swish(), "takes a class"),
-        ("activation", "swish", SignSGD, "no forward or backward method"),
+        ("activation", "swish", SignSGD, r"lacks the method\(s\) forward, backward: activation classes"),
         (
             "loss",
             "hinge",
             type("ArrayLoss", (), {"forward": lambda self, y, t: y, "backward": lambda self: 0}),
             "ArrayLoss.forward\\(y, t\\) returned ndarray",
         ),
-        ("optimizer", "sgd2", Swish, "no update method"),
+        ("optimizer", "sgd2", Swish, r"lacks the method\(s\) update"),
     ],
 )
 def test_registration_refuses_what_cannot_work(kind, name, cls, message):
@@ -231,7 +231,9 @@ def test_a_lab_error_during_training_is_explained_from_its_traceback_text(mnist_
     with pytest.raises(ValueError) as caught:
         trainer.run_chunk(3)
     text = "".join(traceback.format_exception(caught.value))
-    explained = lab.explain_traceback(text)
+    said = lab.explain_traceback(text)
+    assert said["key"] == "lab.traceback" and said["params"]["trace"].startswith('  File "<lab>", line 5')
+    explained = said["text"]
     assert explained.startswith("Traceback (your code's lines):\n")
     assert 'File "<lab>", line 5, in forward' in explained and "ValueError: seven" in explained
     assert lab.explain_traceback("Traceback ...\nValueError: elsewhere") is None
@@ -276,7 +278,7 @@ def test_the_code_panel_shows_the_installed_source():
 def test_the_session_runs_the_lab_and_checks_gradients():
     session = app.Session()
     result = session.run_lab(lab.EXAMPLE)
-    assert ["swish", "Swish (Lab)"] in result["choices"]["activation"]
+    assert ["swish", "Swish", "lab"] in result["choices"]["activation"]
     assert session.check_gradients("activation", "swish")["passed"]
     with pytest.raises(ExtensionError):
         session.check_gradients("optimizer", "sgd")
@@ -300,7 +302,7 @@ def test_a_failed_run_keeps_what_the_last_good_run_registered():
         with pytest.raises(lab.LabError):
             lab.run(bad)
         assert extend.custom()["activation"] == ["swish"], bad
-        assert ["swish", "Swish (Lab)"] in app.choices()["activation"]
+        assert ["swish", "Swish", "lab"] in app.choices()["activation"]
     partial = "import pycore\nfrom pycore.layers import Tanh\npycore.register_activation('half', Tanh)\n1 / 0\n"
     with pytest.raises(lab.LabError, match="ZeroDivisionError"):
         lab.run(partial)
@@ -318,8 +320,8 @@ def test_labels_belong_to_a_kind_and_a_name():
     pycore.register_activation("momentum", Ident)  # the name of a built-in optimizer, not of an activation
     pycore.register_activation("ident", Ident, "Identity")
     menus = app.choices()
-    assert ["momentum", "momentum (Lab)"] in menus["activation"] and ["momentum", "Momentum"] in menus["optimizer"]
-    assert ["ident", "Identity (Lab)"] in menus["activation"]
+    assert ["momentum", "momentum", "lab"] in menus["activation"] and ["momentum", "Momentum"] in menus["optimizer"]
+    assert ["ident", "Identity", "lab"] in menus["activation"]
 
 
 def test_registration_refuses_an_activation_that_changes_its_input_or_dtype():
@@ -377,17 +379,26 @@ def test_an_optimizer_that_replaces_the_weights_is_caught(mnist_small):
 def test_lab_output_is_capped_and_kept_with_an_error():
     result = lab.run("for i in range(100_000):\n    print('line', i)\n")
     assert len(result["output"]) < lab.MAX_OUTPUT + 100 and "more characters not shown" in result["output"]
+    assert result["output_key"] == "lab.output_cut" and result["output_params"]["dropped"] > 1_000_000
     # (NumPy's overflow warnings do not exist in Pyodide: WebAssembly has no floating-point flags)
     result = lab.run("import sys, warnings\nprint('to stderr', file=sys.stderr)\nwarnings.warn('careful')\n")
     assert "to stderr" in result["output"] and "<lab>:3: UserWarning: careful" in result["output"]
     with pytest.raises(lab.LabError) as caught:
         lab.run("print('before the error')\nraise ValueError('after')\n")
     assert str(caught.value).startswith("before the error\nTraceback (your code's lines):")
+    assert caught.value.key == "lab.failed_after_output" and caught.value.params["output"] == "before the error"
+    assert caught.value.params["error"].key == "lab.traceback"
+    # pycore refusing a component: the visitor's lines, then pycore's message (translated by the page)
+    with pytest.raises(lab.LabError) as caught:
+        lab.run("import pycore\nclass Half:\n    pass\npycore.register_activation('half', Half)\n")
+    said = caught.value.params["error"]
+    assert said.key == "lab.traceback_message" and said.params["error"].key == "extend.missing_method"
+    assert said.params["trace"].endswith("pycore.register_activation('half', Half)")  # no pycore frames
 
 
 def test_lab_code_that_breaks_the_built_in_registries_is_undone():
     code = "import pycore.layers as L\nL.ACTIVATIONS.clear()\nL.ACTIVATIONS['relu'] = int\n" + lab.EXAMPLE
     result = lab.run(code)
-    assert "were put back" in result["output"]
-    assert [name for name, _ in app.choices()["activation"]] == ["leaky_relu", "relu", "sigmoid", "tanh", "swish"]
+    assert [note["key"] for note in result["notes"]] == ["lab.built_ins_restored"]
+    assert [choice[0] for choice in app.choices()["activation"]] == ["leaky_relu", "relu", "sigmoid", "tanh", "swish"]
     assert layers.ACTIVATIONS["relu"] is layers.ReLU

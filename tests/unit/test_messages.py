@@ -63,5 +63,12 @@ def test_the_worker_reads_the_last_errors_key(monkeypatch):
     assert last["key"] == "model.unusable"
     assert last["params"]["name"] == {"key": "model.the_file", "params": {}}
     assert last["params"]["problem"]["key"] == "model.outputs_not_finite"
+    assert sys.last_exc is None and messages.last_error() is None  # read once: its frames are let go
     monkeypatch.setattr(sys, "last_exc", ValueError("x"), raising=False)
     assert messages.last_error() is None
+
+
+def test_a_list_parameter_is_a_list_for_the_page_and_joined_in_english():
+    error = ConfigError("trainer.unknown_schedule", name="x", choices=["constant", "linear"])
+    assert str(error) == "unknown learning-rate schedule 'x'; choose one of constant, linear"
+    assert messages.for_page(error.params)["choices"] == ["constant", "linear"]
