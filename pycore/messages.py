@@ -176,6 +176,8 @@ MESSAGES: dict[str, str] = {
     "extend.replaced": "{cls}.update(params, grads) replaced params['W1']; change it in place (p -= …)",
     "extend.unchanged": "{cls}.update(params, grads) must change params' arrays in place (p -= …)",
     # pycore.lab
+    "onestep.unregistered": "this model uses a component that is not registered now ({problem}); "
+    "run the Lab code that registers it",
     "lab.too_long": "the code is {length:,} characters long; at most {limit:,} run here",
     "lab.output_cut": "{output}\n… ({dropped:,} more characters not shown)",
     "lab.failed": "{error}",

@@ -22,6 +22,7 @@ import numpy as np
 from .errors import ConfigError
 from .layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
+from .messages import Message
 from .network import Network
 from .optimizers import SGD, AdaGrad, Adam, Momentum
 
@@ -62,9 +63,8 @@ def twin(network: Network) -> Network:
     try:
         copy = Network(network.config, seed=0)
     except (ValueError, KeyError) as exc:  # a Lab component the model uses is no longer registered
-        raise ConfigError(
-            f"this model uses a component that is not registered now ({exc}); run the Lab code that registers it"
-        ) from None
+        problem = Message(exc.key, **exc.params) if getattr(exc, "key", None) else str(exc)
+        raise ConfigError("onestep.unregistered", problem=problem) from None
     copy.copy_params_from(network.params)
     return copy
 

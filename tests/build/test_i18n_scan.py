@@ -83,7 +83,7 @@ SHOWN_CALLS = re.compile(
 # Literals that are not words for people: selectors, file names, CSS, keys (each checked by reading).
 NOT_WORDS = re.compile(
     r"""querySelector(?:All)?\(|closest\(|matches\(|import\(|console\."""
-    r"""|new URL\(|postMessage\(|dataset\.|font\s*=|cssText"""
+    r"""|new URL\(|postMessage\(|dataset\.|font\s*=|cssText|complain\("""
 )
 
 
@@ -165,3 +165,61 @@ def test_index_html_says_what_the_english_catalog_says():
     page.feed((WEB / "index.html").read_text(encoding="utf-8"))
     differ = {k: (v, CATALOG[k]) for k, v in page.texts.items() if v != " ".join(CATALOG[k].split())}
     assert differ == {}
+
+
+PROPER_NAMES = {"Pillow", "Python", "NumPy", "Pyodide", "MNIST"}
+ONE_WORD = re.compile(r"^[A-Z][a-z]{2,}[.!…]?$")
+
+
+@pytest.mark.parametrize("path", sorted(WEB.glob("*.js")), ids=lambda p: p.name)
+def test_no_single_word_for_people_is_left_in_the_code(path):
+    """A lone capitalised word ("Ready", "Stop") is a label for people, unless it is a name."""
+    left = [
+        f"{path.name}:{line}: {body!r}"
+        for line, before, body in literals(path)
+        if ONE_WORD.match(body.strip()) and body.strip() not in PROPER_NAMES and not NOT_WORDS.search(before)
+    ]
+    assert left == []
+
+
+# --- pycore: what Python says to people goes through pycore.messages ----------------------------
+
+PYCORE = WEB.parent / "pycore"
+CLI_ONLY = {"__main__.py"}  # the command line's own words may stay English (issue #15)
+
+
+def unkeyed_messages(source: str) -> list[str]:
+    """Calls that raise a pycore error or build a Message with text that is not a message key: an
+    f-string or a literal sentence (an expression, such as a key chosen at run time, is fine)."""
+    import ast
+
+    from pycore import errors
+    from pycore.messages import MESSAGES
+
+    raisers = {c.__name__ for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.PycoreError)}
+    raisers |= {"LabError", "Message"}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        first = node.args[0]
+        if name not in raisers:
+            continue
+        literal = "".join(v.value for v in getattr(first, "values", []) if isinstance(v, ast.Constant))
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            literal = first.value if first.value not in MESSAGES else ""
+        if " " in literal:  # words (a key has none: "component.{kind}" is fine)
+            found.append(f"{node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(p for p in PYCORE.glob("*.py") if p.name not in CLI_ONLY), ids=lambda p: p.name)
+def test_pycore_speaks_to_the_page_through_message_keys(path):
+    assert unkeyed_messages(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_python_scan_finds_what_it_looks_for():
+    bad = 'raise ConfigError(f"bad {x}")\nraise ModelFileError("a sentence here")\nMessage(f"component.{k}")\n'
+    assert [line.split(":")[0] for line in unkeyed_messages(bad)] == ["1", "2"]
+    assert unkeyed_messages('raise ConfigError("file.not_found", path=p)\nMessage(key)\n') == []
