@@ -66,13 +66,13 @@ const viewer = (firstLine, label) => [
 ];
 
 /** A read-only view of `doc` whose line numbers start at `firstLine` (the line in its file). */
-export function codeViewer(parent, { doc, firstLine = 1, label = "Source code" }) {
+export function codeViewer(parent, { doc, firstLine = 1, label }) {
   const root = shadowOf(parent);
   return new EditorView({ parent: root, root, state: EditorState.create({ doc, extensions: viewer(firstLine, label) }) });
 }
 
 /** Show another text in a viewer, numbered from `firstLine`. */
-export function showCode(view, { doc, firstLine = 1, label = "Source code" }) {
+export function showCode(view, { doc, firstLine = 1, label }) {
   view.setState(EditorState.create({ doc, extensions: viewer(firstLine, label) }));
 }
 
@@ -80,7 +80,7 @@ export function showCode(view, { doc, firstLine = 1, label = "Source code" }) {
  * An editor for the Lab: Python, line numbers, undo, Tab indents (Escape then Tab leaves the
  * editor), and `onRun` on Ctrl/Cmd-Enter; `onChange(text)` after every change.
  */
-export function codeEditor(parent, { doc, onRun, onChange, label = "Python code" }) {
+export function codeEditor(parent, { doc, onRun, onChange, label }) {
   const root = shadowOf(parent);
   return new EditorView({
     parent: root,

@@ -249,7 +249,7 @@ class Session:
         """Preprocess a canvas's RGBA pixels like MNIST and predict the digit."""
         image = preprocess.from_rgba(as_bytes(data), int(width), int(height))
         if image is None:
-            return {"empty": True, "message": "nothing drawn"}
+            return {"empty": True}
         return self._prediction(image)
 
     def _prediction(self, image: np.ndarray) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import linalg
+from .errors import ConfigError
 
 
 class Affine:
@@ -239,5 +240,5 @@ def make_activation(name: str, alpha: float = 0.1) -> object:
     """Build an activation layer by name (a key of ``ACTIVATIONS``); only LeakyReLU takes ``alpha``."""
     cls = ACTIVATIONS.get(name)
     if cls is None:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+        raise ConfigError("network.unknown_activation", name=name, choices=list(ACTIVATIONS))
     return cls(alpha) if cls is LeakyReLU else cls()

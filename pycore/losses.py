@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ConfigError
+
 
 class MeanSquaredError:
     """The seed's loss: ``0.5 * sum((y - t)**2)`` per sample, averaged over the batch.
@@ -67,5 +69,5 @@ def make_loss(name: str) -> object:
     """Build a loss by name (a key of ``LOSSES``)."""
     cls = LOSSES.get(name)
     if cls is None:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+        raise ConfigError("network.unknown_loss", name=name, choices=list(LOSSES))
     return cls()

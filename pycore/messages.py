@@ -24,6 +24,20 @@ MESSAGES: dict[str, str] = {
     "file.unreadable": "{path}: cannot be read ({reason})",
     "file.kind.model": "a model file",
     "file.kind.image": "an image file",
+    # pycore.errors.reason: why a library refused some bytes
+    "reason.crc": "the checksum of {entry} does not match",
+    "reason.huge_number": "a number has far too many digits",
+    "reason.gzip": "its gzip compression is broken",
+    "reason.compressed": "its compressed data is broken",
+    "reason.zip": "its zip structure is broken",
+    "reason.npy_header": "an array's .npy header cannot be read",
+    "reason.image_format": "not an image format that can be read",
+    "reason.truncated": "it ends too early",
+    "reason.not_number": "a value is not a number",
+    "reason.json": "not valid JSON (line {line}, column {column})",
+    "reason.permission": "permission denied",
+    "reason.io": "a read error of the device",
+    "reason.other": "{kind}",
     # pycore.app
     "app.hidden_count": "hidden layers: from {min} to {max} of them, got {count}",
     "app.hidden_width": "hidden layers: each {min} to {max} units wide, got {widths}",
@@ -47,7 +61,7 @@ MESSAGES: dict[str, str] = {
     "app.nothing": "nothing",
     "app.step_drawing_sides": "the drawing's size must be whole numbers of pixels, got {width}×{height}",
     "app.step_drawing_pixels": "the drawing is {width}×{height} pixels; at most {limit:,} are read",
-    "app.step_drawing_size": "the drawing is {size} bytes; a {width}×{height} canvas has {need}",
+    "app.step_drawing_size": "the drawing is {size:,} bytes; a {width}×{height} canvas has {need:,}",
     "app.step_label_choose": "choose the digit your drawing shows (got {value})",
     # pycore.trainer
     "trainer.out_of_range": "{label} must be {kind} from {min} to {max}, got {value!r}",
@@ -58,8 +72,8 @@ MESSAGES: dict[str, str] = {
     "trainer.unknown_augment": "unknown augmentation {name!r}; choose one of {choices}",
     "trainer.unknown_schedule": "unknown learning-rate schedule {name!r}; choose one of {choices}",
     "trainer.images_labels": "{images} images but {labels} labels",
-    "trainer.diverged": "training diverged at step {step}: the loss became {loss}. Try a smaller learning rate.",
-    "trainer.stopped": "stopped after {step} of {total} steps",
+    "trainer.diverged": "training diverged at step {step:,}: the loss became {loss}. Try a smaller learning rate.",
+    "trainer.stopped": "stopped after {step:,} of {total:,} steps",
     "trainer.no_step": "no training step was made",
     # pycore.model_io
     "model.the_file": "the model file",
@@ -68,7 +82,7 @@ MESSAGES: dict[str, str] = {
     "model.not_model": "{name}: not a model file ({reason})",
     "model.unusable": "{name}: {problem}",
     "model.no_directory": "{name}: damaged or truncated (no zip directory at its end)",
-    "model.zip_lists": "{name}: not a model file (its zip lists {entries} entries in {size} bytes)",
+    "model.zip_lists": "{name}: not a model file (its zip lists {entries:,} entries in {size:,} bytes)",
     "model.too_large": "{name}: {size:,} bytes is too large for a model file (at most {limit:,})",
     "model.too_many_entries_zip": (
         "{name}: a zip archive of up to {entries:,} entries; a model file has at most {limit}"
@@ -111,11 +125,11 @@ MESSAGES: dict[str, str] = {
     "so it cannot be used",
     # pycore.mnist
     "mnist.gzip": "{name}: the gzip data is damaged ({reason})",
-    "mnist.too_short": "{name}: only {size} bytes, too short to be an IDX file",
+    "mnist.too_short": "{name}: only {size:,} bytes, too short to be an IDX file",
     "mnist.magic": "{name}: wrong magic number 0x{magic} (an unsigned-byte IDX file starts with 0x0000080N)",
     "mnist.dimensions": "{name}: has {found} dimensions, expected {expected}",
-    "mnist.header": "{name}: truncated inside the header ({size} of {header} bytes)",
-    "mnist.truncated": "{name}: truncated: dimensions {dims} need {expected} bytes, the file has {size}",
+    "mnist.header": "{name}: truncated inside the header ({size:,} of {header:,} bytes)",
+    "mnist.truncated": "{name}: truncated: dimensions {dims} need {expected:,} bytes, the file has {size:,}",
     "mnist.trailing": "{name}: {extra} unexpected bytes after the data (dimensions {dims})",
     "mnist.not_found": "{path}: file not found; to fetch MNIST, {hint}",
     "mnist.shape": "images must be (N, rows, cols), got shape {shape}",
@@ -276,7 +290,10 @@ def catalog() -> dict[str, str]:
     from . import app, recipes, source  # late: they import pycore.errors, which imports this module
 
     words = dict(MESSAGES)
-    words.update({f"choice.{name}": label for name, label in app.CHOICE_LABELS.items()})
+    # per menu: a Lab activation may share its name with a built-in optimizer ("momentum")
+    words.update(
+        {f"choice.{field}.{name}": app.CHOICE_LABELS[name] for field, names in app.CHOICES.items() for name in names}
+    )
     for name, recipe in recipes.RECIPES.items():
         words[f"recipe.{name}.title"] = recipe.title
         words[f"recipe.{name}.description"] = recipe.description

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MnistFileError
+from .errors import MnistFileError, reason
 from .messages import Message
 
 FILES = {
@@ -47,7 +47,7 @@ def parse_idx(data: bytes, name: str = "IDX data", ndim: int | None = None) -> n
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            raise MnistFileError("mnist.gzip", name=name, reason=str(exc)) from exc
+            raise MnistFileError("mnist.gzip", name=name, reason=reason(exc)) from exc
     if len(data) < 4:
         raise MnistFileError("mnist.too_short", name=name, size=len(data))
     if data[0] != 0 or data[1] != 0 or data[2] != 0x08:

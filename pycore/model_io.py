@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import ConfigError, ModelFileError, read_user_file
+from .errors import ConfigError, ModelFileError, read_user_file, reason
 from .messages import Message
 from .mnist import PIXELS
 from .network import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, Network, NetworkConfig
@@ -92,7 +92,9 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         raise ModelFileError("model.damaged", name=name, reason=_reason(exc)) from None
     except Exception as exc:  # any other failure on hostile bytes (MemoryError, RecursionError, …) means the same
-        raise ModelFileError("model.not_model", name=name, reason=type(exc).__name__) from None
+        raise ModelFileError(
+            "model.not_model", name=name, reason=Message("reason.other", kind=type(exc).__name__)
+        ) from None
     if problem:
         raise ModelFileError("model.unusable", name=name, problem=problem)
     return network, notes
@@ -235,9 +237,7 @@ def _read_npy(
             )
             found_shape, fortran, found_dtype = read_header(header, max_header_size=MAX_NPY_HEADER)
         except Exception as exc:  # numpy reads the header with ast.literal_eval, or tokenize for old files
-            raise ModelFileError(
-                "model.not_npy", name=name, key=key, reason=_brief(exc) or type(exc).__name__
-            ) from None
+            raise ModelFileError("model.not_npy", name=name, key=key, reason=_reason(exc)) from None
         if found_dtype.hasobject:
             raise ModelFileError("model.objects", name=name, key=key)
         if dtype is None and (found_dtype.kind != "U" or tuple(found_shape) != ()):
@@ -274,7 +274,7 @@ def _parse_meta(text: str, name: str) -> dict:
     try:
         meta = json.loads(text)
     except (ValueError, RecursionError, MemoryError) as exc:  # ValueError: bad JSON, or a number of 5,000 digits
-        raise ModelFileError("model.meta_json", name=name, reason=_brief(exc)) from None
+        raise ModelFileError("model.meta_json", name=name, reason=_reason(exc)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise ModelFileError("model.format", name=name, format=_brief(repr(found), 60))
@@ -335,11 +335,12 @@ def _config_from_meta(meta: dict, name: str) -> NetworkConfig:
     return config
 
 
-def _reason(exc: BaseException) -> str:
-    """Why ``exc`` was raised, for a message: its own message when it has one, else its text, cut short."""
+def _reason(exc: BaseException) -> Message:
+    """Why ``exc`` was raised, for a message: its own message when it has one, else
+    :func:`pycore.errors.reason` (never Python's English)."""
     key = getattr(exc, "key", None)
     if not key:
-        return _brief(exc)
+        return reason(exc)
     # a hostile file's strings (a setting's name) are cut short here too
     return Message(key, **{name: _brief(v, 60) if isinstance(v, str) else v for name, v in exc.params.items()})
 

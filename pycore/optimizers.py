@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import linalg
+from .errors import ConfigError
 from .layers import RowGrad
 
 
@@ -226,5 +227,5 @@ def make_optimizer(name: str, lr: float, momentum: float = 0.9) -> object:
     Momentum takes ``momentum``."""
     cls = OPTIMIZERS.get(name)
     if cls is None:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+        raise ConfigError("trainer.unknown_optimizer", name=name, choices=list(OPTIMIZERS))
     return cls(lr, momentum) if cls is Momentum else cls(lr)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from .errors import PycoreError
+from .errors import PycoreError, reason
 
 FIELD = 28  # output side, px
 BOX = 20  # the longer side of the digit after scaling, px
@@ -220,10 +220,7 @@ def from_png(data: bytes) -> np.ndarray | None:
         except Image.DecompressionBombError:
             raise PycoreError("image.bomb", limit=MAX_IMAGE_PIXELS) from None
         except Exception as exc:  # hostile bytes fail in many ways inside Pillow: OSError, EOFError, SyntaxError, …
-            reason = str(exc)
-            if not reason or "<_io." in reason or len(reason) > 200:
-                reason = type(exc).__name__  # Pillow names the BytesIO object: no use to a person
-            raise PycoreError("image.unreadable", reason=reason) from None
+            raise PycoreError("image.unreadable", reason=reason(exc)) from None
 
 
 def from_rgba(data: bytes | bytearray | memoryview, width: int, height: int) -> np.ndarray | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
-from .errors import ConfigError
+from .errors import ConfigError, reason
 from .mnist import PIXELS, SEED_CLASSES, Split
 from .network import Network, NetworkConfig
 from .trainer import Progress, TrainConfig, Trainer
@@ -73,7 +73,7 @@ class Recipe:
                 train=replace(self.train, **train),
             )
         except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong type or size
-            raise ConfigError("recipe.bad_setting", reason=str(exc)) from None
+            raise ConfigError("recipe.bad_setting", reason=reason(exc)) from None
 
 
 def make_trainer(recipe: Recipe, data: Split, on_progress: Callable[[Progress], None] | None = None) -> Trainer:

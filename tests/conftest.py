@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from pycore import messages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +25,28 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """max |a - b| / max(|a|, |b|), the measure the gradient checks bound."""
     scale = max(np.abs(a).max(), np.abs(b).max(), 1e-12)
     return float(np.abs(a - b).max() / scale)
+
+
+PROSE = re.compile(r"[A-Za-z]{2,}[,:;]? [A-Za-z]{2,}")
+
+
+def prose_in(error: Exception) -> list[str]:
+    """English prose among the parameters of a pycore error's message, however deeply nested: the
+    page would show it untranslated (a Japanese visitor must meet only the catalog's words)."""
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for v in value.get("params", value).values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and PROSE.search(value):
+            found.append(value[:100])
+
+    walk(messages.for_page(getattr(error, "params", {})))
+    return found
 
 
 def mutate(data: bytes, rng: np.random.Generator) -> bytes:

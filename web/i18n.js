@@ -71,6 +71,7 @@ export function render(m) {
   if (m === null || m === undefined) return "";
   if (typeof m === "string") return m;
   if (typeof m === "number") return formatParam(m, false);
+  if (typeof m !== "object") return String(m); // a boolean from Python (a setting given as true)
   if (Array.isArray(m)) return m.map(render).join(t("list.separator")); // "0, 1, 2" / "0、1、2"
   if ("key" in m) return t(m.key, m.params || {});
   if ("duration" in m) return formatDuration(m.duration); // seconds
@@ -100,6 +101,18 @@ export function formatParam(n, grouping = false) {
     return formatNumber(n, { notation: "scientific", maximumSignificantDigits: 3 });
   }
   return formatNumber(n, { maximumSignificantDigits: 6, useGrouping: grouping });
+}
+
+/** `n` with `digits` significant digits for the language (0.4981, 6.67e-5 as 6.67E-5), never grouped. */
+export function formatSignificant(n, digits) {
+  const size = Math.abs(n);
+  const scientific = Number.isFinite(n) && (size >= 1e6 || (size > 0 && size < 1e-4));
+  return formatNumber(n, {
+    notation: scientific ? "scientific" : "standard",
+    minimumSignificantDigits: digits,
+    maximumSignificantDigits: digits,
+    useGrouping: false,
+  });
 }
 
 /** A percentage from a fraction, with `digits` decimals (0.9774 → "97.74 %" / "97.74%"). */
@@ -180,13 +193,21 @@ export function applyStatic(root = document) {
 }
 
 function fillSlots(el, text) {
-  const slots = new Map([...el.querySelectorAll(":scope > [data-i18n-slot]")].map((c) => [c.dataset.i18nSlot, c]));
-  if (!slots.size) {
+  const slots = Object.fromEntries([...el.querySelectorAll(":scope > [data-i18n-slot]")].map((c) => [c.dataset.i18nSlot, c]));
+  if (!Object.keys(slots).length) {
     el.textContent = text;
     return;
   }
+  el.replaceChildren(...slotted(text, slots));
+}
+
+/**
+ * Text with {name} placeholders left in it (t(key, params, {slots: true})) as a list of strings and
+ * nodes: the words around the placeholders, and `nodes[name]` in their places (a <code>, an input).
+ */
+export function slotted(text, nodes) {
   const parts = text.split(/\{(\w+)\}/); // text, slot name, text, …
-  el.replaceChildren(...parts.map((part, i) => (i % 2 ? slots.get(part) || `{${part}}` : part)).filter((p) => p !== ""));
+  return parts.map((part, i) => (i % 2 ? nodes[part] ?? `{${part}}` : part)).filter((p) => p !== "");
 }
 
 /** Switch the page to `code`: static text, every tracked message, then a `languagechange` event. */
@@ -207,7 +228,13 @@ export function setLanguage(code, { remember = true } = {}) {
   }
   applyStatic();
   prune();
-  for (const [el, entry] of tracked) paint(el, entry);
+  for (const [el, entry] of tracked) {
+    try {
+      paint(el, entry);
+    } catch (error) { // one bad message must not leave the rest of the page in the old language
+      console.error(error);
+    }
+  }
   document.dispatchEvent(new CustomEvent("languagechange", { detail: { language: next } }));
 }
 

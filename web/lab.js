@@ -264,7 +264,7 @@ export class LabPanel {
     const options = this.checkable.flatMap((kind) =>
       (choices[kind] || []).map(([name, label, origin]) => {
         const option = new Option("", `${kind}/${name}`);
-        track(option, msg("lab.checkOption", { kind: msg(`code.kind.${kind}`), label: choiceLabel(name, label, origin) }));
+        track(option, msg("lab.checkOption", { kind: msg(`code.kind.${kind}`), label: choiceLabel(kind, name, label, origin) }));
         return option;
       }));
     select.replaceChildren(...options);

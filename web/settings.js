@@ -53,7 +53,7 @@ export class SettingsForm {
       const kept = select.value;
       select.replaceChildren(...options.map(([value, label, origin]) => {
         const option = new Option(label, value);
-        track(option, choiceLabel(value, label, origin));
+        track(option, choiceLabel(name, value, label, origin));
         return option;
       }));
       if (kept && options.some(([value]) => value === kept)) select.value = kept; // a restart keeps what the form showed
@@ -182,12 +182,12 @@ export class SettingsForm {
 }
 
 /**
- * A menu choice's words: Python's label, in the page's language; a component from the Lab (`origin`
+ * The words of menu `field`'s choice `value`: Python's label, in the page's language; a component from the Lab (`origin`
  * "lab") is its visitor's own label, marked as the Lab's (never taken for a built-in of that name).
  */
-export function choiceLabel(value, label, origin = null) {
+export function choiceLabel(field, value, label, origin = null) {
   if (origin === "lab") return msg("menu.labComponent", { label: raw(label) });
-  return has(`choice.${value}`) ? msg(`choice.${value}`) : raw(label);
+  return has(`choice.${field}.${value}`) ? msg(`choice.${field}.${value}`) : raw(label);
 }
 
 /** A recipe's title or description, in the page's language (Python's English when no catalog has it). */
@@ -195,7 +195,7 @@ const recipeText = (name, part, english) => (has(`recipe.${name}.${part}`) ? msg
 
 /** A short description of a run's settings, for the legend of overlaid runs (a message). */
 export function runLabel(s) {
-  const label = (name) => choiceLabel(s[name], s[name]);
+  const label = (name) => choiceLabel(name, s[name], s[name]);
   return msg("run.label", {
     hidden: s.hidden.length ? s.hidden.join("-") : msg("run.noHidden"),
     activation: label("activation"),

@@ -3,7 +3,7 @@
 // every layer did. Every number comes from Python; this module only draws and formats them.
 import { paintDigit } from "./canvas.js";
 import { choiceLabel } from "./settings.js";
-import { has, msg, render, t, track } from "./i18n.js";
+import { formatNumber as formatInLanguage, has, msg, render, slotted, t, track } from "./i18n.js";
 import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 const SIGNIFICANT = 4; // digits shown; the full value is in the element's data-value
@@ -11,21 +11,14 @@ const SIGNIFICANT = 4; // digits shown; the full value is in the element's data-
 /** A number as people read it: four significant digits, in exponent form when tiny or huge. */
 export function formatNumber(v) {
   if (v === null || v === undefined) return "–";
-  if (Number.isNaN(v)) return "NaN";
-  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
-  const small = v !== 0 && Math.abs(v) < 1e-3;
-  const text = small || Math.abs(v) >= 1e5 ? v.toExponential(SIGNIFICANT - 1) : String(Number(v.toPrecision(SIGNIFICANT)));
-  return text.replaceAll("-", "−");
+  const scientific = Number.isFinite(v) && ((v !== 0 && Math.abs(v) < 1e-3) || Math.abs(v) >= 1e5);
+  const options = { notation: scientific ? "scientific" : "standard", maximumSignificantDigits: SIGNIFICANT, useGrouping: false };
+  return formatInLanguage(v, options).replaceAll("-", "−");
 }
 
 /** The float32 values of a vector from the worker (a copy, aligned). */
 function floats(bytes) {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-/** Text with {name} placeholders as nodes: the words around them, and `nodes[name]` in their places. */
-function slots(text, nodes) {
-  return text.split(/\{(\w+)\}/).map((part, i) => (i % 2 ? nodes[part] ?? `{${part}}` : part)).filter((p) => p !== "");
 }
 
 /** An element with attributes and children (strings become text). */
@@ -230,7 +223,7 @@ export class StepView {
     track($("step-sample"), msg("step.sample", { what, label: result.label }));
     const opt = result.optimizer;
     const settings = Object.entries(opt.settings).map(([k, v]) => msg("step.setting", { name: has(`step.optimizerSetting.${k}`) ? msg(`step.optimizerSetting.${k}`) : k, value: formatNumber(v) }));
-    $("step-summary").replaceChildren(...slots(t("step.summary", { what: render(what), label: result.label, optimizer: render(choiceLabel(this.optimizerChoice, opt.name)), settings: render(settings) }, { slots: true }), {
+    $("step-summary").replaceChildren(...slotted(t("step.summary", { what: render(what), label: result.label, optimizer: render(choiceLabel("optimizer", this.optimizerChoice, opt.name)), settings: render(settings) }, { slots: true }), {
       before: number(result.loss.before, "step-loss-before"),
       after: number(result.loss.after, "step-loss-after"),
     }));
@@ -256,7 +249,7 @@ export class StepView {
     return el("div", { class: "step-row" },
       el("p", { class: "step-what" }, render(title), formula ? el("code", {}, formula) : null),
       canvas,
-      el("p", { class: "step-stats" }, ...slots(t("step.stripStats", {}, { slots: true }), {
+      el("p", { class: "step-stats" }, ...slotted(t("step.stripStats", {}, { slots: true }), {
         norm: number(vec.norm, `${testid}-norm`), min: number(vec.min, `${testid}-min`), max: number(vec.max, `${testid}-max`),
       })),
     );
@@ -328,12 +321,12 @@ export class StepView {
       el("th", { scope: "row" }, String(digit)),
       ...columns.map(([key]) => el("td", { "data-key": key }, number(vectors[key][c])))));
     return el("section", { class: "step-layer", testid: "step-loss", "aria-labelledby": "step-loss-title" },
-      el("h3", { id: "step-loss-title" }, ...slots(t("step.lossTitle", {}, { slots: true }), { name: el("code", {}, loss.name) })), // a class name
+      el("h3", { id: "step-loss-title" }, ...slotted(t("step.lossTitle", {}, { slots: true }), { name: el("code", {}, loss.name) })), // a class name
       el("p", { class: "step-what" }, ...(loss.formulas.backward
-        ? slots(t("step.lossFormulas", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })
-        : slots(t("step.lossForward", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward) }))),
+        ? slotted(t("step.lossFormulas", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })
+        : slotted(t("step.lossForward", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward) }))),
       el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows),
-      el("p", { class: "step-stats" }, ...slots(t("step.lossBeforeAfter", {}, { slots: true }), { before: number(loss.before), after: number(loss.after) })),
+      el("p", { class: "step-stats" }, ...slotted(t("step.lossBeforeAfter", {}, { slots: true }), { before: number(loss.before), after: number(loss.after) })),
     );
   }
 }

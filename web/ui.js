@@ -35,10 +35,10 @@ export function messageError(key, params = {}) {
 export const errorMessage = (error) =>
   error && error.key ? msg(error.key, error.params || {}) : raw(error && error.message !== undefined ? error.message : error);
 
-/** A score in at most about 8 characters: fixed for ordinary values, compact (2.26e+187) for huge ones. */
+/** A score in at most about 8 characters: fixed for ordinary values, compact (2.26E187) for huge ones. */
 export function formatScore(v, digits = 3) {
   if (!Number.isFinite(v)) return formatNumber(v);
-  if (Math.abs(v) >= 1000) return v.toExponential(2);
+  if (Math.abs(v) >= 1000) return formatNumber(v, { notation: "scientific", minimumSignificantDigits: 3, maximumSignificantDigits: 3 });
   return formatNumber(v, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
 }
 

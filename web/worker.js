@@ -303,8 +303,9 @@ const heartbeat = () => postMessage({ type: "pong" });
 function describe(error) {
   if (error instanceof KeyedError) return { error: error.key, key: error.key, params: error.params };
   const text = errorText(error);
+  // read for every Python error: it also lets go of the error's traceback (and the arrays its frames hold)
+  const keyed = error && error.type ? lastPythonMessage() : null;
   if (error && error.type && userErrors.has(error.type)) {
-    const keyed = lastPythonMessage();
     if (keyed) return { error: text, key: keyed.key, params: keyed.params };
   } else if (error && error.type) {
     const lab = labTraceback(text);

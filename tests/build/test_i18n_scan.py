@@ -206,10 +206,11 @@ def unkeyed_messages(source: str) -> list[str]:
         first = node.args[0]
         if name not in raisers:
             continue
-        literal = "".join(v.value for v in getattr(first, "values", []) if isinstance(v, ast.Constant))
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            literal = first.value if first.value not in MESSAGES else ""
-        if " " in literal:  # words (a key has none: "component.{kind}" is fine)
+            wrong = first.value not in MESSAGES  # prose, or a mistyped key
+        else:  # an f-string is a key built at run time ("component.{kind}"), unless it has words
+            wrong = " " in "".join(v.value for v in getattr(first, "values", []) if isinstance(v, ast.Constant))
+        if wrong:
             found.append(f"{node.lineno}: {ast.unparse(node)[:80]}")
     return found
 
@@ -220,6 +221,36 @@ def test_pycore_speaks_to_the_page_through_message_keys(path):
 
 
 def test_the_python_scan_finds_what_it_looks_for():
-    bad = 'raise ConfigError(f"bad {x}")\nraise ModelFileError("a sentence here")\nMessage(f"component.{k}")\n'
-    assert [line.split(":")[0] for line in unkeyed_messages(bad)] == ["1", "2"]
+    bad = (
+        'raise ConfigError(f"bad {x}")\nraise ModelFileError("a sentence here")\nMessage(f"component.{k}")\n'
+        'raise ConfigError("model.not_zipp", name=n)\n'
+    )
+    assert [line.split(":")[0] for line in unkeyed_messages(bad)] == ["1", "2", "4"]
     assert unkeyed_messages('raise ConfigError("file.not_found", path=p)\nMessage(key)\n') == []
+
+
+# --- keys: every key the code names exists, and English has no Japanese ------------------------
+
+KEY_CALL = re.compile(r"""\b(?:msg|t|messageError|KeyedError|has)\(\s*["']([a-zA-Z][\w-]*(?:\.[\w-]+)+)["']""")
+
+
+def english_words() -> dict[str, str]:
+    from pycore.messages import catalog
+
+    return {**catalog(), **CATALOG}
+
+
+@pytest.mark.parametrize("path", sorted(WEB.glob("*.js")), ids=lambda p: p.name)
+def test_every_message_key_the_code_names_exists(path):
+    text = COMMENT.sub("", path.read_text(encoding="utf-8"))
+    words = english_words()
+    assert sorted({key for key in KEY_CALL.findall(text) if key not in words}) == []
+
+
+def test_the_key_scan_finds_keys():
+    assert KEY_CALL.findall('msg("no.such_key", {}); t("train.step"); x("not.this")') == ["no.such_key", "train.step"]
+
+
+def test_the_english_words_have_no_japanese():
+    japanese = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")  # kana, kanji, full-width forms
+    assert {k: v for k, v in english_words().items() if japanese.search(v)} == {}

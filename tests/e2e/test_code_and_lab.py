@@ -127,7 +127,7 @@ def test_a_lab_activation_typed_with_the_keyboard_registers_and_trains(app):
     expect(page.get_by_test_id("shape")).to_contain_text("784-500-100-3")
     page.get_by_test_id("samples").fill("1000")
     page.get_by_test_id("train").click()
-    expect(page.get_by_test_id("status")).to_contain_text("Training done: 1000 steps", timeout=180_000)
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 1,000 steps", timeout=180_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     assert accuracy >= 0.95, accuracy
     expect(page.get_by_test_id("run-legend")).to_contain_text("100 softsign")

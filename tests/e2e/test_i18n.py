@@ -293,11 +293,11 @@ def test_the_code_panel_the_lab_and_offline_states_speak_japanese(browser, base_
     said = lab_output(page, "import pycore\nclass Half:\n    pass\npycore.register_activation('half', Half)\n")
     assert "Half にはメソッド forward、backward がありません" in said, said
     said = lab_output(page, "import numpy as np\nprint('まえ')\nnp.zeros(3)[7]\n")
-    assert said.startswith("まえ\nトレースバック（あなたのコードの行）：\n") and 'File "<lab>", line 3' in said, said
+    assert said.startswith("まえ\nトレースバック（ラボのコードの部分）：\n") and 'File "<lab>", line 3' in said, said
     said = lab_output(page, "import pycore.layers as L\nL.ACTIVATIONS.clear()\n")
     assert "元に戻しました" in said and "put back" not in said, said
     said = lab_output(page, "for i in range(20_000):\n    print(i)\n")
-    assert "表示していません" in said and "not shown" not in said, said
+    assert "省略しました" in said and "not shown" not in said, said
     screenshot(page, "ja-lab")
     # A switch of language says the editors' accessible names again
     page.get_by_test_id("language").select_option("en")

@@ -71,8 +71,8 @@ def test_best_preset_reaches_99_5_percent(app):
     page, watch = app
     page.get_by_test_id("preset-best-012").click()
     page.get_by_test_id("train").click()
-    expect(page.get_by_test_id("status")).to_contain_text("Training done: 1164 steps", timeout=300_000)
-    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 1,164 steps", timeout=300_000)
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3,147", timeout=60_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     assert accuracy >= 0.995
     expect(page.get_by_test_id("run-legend")).to_contain_text("18623×2 · batch 32 · Adam lr 0.002→0")

@@ -13,7 +13,7 @@ def test_works_offline_after_the_first_visit(browser, base_url):
     try:
         wait_ready(page)
         page.get_by_test_id("evaluate").click()  # also caches the test images
-        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3,147", timeout=60_000)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         controlled = page.evaluate("navigator.serviceWorker.controller !== null")
         if not controlled:  # the first load was not yet controlled; the next one is
@@ -26,7 +26,7 @@ def test_works_offline_after_the_first_visit(browser, base_url):
         draw(page, DIGITS[2](), PLACES["centred"])
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
         page.get_by_test_id("evaluate").click()
-        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3,147", timeout=60_000)
         offline = [(url, from_sw) for url, from_sw in responses[before:] if not url.endswith("/sw.js")]
         assert len(offline) >= 10, offline  # the page, its modules, Python, the wheels, the model, the data...
         from_network = [url for url, from_sw in offline if not from_sw]

@@ -152,7 +152,7 @@ def test_one_step_on_a_training_image_equals_numpy(app):
     index = 7
     pixels, label = training_image(index)
     page.get_by_test_id("step-index").fill(str(index))
-    expect(page.get_by_test_id("step-sample")).to_have_text(f"Training image {index} of 18623: a {label}")
+    expect(page.get_by_test_id("step-sample")).to_have_text(f"Training image {index} of 18,623: a {label}")
     page.get_by_test_id("step-run").click()
     step_result(page, 1)
 
@@ -234,7 +234,7 @@ def test_a_worker_dying_mid_step_loses_nothing(app):
     wait_ready(page)
     page.get_by_test_id("step-run").click()
     step_result(page, 2)
-    expect(page.get_by_test_id("step-sample")).to_contain_text("Training image 1 of 18623")
+    expect(page.get_by_test_id("step-sample")).to_contain_text("Training image 1 of 18,623")
     assert value(page, "step-loss-before") != shown
     watch.assert_clean()
 

@@ -15,7 +15,7 @@ MORE_FIELDS = ("hidden", "activation", "lr", "seed", "epochs")  # beyond shown_s
 
 def train_briefly(page: Page, steps: int) -> None:
     page.get_by_test_id("train").click()
-    expect(page.get_by_test_id("status")).to_contain_text(f"Training done: {steps} steps", timeout=180_000)
+    expect(page.get_by_test_id("status")).to_contain_text(f"Training done: {steps:,} steps", timeout=180_000)
 
 
 def test_a_small_relu_network_trains_and_the_views_adapt(app):

@@ -14,7 +14,7 @@ def test_boots_and_predicts_mnist_test_images(browser, base_url, subpath_url, wh
         wait_ready(page)
         expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-3")
         page.get_by_test_id("evaluate").click()
-        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3,147", timeout=60_000)
         accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
         assert accuracy >= 0.97
         items = page.get_by_test_id("gallery").locator("li")

@@ -41,7 +41,7 @@ def test_train_briefly_on_ten_digits(app):
     page.get_by_test_id("samples").fill("3000")
     page.get_by_test_id("train").click()
     expect(page.get_by_test_id("status")).to_contain_text("Training done: 60 steps", timeout=180_000)
-    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 10000", timeout=120_000)
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 10,000", timeout=120_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     assert accuracy > 0.6  # 2 × 30 steps of Adam from fresh He weights: far above chance (0.1)
     assert float(page.get_by_test_id("lr-now").text_content()) == pytest.approx(0.004 / 60, rel=0.01)  # fell linearly

@@ -41,14 +41,14 @@ def test_seed_experiment_in_the_browser(app):
             timeout=60_000,
         )
     expect(page.get_by_test_id("step")).to_have_text("5000")
-    expect(page.get_by_test_id("status")).to_contain_text("Training done: 5000 steps")
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 5,000 steps")
     assert len(seen_losses) >= 10, "the loss readout should update many times during the run"
     assert len([s for s in seen_steps if 0 < s < 5000]) >= 5
     # The readout is refreshed every 200 ms, so it may skip step 100: the chart holds every step's average.
     first_avg = page.evaluate("() => window.digitsApp.trainingPanel.chart.averages[99]")
     assert averages and 0.2 < first_avg < 0.6, first_avg  # the seed's moving average after 100 steps
     assert read_float(page, "loss-avg") < 0.25 * first_avg
-    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3147", timeout=60_000)
+    expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3,147", timeout=60_000)
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     assert accuracy >= 0.97
     expect(page.get_by_test_id("gallery").locator("li")).to_have_count(20)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from pycore import preprocess
 from pycore.errors import PycoreError
-from tests.conftest import mutate
+from tests.conftest import mutate, prose_in
 
 HANG_GUARD = 1.0  # seconds: decoding a small image takes milliseconds; this only catches a hang
 
@@ -92,6 +92,7 @@ def test_fuzzed_image_files_give_a_digit_nothing_or_a_clear_error():
             outcomes["read"] += 1
         except PycoreError as exc:
             assert "\n" not in str(exc) and "<_io." not in str(exc) and len(str(exc)) < 300, (i, fmt, str(exc))
+            assert prose_in(exc) == [], (i, fmt, str(exc))  # Pillow's English never reaches the page
             outcomes["refused"] += 1
         elapsed = time.perf_counter() - started
         assert elapsed < HANG_GUARD, f"mutation {i} ({fmt}) took {elapsed:.2f} s"

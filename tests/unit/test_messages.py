@@ -47,6 +47,12 @@ def test_a_parameter_named_key_is_a_parameter():
     assert error.params == {"name": "m.npz", "key": "W1"}
 
 
+def test_a_mistyped_key_fails_loudly_rather_than_becoming_text():
+    with pytest.raises(KeyError):
+        ConfigError("model.not_zipp", name="x")
+    assert str(PycoreError("a sentence for the command line")) == "a sentence for the command line"
+
+
 def test_an_unknown_key_fails_loudly():
     with pytest.raises(KeyError):
         Message("no.such.key")
