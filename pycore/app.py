@@ -185,15 +185,16 @@ class Session:
         self.trainer: Trainer | None = None
 
     # ---- models -------------------------------------------------------------------------
-    def load_model(self, data: bytes, slot: str = "trained") -> dict:
-        """Load a ``.npz`` model into ``slot`` and make it current; the old one stays on error."""
-        self.add_model(data, slot)
+    def load_model(self, data: bytes, slot: str = "trained", name: str | None = None) -> dict:
+        """Load a ``.npz`` model into ``slot`` and make it current; the old one stays on error.
+        ``name`` (the file's, as the visitor chose it) is how error messages call it."""
+        self.add_model(data, slot, name)
         self.current = slot
         return self.model_info()
 
-    def add_model(self, data: bytes, slot: str) -> dict:
+    def add_model(self, data: bytes, slot: str, name: str | None = None) -> dict:
         """Load a ``.npz`` model into ``slot`` without making it current."""
-        network, notes = model_io.load(as_bytes(data))
+        network, notes = model_io.load(as_bytes(data), None if name is None else str(name))
         self.models[slot] = network
         self.notes[slot] = notes
         return {"slot": slot, "classes": list(network.config.classes)}

@@ -29,6 +29,7 @@ checks the shapes of one small call; :mod:`pycore.gradcheck` checks that ``backw
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import numpy as np
@@ -153,11 +154,25 @@ def _shape_error(cls: type, call: str, got: object, want: tuple[int, ...]) -> Ex
     return ExtensionError("extend.shape", cls=cls.__name__, call=call, got=str(what), want=str(want))
 
 
+def _construct(cls: type, *args: object) -> object:
+    """``cls(*args)``, refused with a message when its ``__init__`` cannot take those arguments (a
+    failure inside ``__init__`` is the visitor's own, with its traceback)."""
+    try:
+        inspect.signature(cls).bind(*args)
+    except TypeError:
+        raise ExtensionError(
+            "extend.constructor", cls=cls.__name__, call=f"{cls.__name__}({', '.join(map(repr, args))})"
+        ) from None
+    except ValueError:  # no signature to read (a class written in C): let the call say
+        pass
+    return cls(*args)
+
+
 def _try_activation(cls: type) -> None:
     """One small forward and backward in float64 and float32: the shapes and dtypes must be the
     input's, and the input must be left as it was (the network keeps it: a layer's output)."""
     for dtype in (np.float64, np.float32):
-        layer = cls()
+        layer = _construct(cls)
         x = np.linspace(-2.0, 2.0, 12, dtype=dtype).reshape(2, 6)
         kept = x.copy()
         y = layer.forward(x)
@@ -177,7 +192,7 @@ def _try_activation(cls: type) -> None:
 
 def _try_loss(cls: type) -> None:
     """One small forward and backward: a number, then a gradient shaped like the outputs."""
-    loss = cls()
+    loss = _construct(cls)
     y = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
     t = np.eye(3)[[0, 2]]
     value = loss.forward(y, t)
@@ -193,7 +208,7 @@ def _try_loss(cls: type) -> None:
 
 def _try_optimizer(cls: type) -> None:
     """Built with a learning rate, two updates of a small parameter must change it in place."""
-    optimizer = cls(0.1)
+    optimizer = _construct(cls, 0.1)
     if not hasattr(optimizer, "lr"):
         raise ExtensionError("extend.lr", cls=cls.__name__)
     W = np.ones((2, 3))

@@ -119,17 +119,17 @@ def _verdict(name: str, x: np.ndarray, analytic: np.ndarray, numeric: np.ndarray
         i = tuple(int(k) for k in np.argwhere(~np.isfinite(analytic))[0])
         return GradCheck(
             name, float("inf"), i, float(x[i]), float(analytic[i]), float(numeric[i]), False,
-            Message("gradcheck.not_number", call=call, got=str(analytic[i]), index=str(i), input=f"{x[i]:.4g}"),
+            Message("gradcheck.not_number", call=call, got=float(analytic[i]), index=str(i), input=float(x[i])),
         )  # fmt: skip
     errors = relative_error(analytic, numeric)
     i = tuple(int(k) for k in np.unravel_index(int(np.argmax(errors)), errors.shape))
     worst = float(errors[i])
     passed = worst <= TOLERANCE
     if passed:
-        text = Message("gradcheck.passed", call=call, error=f"{worst:.1e}", tolerance=f"{TOLERANCE:.0e}")
+        text = Message("gradcheck.passed", call=call, error=worst, tolerance=TOLERANCE)
     else:
         text = Message(
-            "gradcheck.failed", call=call, f=f, index=str(i), input=f"{x[i]:.4g}", analytic=f"{analytic[i]:.6g}",
-            numeric=f"{numeric[i]:.6g}", error=f"{worst:.2g}", tolerance=f"{TOLERANCE:.0e}",
+            "gradcheck.failed", call=call, f=f, index=str(i), input=float(x[i]), analytic=float(analytic[i]),
+            numeric=float(numeric[i]), error=worst, tolerance=TOLERANCE,
         )  # fmt: skip
     return GradCheck(name, worst, i, float(x[i]), float(analytic[i]), float(numeric[i]), passed, text)

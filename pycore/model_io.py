@@ -70,7 +70,7 @@ def to_bytes(network: Network, notes: dict | None = None) -> bytes:
     return buf.getvalue()
 
 
-def load(source: str | Path | bytes) -> tuple[Network, dict]:
+def load(source: str | Path | bytes, name: str | None = None) -> tuple[Network, dict]:
     """Read and validate a model file; returns a new network and the file's notes.
 
     Nothing is inflated before it is known to be exactly what the declared network needs: the
@@ -79,7 +79,10 @@ def load(source: str | Path | bytes) -> tuple[Network, dict]:
     Last, a few probe images must give finite outputs. Raises :class:`ModelFileError` (and
     nothing else) with a reason a person can act on.
     """
-    name = str(source) if isinstance(source, (str, Path)) else Message("model.the_file")
+    if name is None:  # the messages name the file: its path, the name given with its bytes, or "the model file"
+        name = str(source) if isinstance(source, (str, Path)) else Message("model.the_file")
+    else:
+        name = _brief(name, 120)
     data = _read_source(source, name)
     if not data.startswith(b"PK"):
         raise ModelFileError("model.not_zip", name=name)

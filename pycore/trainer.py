@@ -258,7 +258,7 @@ class Trainer:
                 loss = self._step(xb, tb)
                 if not np.isfinite(loss):
                     self.state = "diverged"
-                    self.message = Message("trainer.diverged", step=self.step + 1, loss=str(loss))
+                    self.message = Message("trainer.diverged", step=self.step + 1, loss=float(loss))
                     break
                 self.losses[self.step] = loss
                 self.step += 1

@@ -9,7 +9,7 @@
   i18n.linkParam = "lang"; // the shared link's fragment parameter (#…&lang=ja)
   /** The language a tag like "ja-JP" falls under, or null. */
   i18n.match = (tag) => {
-    const base = String(tag || "").toLowerCase().split("-")[0];
+    const base = String(tag || "").toLowerCase().split(/[-_]/)[0]; // "ja-JP", and "ja_JP" as some systems write it
     return codes.includes(base) ? base : null;
   };
   let stored = null;

@@ -20,6 +20,8 @@ export const LINK_PARAM = DATA.linkParam;
 // language ("442,903") when its placeholder says `:,`; Python's templates use the same spec.
 const PLACEHOLDER = /\{(\w+)(?:![rsa])?(?::([^{}]*))?\}/g;
 
+const FULL_STOPS = ".。"; // sentence ends that a template and the message inside it may both have
+
 let current = CODES[0];
 const tracked = new Map(); // element -> {text: message, attrs: {name: message}}
 
@@ -45,14 +47,17 @@ export function t(key, params = {}, { slots = false } = {}) {
     return key;
   }
   if (!(key in (DATA.catalogs[current] || {}))) complain(`no message "${key}" in the ${current} catalog`);
-  return template.replace(PLACEHOLDER, (whole, name, spec = "") => {
+  return template.replace(PLACEHOLDER, (whole, name, spec = "", at) => {
     if (!(name in params)) {
       if (!slots) complain(`message "${key}" was given no {${name}}`);
       return whole;
     }
     const value = params[name];
     if (typeof value === "number") return formatParam(value, spec.includes(","));
-    return render(value);
+    const text = render(value);
+    // a sentence inside a sentence ("Could not …: {error}。"): its own full stop is the template's
+    const next = template[at + whole.length];
+    return next && FULL_STOPS.includes(next) && FULL_STOPS.includes(text.at(-1)) ? text.slice(0, -1) : text;
   });
 }
 
@@ -95,6 +100,7 @@ export function formatNumber(n, options = { maximumFractionDigits: 20 }) {
  * (2.26E187, 1.2E-7), so that a diverged model's outputs or float noise never print 188 digits.
  */
 export function formatParam(n, grouping = false) {
+  if (Object.is(n, -0)) n = 0;
   if (Number.isInteger(n) && Math.abs(n) < 1e15) return formatNumber(n, { useGrouping: grouping, maximumFractionDigits: 0 });
   const size = Math.abs(n);
   if (Number.isFinite(n) && (size >= 1e6 || (size > 0 && size < 1e-4))) {
@@ -116,17 +122,18 @@ export function formatSignificant(n, digits) {
 }
 
 /** A percentage from a fraction, with `digits` decimals (0.9774 → "97.74 %" / "97.74%"). */
-export const formatPercent = (fraction, digits = 2) =>
+export const formatPercent = (fraction, digits = 2) => !Number.isFinite(fraction) ? "–" :
   t("unit.percent", { value: formatNumber(100 * fraction, { minimumFractionDigits: digits, maximumFractionDigits: digits }) });
 
 /** A duration in seconds as units of the active language ("1 min 5 s" / "1分5秒"). */
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return "–";
-  if (seconds < 60) {
-    const digits = seconds < 10 ? 1 : 0;
-    return t("unit.seconds", { value: formatNumber(seconds, { minimumFractionDigits: digits, maximumFractionDigits: digits }) });
-  }
-  return t("unit.minutes", { minutes: formatNumber(Math.floor(seconds / 60)), seconds: formatNumber(Math.round(seconds % 60)) });
+  if (seconds < 9.95) return t("unit.seconds", { value: formatNumber(seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
+  const whole = Math.round(seconds); // rounded once: 59.6 s is "1 min 0 s", never "60 s"
+  if (whole < 60) return t("unit.seconds", { value: formatNumber(whole) });
+  if (whole < 3600) return t("unit.minutes", { minutes: formatNumber(Math.floor(whole / 60)), seconds: formatNumber(whole % 60) });
+  const minutes = Math.round(whole / 60); // an hour or more: to the minute
+  return t("unit.hours", { hours: formatNumber(Math.floor(minutes / 60)), minutes: formatNumber(minutes % 60) });
 }
 
 /** "3 minutes ago" for a time in ms since the epoch (Intl.RelativeTimeFormat). */

@@ -3,7 +3,7 @@
 // that the form refuses (wrong type, out of range, unknown) is ignored and named in a message.
 import { switchMode } from "./modes.js";
 import { CHOICE_FIELDS, FIELDS } from "./settings.js";
-import { language, LINK_PARAM, msg } from "./i18n.js";
+import { has, language, LINK_PARAM, msg, raw } from "./i18n.js";
 import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 const MAX_FRAGMENT = 8192; // settings are about 250 characters, plus Lab code up to MAX_LINK_CODE
@@ -83,6 +83,9 @@ export function parseFragment(hash) {
   return { mode, code, fields };
 }
 
+/** A link field's name as the form labels it ("lr": Learning rate), or as written when it is no field. */
+const fieldName = (name) => (has(`field.${name}`) ? msg(`field.${name}`) : raw(name));
+
 /**
  * Put a link's fields into the form, one by one, each checked by the form's own rules (the limits
  * come from Python). Returns the names of the ignored fields with why.
@@ -92,13 +95,13 @@ export function applyFields(form, fields) {
   for (const [name, text] of fields) {
     const el = FIELDS.includes(name) ? form.form.elements.namedItem(name) : null;
     if (!el) {
-      ignored.push(msg("link.notSetting", { name }));
+      ignored.push(msg("link.notSetting", { name: fieldName(name) }));
       continue;
     }
     const before = el.type === "checkbox" ? el.checked : el.value;
     if (el.type === "checkbox") {
       if (text !== "0" && text !== "1") {
-        ignored.push(msg("link.notBoolean", { name }));
+        ignored.push(msg("link.notBoolean", { name: fieldName(name) }));
         continue;
       }
       el.checked = text === "1";
@@ -115,7 +118,7 @@ export function applyFields(form, fields) {
     }
     if (!ok) {
       el.value = before;
-      ignored.push(msg("link.badValue", { name, value: text.length > 20 ? `${text.slice(0, 20)}…` : text }));
+      ignored.push(msg("link.badValue", { name: fieldName(name), value: text.length > 20 ? `${text.slice(0, 20)}…` : text }));
     }
   }
   return ignored;
@@ -136,12 +139,12 @@ export async function restoreLink(app) {
   if (problem) return reportLink([], problem);
   if (mode === undefined && code === undefined && !fields.size) return;
   const ignored = [];
-  if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(msg("link.badValue", { name: "mode", value: String(mode).slice(0, 20) }));
+  if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(msg("link.badValue", { name: fieldName("mode"), value: String(mode).slice(0, 20) }));
   else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode);
   const recipe = fields.get("recipe"); // the preset the link's run started from
   fields.delete("recipe");
   if (recipe !== undefined && app.modes[app.mode].presets.includes(recipe)) app.settings.preset = recipe;
-  else if (recipe !== undefined) ignored.push(msg("link.badValue", { name: "recipe", value: recipe.slice(0, 20) }));
+  else if (recipe !== undefined) ignored.push(msg("link.badValue", { name: fieldName("recipe"), value: recipe.slice(0, 20) }));
   const missed = applyFields(app.settings, fields);
   if (code !== undefined) {
     try {

@@ -71,7 +71,7 @@ export class ModelsPanel {
     }
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const info = await this.app.worker.request("load-model", { bytes }, [bytes.buffer]);
+      const info = await this.app.worker.request("load-model", { bytes, name: file.name }, [bytes.buffer]);
       this.show(info);
       const modeClasses = this.app.modeClasses();
       const loaded = info.classes.join() !== modeClasses.join()
@@ -82,7 +82,9 @@ export class ModelsPanel {
       this.saveCurrent();
       this.onChanged();
     } catch (error) {
-      showMessage("model-message", msg("model.loadFailed", { file: file.name, error: errorMessage(error) }));
+      // Python's refusal names the file itself ("x.npz: not a model file"); other failures need its name
+      const named = error && error.params && error.params.name === file.name;
+      showMessage("model-message", msg(named ? "model.refused" : "model.loadFailed", { file: file.name, error: errorMessage(error) }));
     }
   }
 

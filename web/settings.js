@@ -129,7 +129,8 @@ export class SettingsForm {
 
   /** The hidden sizes typed in the form ("500,100"; empty: none); throws a message when malformed. */
   readHidden() {
-    const text = $("hidden").value.trim();
+    // full-width digits and commas (５００，１００) and the Japanese comma (500、100) as typed with an IME
+    const text = $("hidden").value.normalize("NFKC").replace(/[、､]/g, ",").trim();
     const [minLayers, maxLayers] = this.limits.hidden_layers;
     const [minWidth, maxWidth] = this.limits.hidden_width;
     const problem = messageError("settings.hidden", { minLayers, maxLayers, minWidth, maxWidth });

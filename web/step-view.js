@@ -325,7 +325,8 @@ export class StepView {
       el("p", { class: "step-what" }, ...(loss.formulas.backward
         ? slotted(t("step.lossFormulas", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward), backward: el("code", {}, loss.formulas.backward) })
         : slotted(t("step.lossForward", {}, { slots: true }), { forward: el("code", {}, loss.formulas.forward) }))),
-      el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows),
+      el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("step.tableCaption") },
+        el("table", { class: "step-table", testid: "step-loss-table" }, el("caption", {}, t("step.tableCaption")), head, ...rows)),
       el("p", { class: "step-stats" }, ...slotted(t("step.lossBeforeAfter", {}, { slots: true }), { before: number(loss.before), after: number(loss.after) })),
     );
   }

@@ -30,10 +30,29 @@ export function messageError(key, params = {}) {
 
 /**
  * What an error says, as a message: Python's and the worker's errors carry a key and parameters
- * (see worker-client.js); anything else (a browser's own error) is shown as it is.
+ * (see worker-client.js); a browser's own error (IndexedDB, memory, storage) says its kind in the
+ * page's language (its English text goes to the console); anything else is shown as it is.
  */
-export const errorMessage = (error) =>
-  error && error.key ? msg(error.key, error.params || {}) : raw(error && error.message !== undefined ? error.message : error);
+export function errorMessage(error) {
+  if (error && error.key) return msg(error.key, error.params || {});
+  const text = String(error && error.message !== undefined ? error.message : error);
+  const name = error && typeof error.name === "string" ? error.name : "";
+  if ((name && name !== "Error") || (typeof DOMException !== "undefined" && error instanceof DOMException)) {
+    return browserError(name, text);
+  }
+  return raw(text);
+}
+
+/**
+ * A browser's error as a message, from its name (QuotaExceededError, RangeError, UnknownError…) and
+ * English text: out of memory and full storage are said as such, others by their name only.
+ */
+export function browserError(name, text = "") {
+  console.error(`${name}: ${text}`);
+  if (name === "QuotaExceededError" || /quota/i.test(text)) return msg("error.storageFull");
+  if (/allocation failed|out of memory/i.test(text)) return msg("error.memory");
+  return msg("error.other", { name: name || "Error" });
+}
 
 /** A score in at most about 8 characters: fixed for ordinary values, compact (2.26E187) for huge ones. */
 export function formatScore(v, digits = 3) {

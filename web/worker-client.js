@@ -7,6 +7,7 @@
 // and parameters (`error.key`, `error.params`), so that the page shows them in its language.
 
 import { msg, render } from "./i18n.js";
+import { browserError } from "./ui.js";
 
 const PING_EVERY_MS = 1_000; // how often a live worker is asked to answer
 const DEAD_AFTER_MS = 8_000; // silent this long with a ping unanswered: gone (noticed within 9 s)
@@ -25,7 +26,9 @@ export class WorkerClient {
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.#die(e.message ? msg("worker.failed", { error: e.message }) : msg("worker.failedUnknown"));
+      // "Uncaught RangeError: Array buffer allocation failed": said by its kind, in the page's language
+      const name = (/\b([A-Z]\w*Error)\b/.exec(e.message || "") || [])[1];
+      this.#die(e.message ? msg("worker.failed", { error: browserError(name || "Error", e.message) }) : msg("worker.failedUnknown"));
     };
     this.worker.onmessageerror = () => this.#die(msg("worker.unreadable"));
   }

@@ -265,8 +265,8 @@ const handlers = {
   async "use-model"({ slot }) {
     return toJs(session.use_model(slot));
   },
-  async "load-model"({ bytes }) {
-    return toJs(session.load_model(bytes, "trained"));
+  async "load-model"({ bytes, name = null }) {
+    return toJs(session.load_model(bytes, "trained", name));
   },
   async "model-bytes"() {
     return { bytes: toJs(session.model_bytes()), info: toJs(session.model_info()) };

@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from pycore import model_io
+from pycore.network import Network, NetworkConfig
 from tests.e2e.axe import axe_violations
 from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, screenshot
 from tests.e2e.drawing import DIGITS, PLACES, draw
@@ -148,9 +150,18 @@ def test_training_a_bad_model_file_and_the_0_9_mode_speak_japanese(browser, base
         files=[{"name": "x.npz", "mimeType": "application/octet-stream", "buffer": b"this is not a zip"}]
     )
     message = page.get_by_test_id("model-message")
-    expect(message).to_contain_text("x.npz を読み込めませんでした")
-    expect(message).to_contain_text("モデルファイルではありません")
+    expect(message).to_contain_text("x.npz：モデルファイルではありません")
     expect(message).to_contain_text("現在のモデルはそのままです")
+    assert visible_english(page) - {"npz"} == set()
+    # A model file with one byte changed: zipfile's English reason is said in Japanese too
+    damaged = bytearray(model_io.to_bytes(Network(NetworkConfig(), seed=0)))
+    damaged[len(damaged) // 2] ^= 0xFF
+    page.get_by_test_id("model-upload").set_input_files(
+        files=[{"name": "y.npz", "mimeType": "application/octet-stream", "buffer": bytes(damaged)}]
+    )
+    expect(message).to_contain_text("y.npz：壊れているか")
+    expect(message).to_contain_text("チェックサムが一致しません")
+    assert visible_english(page) - {"npz", "npy"} == set()
     # A setting out of range: the page's own message
     page.get_by_test_id("lr").fill("100")
     page.get_by_test_id("train").click()

@@ -118,7 +118,7 @@ def test_model_download_upload_round_trip_and_bad_upload(app, tmp_path):
     data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
     corrupt.write_bytes(bytes(data[: len(data) - 1000]))
     page.get_by_test_id("model-upload").set_input_files(str(corrupt))
-    expect(page.get_by_test_id("model-message")).to_contain_text("Could not load corrupt.npz")
+    expect(page.get_by_test_id("model-message")).to_contain_text("corrupt.npz: ")
     expect(page.get_by_test_id("model-message")).to_contain_text("unchanged")
     not_a_model = tmp_path / "notes.npz"
     not_a_model.write_text("hello")
