@@ -210,7 +210,7 @@ export class LabPanel {
   applyPendingFields() {
     if (!this.pendingFields.size) return;
     const missed = applyFields(this.app.settings, this.pendingFields);
-    const set = [...this.pendingFields.keys()].filter((name) => !missed.some((m) => m.params.name === name));
+    const set = [...this.pendingFields.keys()].filter((name) => !missed.some((m) => m.params.field === name));
     this.pendingFields = new Map();
     this.app.settings.showShape();
     if (set.length) showMessage("settings-message", msg("link.setAfterRun", { names: set }), "ok");

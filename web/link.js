@@ -88,20 +88,20 @@ const fieldName = (name) => (has(`field.${name}`) ? msg(`field.${name}`) : raw(n
 
 /**
  * Put a link's fields into the form, one by one, each checked by the form's own rules (the limits
- * come from Python). Returns the names of the ignored fields with why.
+ * come from Python). Returns the ignored fields as messages (`params.field`: the field's name).
  */
 export function applyFields(form, fields) {
   const ignored = [];
   for (const [name, text] of fields) {
     const el = FIELDS.includes(name) ? form.form.elements.namedItem(name) : null;
     if (!el) {
-      ignored.push(msg("link.notSetting", { name: fieldName(name) }));
+      ignored.push(msg("link.notSetting", { name: fieldName(name), field: name }));
       continue;
     }
     const before = el.type === "checkbox" ? el.checked : el.value;
     if (el.type === "checkbox") {
       if (text !== "0" && text !== "1") {
-        ignored.push(msg("link.notBoolean", { name: fieldName(name) }));
+        ignored.push(msg("link.notBoolean", { name: fieldName(name), field: name }));
         continue;
       }
       el.checked = text === "1";
@@ -118,7 +118,7 @@ export function applyFields(form, fields) {
     }
     if (!ok) {
       el.value = before;
-      ignored.push(msg("link.badValue", { name: fieldName(name), value: text.length > 20 ? `${text.slice(0, 20)}…` : text }));
+      ignored.push(msg("link.badValue", { name: fieldName(name), field: name, value: text.length > 20 ? `${text.slice(0, 20)}…` : text }));
     }
   }
   return ignored;
@@ -151,13 +151,13 @@ export async function restoreLink(app) {
       await app.lab.showFromLink(await unpackCode(code, app.lab.maxCode));
       // a menu value the link's Lab code registers: set once the visitor runs that code
       app.lab.pendingFields = new Map([...fields].filter(([name]) => CHOICE_FIELDS.includes(name) &&
-        missed.some((m) => m.params.name === name)));
+        missed.some((m) => m.params.field === name)));
     } catch (error) {
       ignored.push(msg("link.badCode", { error: errorMessage(error) }));
     }
   }
   const waiting = app.lab.pendingFields;
-  ignored.push(...missed.filter((m) => !waiting.has(m.params.name)));
+  ignored.push(...missed.filter((m) => !waiting.has(m.params.field)));
   app.settings.showShape();
   reportLink(ignored);
   if (waiting.size) {

@@ -136,7 +136,7 @@ def test_a_hostile_fragment_is_ignored_field_by_field(browser, base_url):
         wait_ready(page)
         message = page.get_by_test_id("settings-message")
         expect(message).to_contain_text("ignored")
-        for name in ("lr", "samples", "batch_size", "optimizer", "hidden"):
+        for name in ("Learning rate (1e999)", "Samples (-3)", "Batch size (abc)", "Optimizer (rmsprop)", "Hidden"):
             expect(message).to_contain_text(name)
         assert page.get_by_test_id("seed").input_value() == "7"  # the good field was restored
         assert page.get_by_test_id("lr").input_value() == "0.01"  # the bad ones kept the seed's values
