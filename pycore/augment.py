@@ -227,25 +227,31 @@ def closing(x: np.ndarray, radii: np.ndarray) -> np.ndarray:
 
     The window grows by alternate 3×3 plus and 3×3 square steps (as the page's ``erode_round``).
     """
-    whole = math.ceil(float(np.max(radii, initial=0.0)))
+    r = np.asarray(radii, dtype=np.float32)
+    whole = math.ceil(float(np.max(r, initial=0.0)))
     if whole == 0:
         return x.copy()
+    lower = np.floor(r).astype(np.intp)
+    upper = np.minimum(lower + 1, whole)  # each image needs the closings of radius lower and upper
+    below, above = x.copy(), x.copy()  # ... which go here (radius 0: the image itself)
     # Room all round for the dilation, so that the erosion does not eat ink near the image's edges.
-    dilated = np.pad(x, ((0, 0), (whole, whole), (whole, whole)))
-    closed = [dilated]  # closed[k]: closed with radius k
+    active = np.flatnonzero(upper >= 1)  # the images still needing a wider window
+    dilated = np.pad(x[active], ((0, 0), (whole, whole), (whole, whole)))
     for k in range(1, whole + 1):
+        if k > 1:  # keep only the images that need radius k or more
+            keep = upper[active] >= k
+            active, dilated = active[keep], dilated[keep]
         dilated = _round_step(dilated, np.maximum, k - 1)
-        out = dilated
+        wanted = (lower[active] == k) | (upper[active] == k)
+        out = dilated[wanted]
         for step in reversed(range(k)):  # the erosion retraces the dilation's steps
             out = _round_step(out, np.minimum, step)
-        closed.append(out)
-    stack = np.stack(closed)[:, :, whole:-whole, whole:-whole]  # (K + 1, B, 28, 28)
-    r = np.asarray(radii, dtype=np.float32)
-    lower = np.floor(r).astype(np.intp)
-    upper = np.minimum(lower + 1, whole)
-    batch = np.arange(len(x))
+        out = out[:, whole:-whole, whole:-whole]
+        which = active[wanted]
+        below[which[lower[which] == k]] = out[lower[which] == k]
+        above[which[upper[which] == k]] = out[upper[which] == k]
     frac = (r - lower)[:, None, None]
-    return stack[lower, batch] + frac * (stack[upper, batch] - stack[lower, batch])
+    return below + frac * (above - below)
 
 
 def _round_step(x: np.ndarray, extreme: np.ufunc, step: int) -> np.ndarray:
