@@ -206,7 +206,12 @@ def committed_model(mnist_dir: Path, out: Path, file: str, recipe, committed: Pa
     if sha256(model) != manifest["sha256"]:
         raise BuildError(f"{model.name}: its sha256 {sha256(model)} is not the one in {manifest_file.name}; {rerun}")
     if manifest["settings"] != pretrain.plain_settings(recipe):
-        raise BuildError(f"{model.name} was trained with other settings than recipe {recipe.name!r} has now; {rerun}")
+        recorded = manifest["settings"] if isinstance(manifest["settings"], dict) else {"settings": "not a dict"}
+        changes = pretrain.settings_changes(recorded, pretrain.plain_settings(recipe))
+        raise BuildError(
+            f"{model.name} was trained with other settings than recipe {recipe.name!r} has now "
+            f"(recorded in {manifest_file.name} → now: {'; '.join(changes)}); {rerun}"
+        )
     network, notes = model_io.load(model)
     if network.config != replace(recipe.network, dtype="float32") or notes.get("recipe") != recipe.name:
         raise BuildError(f"{model.name} is not a float32 model of recipe {recipe.name!r}; {rerun}")

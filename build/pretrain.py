@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +32,29 @@ def model_path(recipe: str, folder: Path = FOLDER) -> Path:
 
 
 def plain_settings(recipe) -> dict:
-    """A recipe's settings as JSON gives them back (lists, not tuples), to compare with a manifest's."""
-    return json.loads(json.dumps({"network_sizes": list(recipe.network.sizes), **recipe.settings()}))
+    """A recipe's settings as JSON gives them back (lists, not tuples), to compare with a manifest's.
+
+    Besides the recipe's own settings: ``augment_strength``, the numbers its augmentation level
+    stands for (``pycore.augment.STRENGTHS``), so that a changed strength needs a new model too.
+    """
+    from pycore import augment
+
+    strength = asdict(augment.STRENGTHS[recipe.train.augment])
+    settings = {"network_sizes": list(recipe.network.sizes), **recipe.settings(), "augment_strength": strength}
+    return json.loads(json.dumps(settings))
+
+
+def settings_changes(recorded: dict, current: dict, prefix: str = "") -> list[str]:
+    """Where two settings dicts differ, one line each: ``name: recorded → current`` (nested dicts by
+    dotted names; a missing value shows as "none")."""
+    changes = []
+    for key in sorted(set(recorded) | set(current), key=str):
+        old, new = recorded.get(key), current.get(key)
+        if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
+            changes += settings_changes(old or {}, new or {}, f"{prefix}{key}.")
+        elif old != new:
+            changes.append(f"{prefix}{key}: {'none' if old is None else old} → {'none' if new is None else new}")
+    return changes
 
 
 def pretrain(name: str, mnist_dir: Path, folder: Path = FOLDER) -> dict:

@@ -1,12 +1,14 @@
 """Data augmentation: random distortions of a batch of 28×28 digits, as people's writing differs.
 
-Per image, from a seeded ``np.random.Generator``: the stroke width (grey dilation or erosion,
-blended by a random amount), a random affine map (rotation, scale, shear, shift) that also brings
-the ink's box back to the 20 px the page scales every drawing to, Simard's elastic distortion (a
-random displacement field smoothed by a Gaussian), a Gaussian blur (a digit drawn small and scaled
-up), and then the re-centring of the page's preprocessing (:func:`pycore.preprocess.centred_start`),
-so that training sees what the page feeds the network. Everything is vectorised over the batch
-(no Python loop per image) and pure NumPy, so it runs in Pyodide too.
+Per image, from a seeded ``np.random.Generator``: for some images a closing that fills gaps and
+loops (a pen too wide for them, as a digit drawn small with a bold pen comes out of the page's
+thinning), the stroke width (grey dilation or erosion, blended by a random amount), a random affine
+map (rotation, scale, shear, shift) that also brings the ink's box back to the 20 px the page
+scales every drawing to, Simard's elastic distortion (a random displacement field smoothed by a
+Gaussian), a Gaussian blur (a digit drawn small and scaled up), and then the re-centring of the
+page's preprocessing (:func:`pycore.preprocess.centred_start`), so that training sees what the page
+feeds the network. Everything is vectorised over the batch (no Python loop per image) and pure
+NumPy, so it runs in Pyodide too.
 
 The strength levels are :data:`STRENGTHS`: ``off``, ``light`` and ``strong``.
 
@@ -43,16 +45,30 @@ class Strength:
     thicken: float = 0.0  # stroke width: up to this fraction of one step of grey dilation (3×3 plus)
     thin: float = 0.0  # ... or up to this fraction of one step of grey erosion
     blur: float = 0.0  # a Gaussian blur of σ up to this, px (a digit drawn small and scaled up is blurred)
+    close: float = 0.0  # a grey closing of up to this radius, px: gaps and loops filled (a pen too wide for them)
+    close_share: float = 1.0  # ... for this fraction of the images (the others are not closed)
 
     @property
     def active(self) -> bool:
         """Whether anything is changed at all (re-centring apart)."""
-        return any((self.rotate, self.scale, self.shear, self.shift, self.elastic, self.thicken, self.thin, self.blur))
+        distortions = (self.rotate, self.scale, self.shear, self.shift, self.elastic, self.thicken, self.thin)
+        return any((*distortions, self.blur, self.close and self.close_share))
 
 
 STRENGTHS: dict[str, Strength] = {
     "off": Strength(),
-    "light": Strength(rotate=15.0, scale=0.1, shear=0.15, shift=1.0, elastic=20.0, thicken=0.5, thin=0.3, blur=1.0),
+    "light": Strength(
+        rotate=15.0,
+        scale=0.1,
+        shear=0.15,
+        shift=1.0,
+        elastic=20.0,
+        thicken=0.5,
+        thin=0.3,
+        blur=1.0,
+        close=5.0,
+        close_share=0.25,
+    ),
     "strong": Strength(rotate=20.0, scale=0.15, shear=0.3, shift=1.0, elastic=34.0, thicken=1.0, thin=0.5, blur=1.5),
 }
 LEVELS = tuple(STRENGTHS)  # the names TrainConfig.augment, the CLI and the page accept
@@ -72,6 +88,10 @@ def augment(images: np.ndarray, rng: np.random.Generator, strength: str | Streng
     if n == 0:
         return pixels.copy()
     x = pixels.reshape(n, SIDE, SIDE).astype(np.float32)  # (B, 28, 28) in 0..255
+    if s.close and s.close_share:
+        radii = (rng.uniform(0.0, s.close, n) * (rng.random(n) < s.close_share)).astype(np.float32)
+        some = radii > 0
+        x[some] = closing(x[some], radii[some])
     if s.thicken or s.thin:
         x = stroke_width(x, rng.uniform(-s.thin, s.thicken, n).astype(np.float32))
     if s.rotate or s.scale or s.shear or s.shift or s.elastic:
@@ -197,6 +217,51 @@ def stroke_width(x: np.ndarray, widths: np.ndarray) -> np.ndarray:
     w = widths.astype(x.dtype)[:, None, None]
     target = np.where(w > 0, dilated, eroded)
     return x + np.abs(w) * (target - x)
+
+
+def closing(x: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Images (B, 28, 28) closed by a round window of radius ``radii`` (B,) px: a grey dilation then
+    an erosion by the same window, which fills gaps and loops narrower than the window and keeps
+    the strokes' width, as a pen too wide for the digit's gaps does once the page's preprocessing
+    has thinned its strokes. A fractional radius blends the two nearest whole ones; 0 changes nothing.
+
+    The window grows by alternate 3×3 plus and 3×3 square steps (as the page's ``erode_round``).
+    """
+    r = np.asarray(radii, dtype=np.float32)
+    whole = math.ceil(float(np.max(r, initial=0.0)))
+    if whole == 0:
+        return x.copy()
+    lower = np.floor(r).astype(np.intp)
+    upper = np.minimum(lower + 1, whole)  # each image needs the closings of radius lower and upper
+    below, above = x.copy(), x.copy()  # ... which go here (radius 0: the image itself)
+    # Room all round for the dilation, so that the erosion does not eat ink near the image's edges.
+    active = np.flatnonzero(upper >= 1)  # the images still needing a wider window
+    dilated = np.pad(x[active], ((0, 0), (whole, whole), (whole, whole)))
+    for k in range(1, whole + 1):
+        if k > 1:  # keep only the images that need radius k or more
+            keep = upper[active] >= k
+            active, dilated = active[keep], dilated[keep]
+        dilated = _round_step(dilated, np.maximum, k - 1)
+        wanted = (lower[active] == k) | (upper[active] == k)
+        out = dilated[wanted]
+        for step in reversed(range(k)):  # the erosion retraces the dilation's steps
+            out = _round_step(out, np.minimum, step)
+        out = out[:, whole:-whole, whole:-whole]
+        which = active[wanted]
+        below[which[lower[which] == k]] = out[lower[which] == k]
+        above[which[upper[which] == k]] = out[upper[which] == k]
+    frac = (r - lower)[:, None, None]
+    return below + frac * (above - below)
+
+
+def _round_step(x: np.ndarray, extreme: np.ufunc, step: int) -> np.ndarray:
+    """One step of a round window on (B, H, W): the max (or min) over the 3×3 plus, and on odd
+    steps over the whole 3×3 square. Outside the image is background (0)."""
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    out = extreme.reduce([x, p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]])
+    if step % 2:
+        out = extreme.reduce([out, p[:, :-2, :-2], p[:, :-2, 2:], p[:, 2:, :-2], p[:, 2:, 2:]])
+    return out
 
 
 def blur(x: np.ndarray, sigmas: np.ndarray) -> np.ndarray:

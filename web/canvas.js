@@ -2,7 +2,7 @@
 // Light ink on black with soft edges, like MNIST's digits.
 
 const SIZE = 280; // the canvas's own pixels (CSS may scale it)
-const PEN_WIDTH = 20; // px at SIZE: after MNIST-style scaling this is a 2–3 px stroke
+const PEN_WIDTH = 14; // px at SIZE: MNIST-like (1–4.5 px) once scaled, from a full-canvas to a 50 px digit; a 20 px pen made small digits blobs
 
 export class DrawingPad {
   constructor(canvas, { onStrokeEnd, onDraw }) {

@@ -1,21 +1,37 @@
 """A drawn set: digits as people draw them and MNIST rarely shows them, rendered from stroke templates.
 
 Each template is a list of strokes in a unit box (x right, y down), as in ``tests/e2e/drawing.py``:
-ones with a flag and a base, crossed sevens, open and closed fours, nines with a straight stem,
-2s with a loop, and so on. Every template is drawn on the page's 280×280 canvas with a round pen
-of three widths (the page's 20 px, a thin 10 px, a thick 32 px), at three sizes (large, medium,
-small: a small drawing with the same pen comes out bold), with a small random slant and wobble
-(seeded), then put through the page's preprocessing (``pycore.preprocess.to_mnist``).
+ones with a flag and a base, crossed sevens, open and closed fours, nines with a straight stem, 2s
+with a loop, and so on. Every template is drawn on the page's 280×280 canvas with a round pen of
+three widths (the page's own ``PEN_WIDTH``, read from web/canvas.js; a thin 10 px; a thick 32 px),
+at three sizes (large, medium, small: a small drawing with the same pen comes out bold), with a
+small random slant and wobble (seeded), then put through the page's preprocessing
+(``pycore.preprocess.to_mnist``).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 
-CANVAS = 280  # the page's canvas, px
-PENS = {"page pen": 20, "thin pen": 10, "thick pen": 32}  # widths at CANVAS px (web/canvas.js: PEN_WIDTH = 20)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def canvas_constant(name: str) -> int:
+    """A number the page's drawing pad declares (``const NAME = 123;`` in web/canvas.js): the
+    drawn set draws with whatever the page draws with."""
+    source = (ROOT / "web" / "canvas.js").read_text()
+    match = re.search(rf"^const {name} = (\d+);", source, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"web/canvas.js declares no `const {name} = <number>;`")
+    return int(match.group(1))
+
+
+CANVAS = canvas_constant("SIZE")  # the page's canvas, px
+PENS = {"page pen": canvas_constant("PEN_WIDTH"), "thin pen": 10, "thick pen": 32}  # widths at CANVAS px
 SIZES = {"large": 0.8, "medium": 0.5, "small": 0.18}  # the digit's height as a fraction of the canvas
 SAMPLES = 2  # random slants and wobbles of each template, pen and size
 Stroke = list[tuple[float, float]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -159,7 +160,9 @@ def test_a_tampered_committed_model_fails_the_build_and_keeps_the_old_site(site,
     assert (previous_site / "index.html").read_text() == "the previous, working site"
 
 
-@pytest.mark.parametrize("damage", ["other recipe settings", "other accuracy", "no manifest keys", "not json"])
+@pytest.mark.parametrize(
+    "damage", ["other recipe settings", "settings not a dict", "other accuracy", "no manifest keys", "not json"]
+)
 def test_a_committed_model_that_does_not_check_out_is_refused(tmp_path, damage):
     build_site = load_build_site()
     from pycore import recipes
@@ -169,7 +172,10 @@ def test_a_committed_model_that_does_not_check_out_is_refused(tmp_path, damage):
     manifest = json.loads(manifest_file.read_text())
     if damage == "other recipe settings":
         manifest["settings"]["epochs"] += 1
-        says = "other settings than recipe"
+        says = "other settings than recipe .*epochs: "
+    elif damage == "settings not a dict":
+        manifest["settings"] = [1, 2]
+        says = "other settings than recipe .*settings: not a dict"
     elif damage == "other accuracy":
         manifest["test_accuracy"] -= 0.01
         says = "recorded in"
@@ -183,6 +189,36 @@ def test_a_committed_model_that_does_not_check_out_is_refused(tmp_path, damage):
     recipe = recipes.get(manifest_file.stem)
     with pytest.raises(build_site.BuildError, match=says):
         build_site.committed_model(MNIST, out, "model.npz", recipe, folder)
+    assert not (out / "model.npz").exists()
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_changed_augmentation_strength_fails_the_build_until_make_pretrain(tmp_path, monkeypatch, recorded):
+    """The manifest records the numbers of the recipe's augmentation level, not only its name: a
+    changed ``augment.STRENGTHS`` (or a manifest from before they were recorded) is refused, and
+    the message names the number that changed."""
+    build_site = load_build_site()
+    from pycore import augment, recipes
+
+    recipe = recipes.get("ten-digit-augmented")
+    folder = committed_copy(tmp_path)
+    manifest_file = only_manifest(folder)
+    manifest = json.loads(manifest_file.read_text())
+    assert manifest["settings"]["augment_strength"] == dataclasses.asdict(augment.STRENGTHS[recipe.train.augment])
+    if recorded:
+        level = augment.STRENGTHS[recipe.train.augment]
+        changed = dataclasses.replace(level, rotate=level.rotate + 5)
+        monkeypatch.setitem(augment.STRENGTHS, recipe.train.augment, changed)
+        says = f"augment_strength.rotate: {level.rotate} → {changed.rotate}"
+    else:
+        del manifest["settings"]["augment_strength"]
+        manifest_file.write_text(json.dumps(manifest))
+        says = "augment_strength.blur: none → "
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(build_site.BuildError, match="other settings than recipe") as error:
+        build_site.committed_model(MNIST, out, "model.npz", recipe, folder)
+    assert says in str(error.value) and "make pretrain" in str(error.value)
     assert not (out / "model.npz").exists()
 
 

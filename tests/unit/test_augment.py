@@ -109,6 +109,26 @@ def test_stroke_width_thickens_and_thins(digits):
     assert plus.sum() == 5 * 255 and plus[9:12, 10].all() and plus[10, 9:12].all()  # a plus sign
 
 
+def test_closing_fills_gaps_narrower_than_its_window_and_keeps_strokes(digits):
+    x = as_float(digits)
+    n = len(x)
+    np.testing.assert_array_equal(augment.closing(x, np.zeros(n, np.float32)), x)
+    one, three = (augment.closing(x, np.full(n, r, np.float32)) for r in (1.0, 3.0))
+    assert (one >= x).all() and (three >= one).all()  # a closing only adds ink, more with a wider window
+    assert (three.sum(axis=(1, 2)) > x.sum(axis=(1, 2))).mean() >= 0.9
+    np.testing.assert_allclose(augment.closing(x, np.full(n, 0.5, np.float32)), (x + one) / 2, rtol=1e-5)
+    # Two bars 2 px apart: radius 1 (a 3 px window) fills the gap; the bars' outer edges stay put.
+    bars = np.zeros((1, 28, 28), np.float32)
+    bars[0, 8:20, 10:12] = bars[0, 8:20, 14:16] = 255
+    closed = augment.closing(bars, np.ones(1, np.float32))[0]
+    assert (closed[9:19, 10:16] == 255).all()
+    assert closed[:, :10].sum() == 0 and closed[:, 16:].sum() == 0 and closed[:8].sum() == 0 and closed[20:].sum() == 0
+    # A lone stroke keeps its width and length: closing leaves a convex shape as it is.
+    bar = np.zeros((1, 28, 28), np.float32)
+    bar[0, 5:23, 12:15] = 200
+    np.testing.assert_array_equal(augment.closing(bar, np.full(1, 3.0, np.float32)), bar)
+
+
 def test_turned_digits_are_fitted_to_the_pages_box(digits):
     """The page scales every drawing's ink box to 20 px on its longer side; a digit turned by 20°
     has a wider box, so augmentation scales it the same way (and leaves MNIST's own boxes alone)."""

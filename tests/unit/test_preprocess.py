@@ -99,8 +99,8 @@ def test_stroke_width_of_mnist_digits(mnist_dir):
     assert preprocess.stroke_width(np.zeros((5, 5))) == 0.0
 
 
-def test_a_small_drawing_with_the_page_pen_is_thinned_toward_mnist(monkeypatch):
-    small = draw_zero(box=(115, 100, 165, 175), width=20)  # 75 px tall, drawn with the page's 20 px pen
+def test_a_small_drawing_with_a_bold_pen_is_thinned_toward_mnist(monkeypatch):
+    small = draw_zero(box=(115, 100, 165, 175), width=20)  # 75 px tall, 20 px pen (the page's until 14)
     thinned = preprocess.to_mnist(small)
     monkeypatch.setattr(preprocess, "STROKE_MAX", float("inf"))
     bold = preprocess.to_mnist(small)
@@ -158,8 +158,8 @@ def test_round_erosion_thins_every_direction_alike():
 
 
 def test_a_small_bold_ring_stays_a_ring():
-    """A 0 about 60 px tall drawn with the page's 20 px pen: thinned, its ring stays closed all round
-    (every ray from the hole meets ink) and its hole open."""
+    """A 0 about 60 px tall drawn with a 20 px pen (the page's until it became 14 px): thinned, its
+    ring stays closed all round (every ray from the hole meets ink) and its hole open."""
     ring = draw_zero(box=(120, 100, 165, 165), width=20)
     out = preprocess.to_mnist(ring)
     assert preprocess.stroke_width(out) < 4.0
