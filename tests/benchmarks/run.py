@@ -124,6 +124,7 @@ def training_in_browser(browser, base: str, reps: int, only: str | None) -> dict
             else:
                 results[name].append(page.evaluate("(name) => window.runVariant(name)", name))
     print("    profile and equality (not timed)", flush=True)
+    results["passes"] = page.evaluate("() => window.passes()")
     results["profile"] = page.evaluate("() => window.profile()")
     results["equality"] = page.evaluate("() => window.equality()")
     page.close()
@@ -396,7 +397,7 @@ def print_training(training: dict, reps: int) -> None:
     print("reference: the plain seed code (a transcription of the tutorial's loop) in Pyodide")
     print(f"{'variant':30s} {'seconds':>9s} {'runs (s)':>24s} {'vs ref':>8s} {'accuracy':>9s}")
     for name, runs in training.items():
-        if name in ("profile", "equality"):
+        if name in ("profile", "equality", "passes"):
             continue
         ok = [r for r in runs if "seconds" in r]
         if not ok:
@@ -415,6 +416,13 @@ def print_training(training: dict, reps: int) -> None:
                 f"{eq['max_relative_difference']:.1e} (relative); the same prediction on "
                 f"{eq['same_predictions']} of {eq['test_images']} test images"
             )
+    if passes := training.get("passes"):
+        if "error" in passes:
+            print(f"passes: failed: {passes['error'][:200]}")
+        else:
+            print(f"\nA step of pycore's seed loop in Pyodide, pass by pass ({passes['step_us']:.0f} µs a step):")
+            for name, us in passes["passes_us"].items():
+                print(f"  {name:12s} {us:7.1f} µs  {100 * us / passes['step_us']:5.1f} %")
     if prof := training.get("profile"):
         if "error" in prof:
             print(f"profile: failed: {prof['error'][:200]}")
