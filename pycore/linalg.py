@@ -57,8 +57,11 @@ def sparse_rows_forward(x: np.ndarray, W: np.ndarray, scratch: np.ndarray, use_e
     if not use_einsum:
         return forward(x, W, use_einsum=False)
     out = np.empty((len(x), W.shape[1]), dtype=np.result_type(x, W))
-    for i, row in enumerate(x):
-        cols = np.flatnonzero(row)
-        rows = np.take(W, cols, axis=0, out=scratch[: len(cols)], mode="clip")  # clip: unbuffered
-        einsum("k,kh->h", row[cols], rows, out=out[i])
+    images, cols = np.nonzero(x)  # (nnz,) each: the non-zero pixels, image by image, columns in order
+    values = x[images, cols]  # (nnz,)
+    start = 0
+    for i, end in enumerate(np.cumsum(np.bincount(images, minlength=len(x))).tolist()):
+        rows = np.take(W, cols[start:end], axis=0, out=scratch[: end - start], mode="clip")  # clip: unbuffered
+        einsum("k,kh->h", values[start:end], rows, out=out[i])
+        start = end
     return out

@@ -144,7 +144,7 @@ def app_seed_run(browser, base: str) -> dict:
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     run = page.evaluate("() => window.digitsApp.lastRun")
     page.close()
-    keep = ("elapsed", "setup_s", "loop_s", "evaluate_s")  # the worker's own timings of the run
+    keep = ("elapsed", "data_s", "setup_s", "loop_s", "evaluate_s")  # the worker's own timings of the run
     return {"seconds": seconds, "accuracy": accuracy, **{k: run[k] for k in keep if run and k in run}}
 
 
@@ -407,6 +407,16 @@ def print_training(training: dict, reps: int) -> None:
         acc = median([r["accuracy"] for r in ok])
         each = " ".join(f"{r['seconds']:.2f}" for r in ok)
         print(f"{TRAINING_LABELS.get(name, name):30s} {s:9.2f} {each:>24s} {ref / s:7.2f}× {100 * acc:8.2f}%")
+    if app := [r for r in training.get("app_seed_train_to_accuracy", []) if "loop_s" in r]:
+        parts = ("data_s", "setup_s", "loop_s", "elapsed", "evaluate_s")
+        part = {k: median([r.get(k, float("nan")) for r in app]) for k in parts}
+        rest = median([r["seconds"] - r.get("data_s", 0) - r["setup_s"] - r["loop_s"] - r["evaluate_s"] for r in app])
+        chunks = part["loop_s"] - part["elapsed"]
+        print(
+            f"the app's run (medians): data {part['data_s']:.2f} s, set-up {part['setup_s']:.2f} s, training "
+            f"{part['loop_s']:.2f} s (in steps {part['elapsed']:.2f} s, between chunks {chunks:.2f} s), "
+            f"evaluation {part['evaluate_s']:.2f} s, page and messages {rest:.2f} s"
+        )
     if eq := training.get("equality"):
         if "error" in eq:
             print(f"equality: failed: {eq['error'][:200]}")
