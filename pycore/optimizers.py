@@ -176,6 +176,7 @@ class PositionVelocity:
         self.block = np.empty_like(self.PV)  # (D, 2H) room for the K rows in use
         self.rows = np.arange(0)  # (K,) the rows gathered by the last product
         self.step = np.empty_like(self.PV)  # (D, 2H) room for the K rows' change
+        self.dout2 = np.empty((0, 2 * H), dtype=W.dtype)  # (N, 2H) room for the gradient's share of P and V
 
     def product(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``x @ W[rows]``: x (N, K) -> (N, H), from the gathered rows [P | V], which the next
@@ -194,7 +195,9 @@ class PositionVelocity:
             raise ValueError("the gradient is not for the rows of the last forward pass")
         self.s *= self.m
         H = self.P.shape[1]
-        dout2 = np.empty((len(grad.dout), 2 * H), dtype=self.PV.dtype)  # (N, 2H): the gradient's share of P and V
+        if len(self.dout2) != len(grad.dout):
+            self.dout2 = np.empty((len(grad.dout), 2 * H), dtype=self.PV.dtype)
+        dout2 = self.dout2  # (N, 2H): the gradient's share of P and V
         np.multiply(grad.dout, -lr / (1.0 - self.m), out=dout2[:, :H])
         np.multiply(grad.dout, -lr / self.s, out=dout2[:, H:])
         block = self.block[: len(self.rows)]

@@ -38,3 +38,11 @@ def test_the_per_image_sparse_product_equals_the_dense_one(dtype, rng):
         linalg.sparse_rows_forward(x, W, scratch, use_einsum=False), sparse, rtol=1e-4, atol=1e-4
     )
     assert sparse.dtype == np.dtype(dtype)
+
+
+def test_the_c_einsum_helper_equals_numpys_einsum(rng):
+    x, W = rng.standard_normal((3, 7)), rng.standard_normal((7, 4))
+    out = np.empty((3, 4))
+    assert linalg.einsum("nd,dh->nh", x, W, out=out) is out
+    np.testing.assert_array_equal(out, np.einsum("nd,dh->nh", x, W))
+    np.testing.assert_array_equal(linalg.einsum("nd,dh->nh", x, W), out)
