@@ -91,7 +91,7 @@ class Momentum:
     def runs(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray | RowGrad]) -> list[tuple]:
         """The parameters not held, with their gradients, velocities and room for ``lr * g``, as
         ``(p, g, v, scaled)``: one flat tuple for neighbours that lie end to end in the network's
-        buffers (three calls update them all), one tuple per parameter otherwise. Made again
+        buffers (four ufunc calls update them all), one tuple per parameter otherwise. Made again
         only when the arrays change."""
         arrays = [(key, p, grads[key]) for key, p in params.items() if key not in self.held]
         last, runs = self.grouped
