@@ -1,8 +1,9 @@
 """The three matrix products a fully connected layer needs, fast on every platform.
 
-NumPy in Pyodide has no BLAS: there ``np.einsum``'s loops are about twice as fast as ``@``
+NumPy in Pyodide has no BLAS: there ``einsum``'s loops are about twice as fast as ``@``
 (and five times for the weight gradient of one sample). Under CPython, ``@`` calls BLAS and is
 the fast one. Both compute the same sums; ``tests/unit/test_linalg.py`` checks they agree.
+Every product can write into an ``out`` array made once, so that a training step allocates little.
 """
 
 from __future__ import annotations
@@ -13,39 +14,54 @@ import numpy as np
 
 USE_EINSUM = sys.platform == "emscripten"  # Pyodide
 
+try:  # NumPy's C einsum, which np.einsum calls through a Python wrapper (about 1 µs a call in Pyodide)
+    from numpy._core._multiarray_umath import c_einsum
+except ImportError:  # another NumPy: the same sums through the wrapper
+    c_einsum = np.einsum
 
-def forward(x: np.ndarray, W: np.ndarray, einsum: bool = USE_EINSUM) -> np.ndarray:
-    """``x @ W``: (N, D) × (D, H) -> (N, H)."""
-    return np.einsum("nd,dh->nh", x, W) if einsum else x @ W
+
+def einsum(subscripts: str, *operands: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``np.einsum(subscripts, *operands, out=out)`` (no path optimisation), without its Python wrapper."""
+    return c_einsum(subscripts, *operands) if out is None else c_einsum(subscripts, *operands, out=out)
 
 
-def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, einsum: bool = USE_EINSUM) -> np.ndarray:
+def forward(x: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_einsum: bool = USE_EINSUM) -> np.ndarray:
+    """``x @ W``: (N, D) × (D, H) -> (N, H), into ``out`` if given."""
+    return einsum("nd,dh->nh", x, W, out=out) if use_einsum else np.matmul(x, W, out=out)
+
+
+def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, use_einsum: bool = USE_EINSUM) -> np.ndarray:
     """``x.T @ dout`` into ``out``: (N, D) and (N, H) -> (D, H).
 
     For one sample this is an outer product, where BLAS's matmul is slow (3× here) and einsum is not.
     """
-    if einsum or x.shape[0] == 1:
-        return np.einsum("nd,nh->dh", x, dout, out=out)
+    if use_einsum or x.shape[0] == 1:
+        return einsum("nd,nh->dh", x, dout, out=out)
     return np.matmul(x.T, dout, out=out)
 
 
-def input_grad(dout: np.ndarray, W: np.ndarray, einsum: bool = USE_EINSUM) -> np.ndarray:
-    """``dout @ W.T``: (N, H) × (D, H) -> (N, D)."""
-    return np.einsum("nh,dh->nd", dout, W) if einsum else dout @ W.T
+def input_grad(
+    dout: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_einsum: bool = USE_EINSUM
+) -> np.ndarray:
+    """``dout @ W.T``: (N, H) × (D, H) -> (N, D), into ``out`` if given."""
+    return einsum("nh,dh->nd", dout, W, out=out) if use_einsum else np.matmul(dout, W.T, out=out)
 
 
-def sparse_rows_forward(x: np.ndarray, W: np.ndarray, scratch: np.ndarray, einsum: bool = USE_EINSUM) -> np.ndarray:
+def sparse_rows_forward(x: np.ndarray, W: np.ndarray, scratch: np.ndarray, use_einsum: bool = USE_EINSUM) -> np.ndarray:
     """``x @ W`` for an ``x`` (N, D) that is mostly zeros, such as a batch of MNIST images: (N, H).
 
     In Pyodide each row is multiplied with only the rows of ``W`` of its own non-zero columns
     (about one in five for a digit): a gather into ``scratch`` (D, H) and a product per row, 2-3
     times faster than the dense product. Under CPython, BLAS's dense product is faster.
     """
-    if not einsum:
-        return forward(x, W, einsum)
+    if not use_einsum:
+        return forward(x, W, use_einsum=False)
     out = np.empty((len(x), W.shape[1]), dtype=np.result_type(x, W))
-    for i, row in enumerate(x):
-        cols = np.flatnonzero(row)
-        rows = np.take(W, cols, axis=0, out=scratch[: len(cols)], mode="clip")  # clip: unbuffered
-        np.einsum("k,kh->h", row[cols], rows, out=out[i])
+    images, cols = np.nonzero(x)  # (nnz,) each: the non-zero pixels, image by image, columns in order
+    values = x[images, cols]  # (nnz,)
+    start = 0
+    for i, end in enumerate(np.cumsum(np.bincount(images, minlength=len(x))).tolist()):
+        rows = np.take(W, cols[start:end], axis=0, out=scratch[: end - start], mode="clip")  # clip: unbuffered
+        einsum("k,kh->h", values[start:end], rows, out=out[i])
+        start = end
     return out

@@ -24,6 +24,16 @@ MAX_HIDDEN_LAYERS = 14  # a model file then holds at most 15 weight-bias pairs; 
 INITS = ("normal", "he")  # normal: weight_scale·randn (the seed); he: sqrt(2 / inputs)·randn per layer
 
 
+def carve(flat: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """Views of the 1-D array ``flat``, one per name with its shape, end to end in that order."""
+    views, start = {}, 0
+    for name, shape in shapes.items():
+        size = math.prod(shape)
+        views[name] = flat[start : start + size].reshape(shape)
+        start += size
+    return views
+
+
 @dataclass(frozen=True)
 class NetworkConfig:
     """What a network looks like. The defaults are the seed network."""
@@ -92,15 +102,22 @@ class Network:
         self.config = config or NetworkConfig()
         dtype = np.dtype(self.config.dtype)
         rng = np.random.default_rng(seed)
-        self.params: dict[str, np.ndarray] = {}
         sizes = self.config.sizes
+        shapes = {}
         for i in range(1, len(sizes)):
-            W = self.init_scale(sizes[i - 1]) * rng.standard_normal((sizes[i - 1], sizes[i]))
-            self.params[f"W{i}"] = W.astype(dtype, copy=False)  # (D, H)
-            self.params[f"b{i}"] = np.zeros(sizes[i], dtype=dtype)  # (H,)
+            shapes[f"W{i}"] = (sizes[i - 1], sizes[i])  # (D, H)
+            shapes[f"b{i}"] = (sizes[i],)  # (H,)
+        # Every parameter lies in one flat array, end to end (W1, b1, W2, ...), and every gradient
+        # in another with the same layout, so an optimizer can update neighbours as one array.
+        self.params: dict[str, np.ndarray] = carve(np.zeros(self.config.parameter_count(), dtype), shapes)
+        self.param_grads = carve(np.zeros(self.config.parameter_count(), dtype), shapes)
+        for i in range(1, len(sizes)):
+            self.params[f"W{i}"][...] = self.init_scale(sizes[i - 1]) * rng.standard_normal(shapes[f"W{i}"])
         # The first layer sees the raw pixels, many of them zero: it skips the zero columns.
         self.affines = [
-            (SparseInputAffine if i == 1 else Affine)(self.params[f"W{i}"], self.params[f"b{i}"])
+            (SparseInputAffine if i == 1 else Affine)(
+                self.params[f"W{i}"], self.params[f"b{i}"], grads=(self.param_grads[f"W{i}"], self.param_grads[f"b{i}"])
+            )
             for i in range(1, len(sizes))
         ]
         self.layers: list = []

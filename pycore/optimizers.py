@@ -11,6 +11,7 @@ import numpy as np
 from . import linalg
 from .errors import ConfigError
 from .layers import RowGrad
+from .network import carve
 
 
 def dense(grad: np.ndarray | RowGrad) -> np.ndarray:
@@ -23,6 +24,24 @@ def state_for(store: dict[str, np.ndarray], key: str, like: np.ndarray) -> np.nd
     if key not in store:
         store[key] = np.zeros_like(like)
     return store[key]
+
+
+def flat_run(arrays: list[np.ndarray]) -> np.ndarray | None:
+    """The ``arrays`` as one flat array, if they lie end to end, in this order, in one contiguous
+    buffer (a :class:`~pycore.network.Network`'s parameters and gradients do); else ``None``."""
+    base = arrays[0].base
+    if base is None or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+
+    def offset(a: np.ndarray) -> int:  # where ``a`` starts in ``base``, in elements
+        return (a.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // base.itemsize
+
+    start = end = offset(arrays[0])
+    for a in arrays:
+        if a.base is not base or not a.flags.c_contiguous or offset(a) != end:
+            return None
+        end += a.size
+    return base[start:end]
 
 
 class SGD:
@@ -54,23 +73,57 @@ class Momentum:
         self.lr = lr
         self.momentum = momentum
         self.v: dict[str, np.ndarray] = {}  # velocity per parameter, created on first update
-        self.scaled: dict[str, np.ndarray] = {}  # room for lr * gradient, so updates allocate nothing
         self.held: dict[str, PositionVelocity] = {}  # parameters held in position/velocity form
+        # The arrays of the last update, grouped into runs that lie end to end (see :meth:`runs`)
+        self.grouped: tuple[list, list] = ([], [])
 
     def velocity(self, key: str, like: np.ndarray) -> np.ndarray:
         """The velocity array for ``key``, created as zeros on first use."""
         return state_for(self.v, key, like)
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray | RowGrad]) -> None:
-        for key, p in params.items():
-            if key in self.held:
-                self.held[key].update(grads[key], self.lr)
-                continue
-            v = self.velocity(key, p)
-            scaled = state_for(self.scaled, key, p)
+        for key in self.held:
+            self.held[key].update(grads[key], self.lr)
+        for p, g, v, scaled in self.runs(params, grads):
             v *= self.momentum
-            v -= np.multiply(dense(grads[key]), self.lr, out=scaled)
+            v -= np.multiply(g, self.lr, out=scaled)
             p += v
+
+    def runs(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray | RowGrad]) -> list[tuple]:
+        """The parameters not held, with their gradients, velocities and room for ``lr * g``, as
+        ``(p, g, v, scaled)``: one flat tuple for neighbours that lie end to end in the network's
+        buffers (four ufunc calls update them all), one tuple per parameter otherwise. Made again
+        only when the arrays change."""
+        arrays = [(key, p, grads[key]) for key, p in params.items() if key not in self.held]
+        last, runs = self.grouped
+        if len(arrays) == len(last) and all(
+            k == j and p is q and g is h for (k, p, g), (j, q, h) in zip(arrays, last, strict=True)
+        ):
+            return runs
+        keys = [key for key, _, _ in arrays]
+        ps, gs = [p for _, p, _ in arrays], [dense(g) for _, _, g in arrays]
+        p_run = flat_run(ps) if ps else None
+        g_run = flat_run(gs) if p_run is not None else None
+        if g_run is not None and p_run.dtype == g_run.dtype:
+            runs = [(p_run, g_run, self.flat_velocity(keys, ps), np.empty_like(p_run))]
+        else:
+            runs = [(p, g, self.velocity(key, p), np.empty_like(p)) for key, p, g in zip(keys, ps, gs, strict=True)]
+        self.grouped = (arrays, runs)
+        return runs
+
+    def flat_velocity(self, keys: list[str], params: list[np.ndarray]) -> np.ndarray:
+        """The velocities of ``keys`` as one flat array; each ``self.v[key]`` becomes a view of it
+        (keeping its values)."""
+        run = flat_run([self.v[key] for key in keys]) if all(key in self.v for key in keys) else None
+        if run is not None:
+            return run
+        flat = np.zeros(sum(p.size for p in params), dtype=params[0].dtype)
+        views = carve(flat, {key: p.shape for key, p in zip(keys, params, strict=True)})
+        for key, view in views.items():
+            if key in self.v:
+                view[...] = self.v[key]
+        self.v.update(views)
+        return flat
 
     def hold(self, key: str, W: np.ndarray) -> PositionVelocity | None:
         """Hold ``W`` (the parameter ``key``) in position/velocity form, so that the steps whose
@@ -124,6 +177,7 @@ class PositionVelocity:
         self.block = np.empty_like(self.PV)  # (D, 2H) room for the K rows in use
         self.rows = np.arange(0)  # (K,) the rows gathered by the last product
         self.step = np.empty_like(self.PV)  # (D, 2H) room for the K rows' change
+        self.dout2 = np.empty((0, 2 * H), dtype=W.dtype)  # (N, 2H) room for the gradient's share of P and V
 
     def product(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``x @ W[rows]``: x (N, K) -> (N, H), from the gathered rows [P | V], which the next
@@ -142,7 +196,9 @@ class PositionVelocity:
             raise ValueError("the gradient is not for the rows of the last forward pass")
         self.s *= self.m
         H = self.P.shape[1]
-        dout2 = np.empty((len(grad.dout), 2 * H), dtype=self.PV.dtype)  # (N, 2H): the gradient's share of P and V
+        if len(self.dout2) != len(grad.dout):
+            self.dout2 = np.empty((len(grad.dout), 2 * H), dtype=self.PV.dtype)
+        dout2 = self.dout2  # (N, 2H): the gradient's share of P and V
         np.multiply(grad.dout, -lr / (1.0 - self.m), out=dout2[:, :H])
         np.multiply(grad.dout, -lr / self.s, out=dout2[:, H:])
         block = self.block[: len(self.rows)]

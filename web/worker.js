@@ -4,7 +4,8 @@ import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
 const DATA_URL = new URL("./data/", import.meta.url).href;
-const CHUNK_TARGET_MS = 60; // one training chunk's duration: short, so Stop is handled quickly
+const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at most this; each chunk also costs
+// about 2 ms of its own (the first layer's weights written back, the progress and its message)
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
 const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
 
@@ -179,8 +180,9 @@ const nextTask = () => new Promise((resolve) => {
 
 async function train({ settings }) {
   stopRequested = false;
-  await Promise.all([loadData("train"), loadData("test")]);
   const t = [performance.now()];
+  await Promise.all([loadData("train"), loadData("test")]);
+  t.push(performance.now());
   const pySettings = pyodide.toPy(settings);
   let started;
   try {
@@ -217,7 +219,7 @@ async function train({ settings }) {
   const dropped = evaluation ? "" : finished.dropped;
   t.push(performance.now());
   const seconds = (i) => (t[i + 1] - t[i]) / 1000;
-  const timings = { setup_s: seconds(0), loop_s: seconds(1), evaluate_s: seconds(2) };
+  const timings = { data_s: seconds(0), setup_s: seconds(1), loop_s: seconds(2), evaluate_s: seconds(3) };
   return { started, progress, evaluation, dropped, timings };
 }
 

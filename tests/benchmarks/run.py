@@ -124,6 +124,7 @@ def training_in_browser(browser, base: str, reps: int, only: str | None) -> dict
             else:
                 results[name].append(page.evaluate("(name) => window.runVariant(name)", name))
     print("    profile and equality (not timed)", flush=True)
+    results["passes"] = page.evaluate("() => window.passes()")
     results["profile"] = page.evaluate("() => window.profile()")
     results["equality"] = page.evaluate("() => window.equality()")
     page.close()
@@ -143,7 +144,7 @@ def app_seed_run(browser, base: str) -> dict:
     accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-accuracy"))
     run = page.evaluate("() => window.digitsApp.lastRun")
     page.close()
-    keep = ("elapsed", "setup_s", "loop_s", "evaluate_s")  # the worker's own timings of the run
+    keep = ("elapsed", "data_s", "setup_s", "loop_s", "evaluate_s")  # the worker's own timings of the run
     return {"seconds": seconds, "accuracy": accuracy, **{k: run[k] for k in keep if run and k in run}}
 
 
@@ -396,7 +397,7 @@ def print_training(training: dict, reps: int) -> None:
     print("reference: the plain seed code (a transcription of the tutorial's loop) in Pyodide")
     print(f"{'variant':30s} {'seconds':>9s} {'runs (s)':>24s} {'vs ref':>8s} {'accuracy':>9s}")
     for name, runs in training.items():
-        if name in ("profile", "equality"):
+        if name in ("profile", "equality", "passes"):
             continue
         ok = [r for r in runs if "seconds" in r]
         if not ok:
@@ -406,6 +407,16 @@ def print_training(training: dict, reps: int) -> None:
         acc = median([r["accuracy"] for r in ok])
         each = " ".join(f"{r['seconds']:.2f}" for r in ok)
         print(f"{TRAINING_LABELS.get(name, name):30s} {s:9.2f} {each:>24s} {ref / s:7.2f}× {100 * acc:8.2f}%")
+    if app := [r for r in training.get("app_seed_train_to_accuracy", []) if "loop_s" in r]:
+        parts = ("data_s", "setup_s", "loop_s", "elapsed", "evaluate_s")
+        part = {k: median([r.get(k, float("nan")) for r in app]) for k in parts}
+        rest = median([r["seconds"] - r.get("data_s", 0) - r["setup_s"] - r["loop_s"] - r["evaluate_s"] for r in app])
+        chunks = part["loop_s"] - part["elapsed"]
+        print(
+            f"the app's run (medians): data {part['data_s']:.2f} s, set-up {part['setup_s']:.2f} s, training "
+            f"{part['loop_s']:.2f} s (in steps {part['elapsed']:.2f} s, between chunks {chunks:.2f} s), "
+            f"evaluation {part['evaluate_s']:.2f} s, page and messages {rest:.2f} s"
+        )
     if eq := training.get("equality"):
         if "error" in eq:
             print(f"equality: failed: {eq['error'][:200]}")
@@ -415,6 +426,13 @@ def print_training(training: dict, reps: int) -> None:
                 f"{eq['max_relative_difference']:.1e} (relative); the same prediction on "
                 f"{eq['same_predictions']} of {eq['test_images']} test images"
             )
+    if passes := training.get("passes"):
+        if "error" in passes:
+            print(f"passes: failed: {passes['error'][:200]}")
+        else:
+            print(f"\nA step of pycore's seed loop in Pyodide, pass by pass ({passes['step_us']:.0f} µs a step):")
+            for name, us in passes["passes_us"].items():
+                print(f"  {name:12s} {us:7.1f} µs  {100 * us / passes['step_us']:5.1f} %")
     if prof := training.get("profile"):
         if "error" in prof:
             print(f"profile: failed: {prof['error'][:200]}")

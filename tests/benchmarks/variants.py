@@ -170,6 +170,61 @@ def profile(train, test, steps=1000, top=14):
     return {"ms_per_step": 1000 * per_step, "table": out.getvalue()}
 
 
+def passes(train, test, steps=1000):
+    """Where a step of pycore's seed loop goes, pass by pass, in microseconds a step: the first
+    layer's passes (gather, product, outer product, add, scatter) and layers 2–3 (forward, backward
+    and Momentum), each timed again right after a real step on copies of that step's arrays (so
+    the run itself is untouched); "Python" is the rest of the real steps' time."""
+    import numpy as np
+
+    from pycore import Network, TrainConfig, Trainer, linalg
+
+    trainer = Trainer(Network(seed=0), train.images, train.labels, TrainConfig(samples=len(train)))
+    trainer.run_chunk(500)  # warm up
+    net, optimizer = trainer.net, trainer.optimizer
+    a2, a3 = Network(seed=1).affines[1:]  # layers 2–3 are timed on another network's arrays
+    trainer._hold_first_layer()
+    p, g, v, scaled = (a.copy() for a in optimizer.runs(net.params, net.grads(rows=True))[0])  # b1 and layers 2–3
+    held = net.affines[0].held
+    block_room, target = np.empty_like(held.PV), np.empty_like(held.PV)
+    out, dout = np.empty((1, held.PV.shape[1])), np.ones((1, held.PV.shape[1]))
+    names = ("gather", "product", "outer", "add", "scatter", "layers 2-3")
+    totals = dict.fromkeys(names, 0.0)
+    clock = time.perf_counter
+    step_s = 0.0
+    for step in range(trainer.step, trainer.step + steps):
+        start = clock()
+        trainer._run_steps(step + 1)
+        step_s += clock() - start
+        rows, x = held.rows, net.affines[0].x
+        block, change = block_room[: len(rows)], held.step[: len(rows)]
+        t0 = clock()
+        np.take(held.PV, rows, axis=0, out=block, mode="clip")
+        t1 = clock()
+        linalg.forward(x, block, out=out)
+        t2 = clock()
+        linalg.weight_grad(x, dout, out=change)
+        t3 = clock()
+        block += change
+        t4 = clock()
+        target[rows] = block
+        t5 = clock()
+        h = a2.forward(net.affines[1].x)
+        a3.forward(h)
+        a2.backward(a3.backward(np.ones((1, 3))))
+        v *= optimizer.momentum
+        v -= np.multiply(g, optimizer.lr, out=scaled)
+        p += v
+        t6 = clock()
+        for name, dt in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+            totals[name] += dt
+    trainer._release_first_layer()
+    step_us = 1e6 * step_s / steps
+    us = {name: 1e6 * total / steps for name, total in totals.items()}
+    us["Python"] = step_us - sum(us.values())
+    return {"step_us": step_us, "passes_us": us}
+
+
 VARIANTS = {
     "pycore_fast": lambda *a: pycore_run(*a, fast=True),
     "pycore_plain": lambda *a: pycore_run(*a, fast=False),
@@ -191,7 +246,7 @@ def load_site_data(read):
 
 def run(name, data):
     """Run one variant on ``data`` = (train split, test split); returns a dict."""
-    if name in ("profile", "equality"):
-        return {"profile": profile, "equality": equality}[name](*data)
+    if name in ("profile", "equality", "passes"):
+        return {"profile": profile, "equality": equality, "passes": passes}[name](*data)
     seconds, accuracy = VARIANTS[name](*data)
     return {"seconds": seconds, "accuracy": accuracy}

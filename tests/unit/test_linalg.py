@@ -13,14 +13,14 @@ def test_einsum_and_matmul_agree(n, dtype, rng):
     W = rng.standard_normal((30, 20)).astype(dtype)
     dout = rng.standard_normal((n, 20)).astype(dtype)
     tol = 1e-12 if dtype == "float64" else 1e-5
-    np.testing.assert_allclose(linalg.forward(x, W, einsum=True), linalg.forward(x, W, einsum=False), rtol=tol)
+    np.testing.assert_allclose(linalg.forward(x, W, use_einsum=True), linalg.forward(x, W, use_einsum=False), rtol=tol)
     a, b = np.empty((30, 20), dtype), np.empty((30, 20), dtype)
-    linalg.weight_grad(x, dout, a, einsum=True)
-    linalg.weight_grad(x, dout, b, einsum=False)
+    linalg.weight_grad(x, dout, a, use_einsum=True)
+    linalg.weight_grad(x, dout, b, use_einsum=False)
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
-    dx = linalg.input_grad(dout, W, einsum=True)
-    np.testing.assert_allclose(dx, linalg.input_grad(dout, W, einsum=False), rtol=tol)
-    assert linalg.forward(x, W, einsum=True).dtype == np.dtype(dtype)
+    dx = linalg.input_grad(dout, W, use_einsum=True)
+    np.testing.assert_allclose(dx, linalg.input_grad(dout, W, use_einsum=False), rtol=tol)
+    assert linalg.forward(x, W, use_einsum=True).dtype == np.dtype(dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -32,7 +32,17 @@ def test_the_per_image_sparse_product_equals_the_dense_one(dtype, rng):
     x[3] = 0  # a blank image
     W = rng.standard_normal((784, 50)).astype(dtype)
     scratch = np.empty_like(W)
-    sparse = linalg.sparse_rows_forward(x, W, scratch, einsum=True)
-    np.testing.assert_array_equal(sparse, linalg.forward(x, W, einsum=True))
-    np.testing.assert_allclose(linalg.sparse_rows_forward(x, W, scratch, einsum=False), sparse, rtol=1e-4, atol=1e-4)
+    sparse = linalg.sparse_rows_forward(x, W, scratch, use_einsum=True)
+    np.testing.assert_array_equal(sparse, linalg.forward(x, W, use_einsum=True))
+    np.testing.assert_allclose(
+        linalg.sparse_rows_forward(x, W, scratch, use_einsum=False), sparse, rtol=1e-4, atol=1e-4
+    )
     assert sparse.dtype == np.dtype(dtype)
+
+
+def test_the_c_einsum_helper_equals_numpys_einsum(rng):
+    x, W = rng.standard_normal((3, 7)), rng.standard_normal((7, 4))
+    out = np.empty((3, 4))
+    assert linalg.einsum("nd,dh->nh", x, W, out=out) is out
+    np.testing.assert_array_equal(out, np.einsum("nd,dh->nh", x, W))
+    np.testing.assert_array_equal(linalg.einsum("nd,dh->nh", x, W), out)

@@ -72,3 +72,40 @@ def test_updates_are_in_place(name):
 def test_unknown_optimizer_is_named():
     with pytest.raises(ValueError, match="rmsprop"):
         make_optimizer("rmsprop", lr=0.1)
+
+
+def test_momentum_updates_a_networks_neighbouring_arrays_as_one_run(rng):
+    """A Network's parameters and gradients lie end to end in one buffer each: Momentum updates
+    those it does not hold as one flat array, with the numbers of one update per array."""
+    from pycore.network import Network, NetworkConfig
+
+    net = Network(NetworkConfig(sizes=(6, 5, 4, 3)), seed=1)
+    for g in net.param_grads.values():
+        g[...] = rng.standard_normal(g.shape)
+    grads = dict(net.param_grads)
+    apart = {key: p.copy() for key, p in net.params.items()}  # the same arrays, each on its own
+    one_run, each = Momentum(lr=0.1, momentum=0.9), Momentum(lr=0.1, momentum=0.9)
+    for _ in range(3):
+        one_run.update(net.params, grads)
+        each.update(apart, {key: g.copy() for key, g in grads.items()})
+    (p, _, v, _) = one_run.runs(net.params, grads)[0]
+    assert len(one_run.runs(net.params, grads)) == 1 and p.size == net.parameter_count()
+    assert len(each.runs(apart, grads)) == len(apart)
+    for key in apart:
+        np.testing.assert_array_equal(net.params[key], apart[key])
+        np.testing.assert_array_equal(one_run.v[key], each.v[key])
+        assert np.shares_memory(one_run.v[key], v)
+
+
+def test_momentum_keeps_velocities_when_its_runs_change(rng):
+    """A velocity made for one array alone keeps its values when the array joins a run."""
+    from pycore.network import Network, NetworkConfig
+
+    net = Network(NetworkConfig(sizes=(6, 5, 3)), seed=1)
+    opt = Momentum(lr=0.1, momentum=0.5)
+    opt.update({"W1": net.params["W1"]}, {"W1": np.ones_like(net.params["W1"])})  # W1 alone: its own velocity
+    alone = opt.v["W1"].copy()
+    net.param_grads["W1"].base[...] = 1.0
+    opt.update(net.params, dict(net.param_grads))  # now W1 is in the network's run
+    np.testing.assert_array_equal(opt.v["W1"], 0.5 * alone - 0.1)
+    np.testing.assert_array_equal(opt.v["b2"], np.full(3, -0.1))

@@ -25,5 +25,6 @@ window.runVariant = (name) => VARIANTS[name]().catch((error) => ({ error: String
 // Not timed: where the seed loop spends its time, and how far it is from the plain seed code.
 window.profile = () => pyodide("profile")().catch((error) => ({ error: String(error) }));
 window.equality = () => pyodide("equality")().catch((error) => ({ error: String(error) }));
+window.passes = () => pyodide("passes")().catch((error) => ({ error: String(error) }));
 document.getElementById("log").textContent = "ready";
 document.getElementById("log").dataset.ready = "1";
