@@ -82,8 +82,12 @@ def finish(page: Page, watch, shot: str, card: str) -> None:
 
 
 def run_lab(page: Page) -> None:
+    """Press Run and wait for this run's result (the output line's kind is marked stale first, so
+    an earlier result is never taken for this one)."""
+    out = page.get_by_test_id("lab-output")
+    out.evaluate("(el) => { el.dataset.kind = 'stale'; }")
     page.get_by_test_id("lab-run").click()
-    expect(page.get_by_test_id("lab-output")).not_to_have_text("Running…", timeout=30_000)
+    expect(out).to_have_attribute("data-kind", re.compile(r"^(ok|error)$"), timeout=60_000)
 
 
 def test_the_code_panel_shows_pycores_own_source_and_start_up_does_not_load_the_editor(app):
