@@ -125,14 +125,13 @@ def explain(exc: BaseException) -> str | Message | None:
     first = next((i for i, f in enumerate(frames) if f.filename == FILENAME), None)
     if first is None:
         return None
-    trace = "".join(traceback.format_list(frames[first:])).rstrip()
     if getattr(exc, "key", None):  # pycore refused something (a component): its message, in the page's
         # language, after the visitor's own lines (pycore's inside is not theirs to fix)
         last = max(i for i, f in enumerate(frames) if f.filename == FILENAME)
         trace = "".join(traceback.format_list(frames[first : last + 1])).rstrip()
         return Message("lab.traceback_message", trace=trace, error=Message(exc.key, **exc.params))
-    lines = traceback.format_exception_only(type(exc), exc)
-    return Message("lab.traceback", trace=f"{trace}\n{''.join(lines).rstrip()}")
+    lines = traceback.format_list(frames[first:]) + traceback.format_exception_only(type(exc), exc)
+    return Message("lab.traceback", trace="".join(lines).rstrip())
 
 
 def explain_traceback(text: str) -> dict | None:

@@ -304,15 +304,15 @@ const heartbeat = () => postMessage({ type: "pong" });
 // and parameters (pycore.messages); the worker's own errors too (KeyedError).
 function describe(error) {
   if (error instanceof KeyedError) return { error: error.key, key: error.key, params: error.params };
-  const text = errorText(error);
+  const python = Boolean(error && error.type);
   // read for every Python error: it also lets go of the error's traceback (and the arrays its frames hold)
-  const keyed = error && error.type ? lastPythonMessage() : null;
-  if (error && error.type && userErrors.has(error.type)) {
-    if (keyed) return { error: text, key: keyed.key, params: keyed.params };
-  } else if (error && error.type) {
-    const lab = labTraceback(text);
-    if (lab) return { error: lab.text, key: lab.key, params: lab.params }; // the visitor's Lab code failed
+  const keyed = python ? lastPythonMessage() : null;
+  if (python && !userErrors.has(error.type)) {
+    const lab = labTraceback(String(error.message)); // the visitor's Lab code failed: its own lines
+    if (lab) return { error: lab.text, key: lab.key, params: lab.params };
   }
+  const text = errorText(error);
+  if (keyed && userErrors.has(error.type)) return { error: text, key: keyed.key, params: keyed.params };
   if (text.startsWith("unexpected ")) {
     return { error: text, key: "worker.unexpected", params: { error: text.slice("unexpected ".length) } };
   }
@@ -341,9 +341,7 @@ function errorText(error) {
       const head = text.match(new RegExp(`(?:^|\\n)[\\w.]*\\b${error.type}: `, "g"));
       return head ? text.slice(text.lastIndexOf(head[head.length - 1]) + head[head.length - 1].length).trim() : last;
     }
-    const lab = labTraceback(text);
-    if (lab) return lab.text; // the visitor's Lab code failed: its own lines, numbered as in the editor
-    console.error(text);
+    console.error(text); // (a Lab traceback never gets here: describe() says it first)
     return `unexpected ${last}`;
   }
   return last;
