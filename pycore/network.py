@@ -98,10 +98,13 @@ class Network:
     (1, 3)
     """
 
-    def __init__(self, config: NetworkConfig | None = None, seed: int | None = 0) -> None:
+    def __init__(
+        self, config: NetworkConfig | None = None, seed: int | None = 0, params: dict[str, np.ndarray] | None = None
+    ) -> None:
+        """A new network: its weights drawn with ``seed`` (see :meth:`init_scale`; biases zero), or
+        copied from ``params`` (validated by the caller: the same keys and shapes, see ``model_io``)."""
         self.config = config or NetworkConfig()
         dtype = np.dtype(self.config.dtype)
-        rng = np.random.default_rng(seed)
         sizes = self.config.sizes
         shapes = {}
         for i in range(1, len(sizes)):
@@ -111,8 +114,12 @@ class Network:
         # in another with the same layout, so an optimizer can update neighbours as one array.
         self.params: dict[str, np.ndarray] = carve(np.zeros(self.config.parameter_count(), dtype), shapes)
         self.param_grads = carve(np.zeros(self.config.parameter_count(), dtype), shapes)
-        for i in range(1, len(sizes)):
-            self.params[f"W{i}"][...] = self.init_scale(sizes[i - 1]) * rng.standard_normal(shapes[f"W{i}"])
+        if params is not None:
+            self.copy_params_from(params)
+        else:
+            rng = np.random.default_rng(seed)
+            for i in range(1, len(sizes)):
+                self.params[f"W{i}"][...] = self.init_scale(sizes[i - 1]) * rng.standard_normal(shapes[f"W{i}"])
         # The first layer sees the raw pixels, many of them zero: it skips the zero columns.
         self.affines = [
             (SparseInputAffine if i == 1 else Affine)(

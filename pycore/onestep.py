@@ -64,13 +64,11 @@ UNREGISTERED = ("network.unknown_activation", "network.unknown_loss")  # what Ne
 def twin(network: Network) -> Network:
     """A new network with ``network``'s configuration and a copy of its parameters."""
     try:
-        copy = Network(network.config, seed=0)
+        return Network(network.config, params=network.params)
     except ConfigError as exc:  # a Lab component the model uses is no longer registered
         if exc.key not in UNREGISTERED:
             raise
         raise ConfigError("onestep.unregistered", problem=Message(exc.key, **exc.params)) from None
-    copy.copy_params_from(network.params)
-    return copy
 
 
 def _norm(a: np.ndarray) -> float:

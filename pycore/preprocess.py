@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from .errors import PycoreError, reason
+
+if TYPE_CHECKING:
+    from PIL import Image
+# Pillow is imported by the functions that use it: in the browser it loads after Python is ready
+# (web/worker.js), since only drawings and image files need it.
 
 FIELD = 28  # output side, px
 BOX = 20  # the longer side of the digit after scaling, px
@@ -53,6 +58,8 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
 
     ``image`` is a PIL image or an array: (H, W) greyscale, (H, W, 3) RGB or (H, W, 4) RGBA.
     """
+    from PIL import Image
+
     if isinstance(image, np.ndarray):
         image = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8))
     image = shrink(image)
@@ -87,6 +94,8 @@ def ink_box(ink: np.ndarray) -> np.ndarray | None:
 
 def fit_box(crop: np.ndarray) -> np.ndarray:
     """``crop`` scaled (Lanczos, aspect kept) so that its longer side is ``BOX`` px, clipped to 0..1."""
+    from PIL import Image
+
     h, w = crop.shape
     scale = BOX / max(h, w)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
@@ -117,6 +126,8 @@ def restroke(crop: np.ndarray, width: float) -> np.ndarray | None:
     The erosion (dilation) is a minimum (maximum) over a round window (:func:`erode_round`), done on
     the crop shrunk to at most ``THIN_SIDE`` px (so the window stays small whatever the drawing's size).
     """
+    from PIL import Image
+
     side = max(crop.shape)
     factor = min(1.0, THIN_SIDE / side)
     image = Image.fromarray(crop.astype(np.float32))
@@ -204,6 +215,8 @@ def from_png(data: bytes) -> np.ndarray | None:
     over ``MAX_IMAGE_PIXELS``, refused from their header before any pixel is decoded. Pillow's
     warnings (a large image, damaged EXIF data) are silenced: the answer or the error says it all.
     """
+    from PIL import Image
+
     if len(data) > MAX_IMAGE_BYTES:
         raise PycoreError("image.too_many_bytes", size=len(data), limit=MAX_IMAGE_BYTES)
     with warnings.catch_warnings():

@@ -12,7 +12,7 @@ import { PredictionPanel } from "./prediction.js";
 import { evaluateModel, showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
 import { StepView } from "./step-view.js";
-import { serviceWorkerControl } from "./sw-register.js";
+import { keepForOffline, registerServiceWorker } from "./sw-register.js";
 import { TrainingPanel } from "./training.js";
 import { $, errorMessage, READY, setStatus, showMessage } from "./ui.js";
 import { WorkerLife } from "./worker-life.js";
@@ -46,7 +46,8 @@ class App {
     window.addEventListener("hashchange", () => this.linkChanged()); // a link pasted into this tab
     this.updateControls();
     performance.mark("drawing-ready");
-    serviceWorkerControl().then(() => this.life.start());
+    registerServiceWorker();
+    this.life.start(); // adopts the worker that worker-start.js started, already loading Python
   }
 
   get lastRun() {
@@ -104,6 +105,8 @@ class App {
       setStatus(msg("status.fetchingAll", { percent: event.percent }), "busy");
     } else if (event.type === "weights") {
       showWeights(event.weights);
+    } else if (event.type === "fetched" && !this.worker.controlled) {
+      keepForOffline(event.urls); // the service worker did not see these requests
     }
   }
 

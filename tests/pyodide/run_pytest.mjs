@@ -9,7 +9,7 @@ const [site, repo, wheels, ...pytestArgs] = process.argv.slice(2);
 const pyodideDir = path.resolve(site, "pyodide") + "/";
 const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
 const pyodide = await loadPyodide({ indexURL: pyodideDir, lockFileURL: pyodideDir + "pyodide-lock.json" });
-const loaded = await pyodide.loadPackage(["pycore"]);
+const loaded = await pyodide.loadPackage(["pycore", "pillow"]); // as the page's worker does, after "ready" for Pillow
 const names = loaded.map((p) => p.name).sort().join(",");
 if (names !== "Pillow,numpy,pycore") {
   console.error(`expected Pillow, numpy and pycore to load, got: ${names}`);

@@ -65,6 +65,17 @@ def test_copy_params_from_keeps_the_arrays():
     np.testing.assert_array_equal(W1, other.params["W1"])
 
 
+def test_a_network_made_from_params_copies_them():
+    other = Network(small_config(), seed=1)
+    net = Network(small_config(), params=other.params)  # no weights drawn: a model file's are used
+    x = np.linspace(0, 1, 12).reshape(2, 6)
+    np.testing.assert_array_equal(net.predict(x), other.predict(x))
+    for key, p in net.params.items():
+        assert p is not other.params[key] and not np.shares_memory(p, other.params[key])
+    other.params["W1"] += 1.0
+    assert not np.array_equal(net.params["W1"], other.params["W1"])
+
+
 def test_float32_network():
     net = Network(small_config(dtype="float32"), seed=0)
     assert net.params["W1"].dtype == np.float32
