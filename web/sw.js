@@ -66,7 +66,8 @@ self.addEventListener("message", (event) => {
       const ours = new Set(urls.filter(isOurs));
       await Promise.allSettled(
         [...ours].map(async (url) => {
-          if (!(await cache.match(url, { ignoreSearch: true }))) await cache.add(url);
+          // force-cache: the browser's HTTP cache has the file (just fetched), so it is not fetched again
+          if (!(await cache.match(url, { ignoreSearch: true }))) await cache.add(new Request(url, { cache: "force-cache" }));
         }),
       );
       if (event.ports[0]) event.ports[0].postMessage("kept");

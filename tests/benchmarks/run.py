@@ -154,7 +154,8 @@ def training_native(reps: int) -> dict:
 
 
 def wait_ready(page) -> None:
-    page.get_by_test_id("status").filter(has_text="ready").wait_for(timeout=120_000)
+    # (not by its words: has_text ignores case, and the loading status "Ready 100 %" comes first)
+    page.locator("[data-testid=status][data-kind=ready]").wait_for(timeout=120_000)
 
 
 def mark(page, name: str) -> float:
