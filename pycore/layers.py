@@ -161,18 +161,18 @@ class SparseInputAffine(Affine):
 
 
 class LeakyReLU:
-    """``y = x`` where ``x > 0``, else ``alpha * x``."""
+    """``y = x`` where ``x > 0``, else ``alpha * x``: ``y = slope * x``, whose derivative is ``slope``."""
 
     def __init__(self, alpha: float = 0.1) -> None:
         self.alpha = alpha
-        self.negative: np.ndarray | None = None  # (N, H) bool mask of x <= 0
+        self.slope: np.ndarray | None = None  # (N, H): 1 where x > 0, else alpha
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.negative = x <= 0
-        return np.where(self.negative, x * self.alpha, x)
+        self.slope = np.where(x > 0, 1.0, self.alpha).astype(x.dtype, copy=False)
+        return x * self.slope
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return np.where(self.negative, dout * self.alpha, dout)
+        return dout * self.slope
 
     def __repr__(self) -> str:
         return f"LeakyReLU({self.alpha})"

@@ -186,9 +186,10 @@ class PositionVelocity:
         block = np.take(self.PV, rows, axis=0, out=self.block[: len(rows)], mode="clip")  # (K, 2H); clip: unbuffered
         xPV = linalg.forward(x, block)  # (N, 2H): x·P and x·V
         H = self.P.shape[1]
-        out = xPV[:, :H]
-        out -= (self.c * self.s) * xPV[:, H:]
-        return out
+        xP, xV = xPV[:, :H], xPV[:, H:]
+        xV *= self.c * self.s
+        xP -= xV  # x·W = x·P − c·s·x·V
+        return xP
 
     def update(self, grad: RowGrad, lr: float) -> None:
         """One momentum step with the gradient of the rows of the last :meth:`product`."""

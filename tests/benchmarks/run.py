@@ -387,6 +387,7 @@ def print_table(report: dict, sections: set[str]) -> None:
 
 TRAINING_LABELS = {
     "app_seed_train_to_accuracy": "the app: Train → accuracy",
+    "pyodide_inline_floor": "pyodide_inline_floor (one loop)",
 }
 
 
@@ -408,6 +409,13 @@ def print_training(training: dict, reps: int) -> None:
         acc = median([r["accuracy"] for r in ok])
         each = " ".join(f"{r['seconds']:.2f}" for r in ok)
         print(f"{TRAINING_LABELS.get(name, name):30s} {s:9.2f} {each:>24s} {ref / s:7.2f}× {100 * acc:8.2f}%")
+    floor = median([r["seconds"] for r in training.get("pyodide_inline_floor", []) if "seconds" in r])
+    fast = median([r["seconds"] for r in training.get("pyodide_pycore_fast", []) if "seconds" in r])
+    if floor == floor and fast == fast:  # both measured (not NaN)
+        print(
+            f"pycore's loop takes {fast / floor:.2f}× the time of the same math written as one loop "
+            "(inline_floor: no layer objects, no checks), which is the floor of this algorithm in this NumPy"
+        )
     if app := [r for r in training.get("app_seed_train_to_accuracy", []) if "loop_s" in r]:
         parts = ("data_s", "setup_s", "loop_s", "elapsed", "evaluate_s")
         part = {k: median([r.get(k, float("nan")) for r in app]) for k in parts}

@@ -116,6 +116,88 @@ def seed_plain(train, test, seed=0):
     return seconds, float((predicted == labels_test).mean())
 
 
+def inline_floor(train, test, seed=0, return_params=False):
+    """The floor of pycore's algorithm in this NumPy: the same float64 math as ``pycore_fast`` (the
+    first layer in position/velocity form, touching only the rows of the image's non-zero pixels;
+    layers 2–3 in one flat buffer; NumPy's C einsum), written as one loop with no layer objects and
+    no checks. It is not used by the app: it measures how much pycore's structure costs."""
+    from numpy._core._multiarray_umath import c_einsum
+
+    lr, m, alpha = 0.01, 0.9, 0.1
+    net = PlainSeedNetwork(seed)  # the same initial weights
+    W1 = net.params["W1"]
+    D, H = W1.shape
+    c, s, tiny = m / (1 - m), 1.0, float(np.sqrt(np.finfo(np.float64).tiny))
+    PV = np.zeros((D, 2 * H))  # [P | V]: P = W + c·v, V = v / s (v = 0 at the start)
+    PV[:, :H] = W1
+    shapes = {"b1": (H,), "W2": (500, 100), "b2": (100,), "W3": (100, 3), "b3": (3,)}
+    size = sum(int(np.prod(sh)) for sh in shapes.values())
+    flat_p, flat_g, flat_v, scaled = (np.zeros(size) for _ in range(4))
+    views = {}
+    start = 0
+    for key, shape in shapes.items():
+        n = int(np.prod(shape))
+        views[key] = (flat_p[start : start + n].reshape(shape), flat_g[start : start + n].reshape(shape))
+        views[key][0][...] = net.params[key].reshape(shape)
+        start += n
+    (b1, db1), (W2, dW2), (b2, db2), (W3, dW3), (b3, db3) = views.values()
+    block_room, step_room = np.empty((D, 2 * H)), np.empty((D, 2 * H))
+    xPV, d2 = np.empty(2 * H), np.empty(2 * H)
+    a1, z1, slope1 = np.empty(H), np.empty(H), np.empty(H)
+    a2, z2, slope2 = np.empty(100), np.empty(100), np.empty(100)
+    y, dz2, dz1 = np.empty(3), np.empty(100), np.empty(H)
+    images = train.images.reshape(len(train), -1)
+    targets = np.eye(3)[train.labels]
+    x = np.empty(D)
+    start_time = time.perf_counter()
+    for i in range(len(images)):
+        np.divide(images[i], 255.0, out=x)
+        rows = np.flatnonzero(images[i])
+        xk = x[rows]
+        block = np.take(PV, rows, axis=0, out=block_room[: len(rows)], mode="clip")
+        c_einsum("k,kh->h", xk, block, out=xPV)
+        np.multiply(xPV[H:], c * s, out=a1)
+        np.subtract(xPV[:H], a1, out=a1)
+        a1 += b1
+        np.copyto(slope1, np.where(a1 > 0, 1.0, alpha))
+        np.multiply(a1, slope1, out=z1)
+        c_einsum("h,hk->k", z1, W2, out=a2)
+        a2 += b2
+        np.copyto(slope2, np.where(a2 > 0, 1.0, alpha))
+        np.multiply(a2, slope2, out=z2)
+        c_einsum("k,kc->c", z2, W3, out=y)
+        y += b3
+        np.subtract(y, targets[i], out=db3)  # dL/dy of 0.5·Σ(y−t)²
+        c_einsum("k,c->kc", z2, db3, out=dW3)
+        c_einsum("kc,c->k", W3, db3, out=dz2)
+        np.multiply(dz2, slope2, out=db2)
+        c_einsum("h,k->hk", z1, db2, out=dW2)
+        c_einsum("hk,k->h", W2, db2, out=dz1)
+        np.multiply(dz1, slope1, out=db1)
+        flat_v *= m  # Momentum on b1 and layers 2–3 together
+        flat_v -= np.multiply(flat_g, lr, out=scaled)
+        flat_p += flat_v
+        s *= m  # the first layer's weights: position/velocity form
+        np.multiply(db1, -lr / (1 - m), out=d2[:H])
+        np.multiply(db1, -lr / s, out=d2[H:])
+        block += c_einsum("k,h->kh", xk, d2, out=step_room[: len(rows)])
+        PV[rows] = block
+        if s < tiny:
+            PV[:, H:] *= s
+            s = 1.0
+    seconds = time.perf_counter() - start_time
+    params = {"W1": PV[:, :H] - (c * s) * PV[:, H:]}
+    params.update({key: view.reshape(net.params[key].shape).copy() for key, (view, _) in views.items()})
+    if return_params:
+        return params
+    net.params.update(params)
+    for i, layer in enumerate((net.layers["Affine1"], net.layers["Affine2"], net.layers["Affine3"]), start=1):
+        layer.W, layer.b = params[f"W{i}"], params[f"b{i}"]
+    x_test = test.images.reshape(len(test), -1) / 255.0
+    accuracy = float((net.predict(x_test).argmax(axis=1) == test.labels).mean())
+    return seconds, accuracy
+
+
 def equality(train, test, seed=0):
     """pycore's seed loop against the plain seed code, in one process: the largest difference of
     any weight after the run, relative to that array's largest weight, and the test predictions."""
@@ -229,6 +311,7 @@ VARIANTS = {
     "pycore_fast": lambda *a: pycore_run(*a, fast=True),
     "pycore_plain": lambda *a: pycore_run(*a, fast=False),
     "seed_plain": seed_plain,
+    "inline_floor": inline_floor,
 }
 
 

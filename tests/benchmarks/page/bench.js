@@ -16,6 +16,7 @@ const VARIANTS = {
   pyodide_pycore_fast: pyodide("pycore_fast"),
   pyodide_pycore_plain: pyodide("pycore_plain"),
   pyodide_seed_plain: pyodide("seed_plain"),
+  pyodide_inline_floor: pyodide("inline_floor"),
   js_float64_loop: () => call(new Worker("jsloop.js", { type: "module" }), { dataBase: DATA }),
   tfjs_wasm: () => call(new Worker("tfjs-worker.js"), { dataBase: DATA }),
 };
