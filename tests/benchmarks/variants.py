@@ -119,8 +119,9 @@ def seed_plain(train, test, seed=0):
 def inline_floor(train, test, seed=0, return_params=False):
     """The floor of pycore's algorithm in this NumPy: the same float64 math as ``pycore_fast`` (the
     first layer in position/velocity form, touching only the rows of the image's non-zero pixels;
-    layers 2–3 in one flat buffer; NumPy's C einsum), written as one loop with no layer objects and
-    no checks. It is not used by the app: it measures how much pycore's structure costs."""
+    layers 2–3 in one flat buffer; NumPy's C einsum with pycore's subscripts), written as one loop
+    with no layer objects and no checks, and the loss of every step computed as pycore does. It is
+    not used by the app: it measures how much pycore's structure costs."""
     from numpy._core._multiarray_umath import c_einsum
 
     lr, m, alpha = 0.01, 0.9, 0.1
@@ -149,30 +150,32 @@ def inline_floor(train, test, seed=0, return_params=False):
     images = train.images.reshape(len(train), -1)
     targets = np.eye(3)[train.labels]
     x = np.empty(D)
+    losses = np.zeros(len(images))
     start_time = time.perf_counter()
     for i in range(len(images)):
         np.divide(images[i], 255.0, out=x)
         rows = np.flatnonzero(images[i])
         xk = x[rows]
         block = np.take(PV, rows, axis=0, out=block_room[: len(rows)], mode="clip")
-        c_einsum("k,kh->h", xk, block, out=xPV)
+        c_einsum("nd,dh->nh", xk[None], block, out=xPV[None])
         np.multiply(xPV[H:], c * s, out=a1)
         np.subtract(xPV[:H], a1, out=a1)
         a1 += b1
         np.copyto(slope1, np.where(a1 > 0, 1.0, alpha))
         np.multiply(a1, slope1, out=z1)
-        c_einsum("h,hk->k", z1, W2, out=a2)
+        c_einsum("nd,dh->nh", z1[None], W2, out=a2[None])
         a2 += b2
         np.copyto(slope2, np.where(a2 > 0, 1.0, alpha))
         np.multiply(a2, slope2, out=z2)
-        c_einsum("k,kc->c", z2, W3, out=y)
+        c_einsum("nd,dh->nh", z2[None], W3, out=y[None])
         y += b3
         np.subtract(y, targets[i], out=db3)  # dL/dy of 0.5·Σ(y−t)²
-        c_einsum("k,c->kc", z2, db3, out=dW3)
-        c_einsum("kc,c->k", W3, db3, out=dz2)
+        losses[i] = 0.5 * np.dot(db3, db3)
+        c_einsum("nd,nh->dh", z2[None], db3[None], out=dW3)
+        c_einsum("nh,dh->nd", db3[None], W3, out=dz2[None])
         np.multiply(dz2, slope2, out=db2)
-        c_einsum("h,k->hk", z1, db2, out=dW2)
-        c_einsum("hk,k->h", W2, db2, out=dz1)
+        c_einsum("nd,nh->dh", z1[None], db2[None], out=dW2)
+        c_einsum("nh,dh->nd", db2[None], W2, out=dz1[None])
         np.multiply(dz1, slope1, out=db1)
         flat_v *= m  # Momentum on b1 and layers 2–3 together
         flat_v -= np.multiply(flat_g, lr, out=scaled)
@@ -180,7 +183,7 @@ def inline_floor(train, test, seed=0, return_params=False):
         s *= m  # the first layer's weights: position/velocity form
         np.multiply(db1, -lr / (1 - m), out=d2[:H])
         np.multiply(db1, -lr / s, out=d2[H:])
-        block += c_einsum("k,h->kh", xk, d2, out=step_room[: len(rows)])
+        block += c_einsum("nd,nh->dh", xk[None], d2[None], out=step_room[: len(rows)])
         PV[rows] = block
         if s < tiny:
             PV[:, H:] *= s
