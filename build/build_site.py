@@ -13,7 +13,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -439,10 +438,6 @@ def stamp_service_worker(site: Path) -> None:
     page_files = (".html", ".js", ".css", ".svg")
     precache = ["./", *sorted(p.name for p in site.glob("*") if p.suffix in page_files and p.name != "sw.js")]
     precache.append(CATALOGS_FILE)
-    # The worker's own module import: a module import leaves no resource-timing entry, so the worker
-    # cannot name it to the page (its "fetched" event) on a first visit, when the service worker does not see it.
-    worker_imports = re.findall(r'^import .* from "\./(.+?)";$', (site / "worker.js").read_text(), re.M)
-    precache.extend(worker_imports)
     sw = site / "sw.js"
     text = sw.read_text()
     for placeholder in ('"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"):

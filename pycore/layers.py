@@ -168,7 +168,7 @@ class LeakyReLU:
         self.slope: np.ndarray | None = None  # (N, H): 1 where x > 0, else alpha
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.slope = np.where(x > 0, 1.0, self.alpha).astype(x.dtype, copy=False)
+        self.slope = np.where(x > 0, 1.0, self.alpha).astype(np.result_type(x, 1.0), copy=False)
         return x * self.slope
 
     def backward(self, dout: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 import { DrawingPad, paintDigit } from "./canvas.js";
 import { renderActivations } from "./inside.js";
 import { msg, track } from "./i18n.js";
-import { $, errorMessage, renderScores, setStatus } from "./ui.js";
+import { $, errorMessage, READY, renderScores, setStatus } from "./ui.js";
 
 export class PredictionPanel {
   constructor(app) {
@@ -53,9 +53,16 @@ export class PredictionPanel {
       if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
       if (result.empty) this.showNothingDrawn();
       else this.show(result);
+      if (this.failed) { // the last drawing's error is over: say so
+        this.failed = false;
+        if (!app.training && $("status").dataset.kind === "error") setStatus(READY, "ready");
+      }
       if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
-      if (!app.worker.dead) setStatus(msg("status.error", { error: errorMessage(error) }), "error");
+      if (!app.worker.dead) {
+        setStatus(msg("status.error", { error: errorMessage(error) }), "error");
+        this.failed = true;
+      }
     } finally {
       this.predicting = false;
       if (this.again) {

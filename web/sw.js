@@ -3,9 +3,8 @@
 // BUILD_VERSION with a hash of the site, so each deploy gets a fresh cache.
 const VERSION = "BUILD_VERSION";
 const CACHE = `digits-from-scratch-${VERSION}`;
-// Filled in by the build: the page's own files. Everything else is cached when first fetched: through
-// this worker, or, for what Python's worker fetched before this one controlled the page (a first
-// visit), when the page names those files (the "keep" message below).
+// Filled in by the build: the page's own files. Everything else is cached when first fetched; the
+// page waits for this worker to control it before it starts Python, so that happens on the first visit.
 const PRECACHE = /* BUILD_PRECACHE */ [];
 
 self.addEventListener("install", (event) => {
@@ -43,34 +42,6 @@ self.addEventListener("fetch", (event) => {
       const response = await fetch(request);
       if (method === "GET" && response.ok && response.type === "basic") cache.put(request, response.clone());
       return response;
-    })(),
-  );
-});
-
-const isOurs = (url) => {
-  try {
-    return new URL(url).origin === self.location.origin;
-  } catch {
-    return false; // not a URL
-  }
-};
-
-// The page names files that Python's worker fetched where this worker did not see them (it started
-// before this worker controlled the page): keep those of this site too, then answer on the port given.
-self.addEventListener("message", (event) => {
-  const { type, urls } = event.data || {};
-  if (type !== "keep" || !Array.isArray(urls)) return;
-  event.waitUntil(
-    (async () => {
-      const cache = await caches.open(CACHE);
-      const ours = new Set(urls.filter(isOurs));
-      await Promise.allSettled(
-        [...ours].map(async (url) => {
-          // force-cache: the browser's HTTP cache has the file (just fetched), so it is not fetched again
-          if (!(await cache.match(url, { ignoreSearch: true }))) await cache.add(new Request(url, { cache: "force-cache" }));
-        }),
-      );
-      if (event.ports[0]) event.ports[0].postMessage("kept");
     })(),
   );
 });

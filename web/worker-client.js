@@ -24,8 +24,6 @@ export class WorkerClient {
     this.pingTimer = null;
     const early = self.DIGITS_EARLY_WORKER; // started by worker-start.js (first start only)
     this.worker = early ? early.worker : new Worker(url, { type: "module" });
-    // Whether the service worker sees this worker's requests (and keeps them for offline use)
-    this.controlled = early ? early.controlled : Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => this.#failed(e);
     this.worker.onmessageerror = () => this.#die(msg("worker.unreadable"));

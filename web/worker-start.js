@@ -1,8 +1,10 @@
-// A classic script in <head>: start Python's worker before the page's modules have loaded, so
-// that Python loads while the page sets itself up (the worker starts booting on its own, see
-// worker.js). worker-client.js adopts this worker and hears the events it sent meanwhile.
-// Served from disk (file://) no worker can start: file-check.js explains that instead.
-if (location.protocol !== "file:") {
+// A classic script in <head>: on a repeat visit (the service worker already controls the page, so
+// it serves everything Python's worker fetches), start that worker before the page's modules have
+// loaded; it starts loading Python at once (worker.js). worker-client.js adopts it and hears the
+// events it sent meanwhile. On a first visit the page starts it once the service worker controls
+// the page (sw-register.js), so that Python's files are cached for offline use as they are fetched.
+// From disk (file://) no worker can start: file-check.js explains that instead.
+if (location.protocol !== "file:" && navigator.serviceWorker && navigator.serviceWorker.controller) {
   try {
     const worker = new Worker("worker.js", { type: "module" });
     const early = []; // the events before worker-client.js took over
@@ -13,8 +15,6 @@ if (location.protocol !== "file:") {
     for (const type of ["message", "error", "messageerror"]) worker.addEventListener(type, keep);
     self.DIGITS_EARLY_WORKER = {
       worker,
-      // the service worker sees this worker's requests only if it already controlled the page
-      controlled: Boolean(navigator.serviceWorker && navigator.serviceWorker.controller),
       adopt() {
         for (const type of ["message", "error", "messageerror"]) worker.removeEventListener(type, keep);
         delete self.DIGITS_EARLY_WORKER;

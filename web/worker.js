@@ -8,7 +8,8 @@ const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at mos
 // about 2 ms of its own (the first layer's weights written back, the progress and its message)
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
 const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow just after (see loadPillow)
-const NEEDS_PILLOW = new Set(["predict", "one-step", "lab-run"]); // requests that wait for Pillow
+// Requests that wait for Pillow: a drawing needs it; the Lab waits too, so that the visitor's code can import it.
+const NEEDS_PILLOW = { predict: true, "one-step": (args) => args.rgba !== null && args.rgba !== undefined, "lab-run": false };
 
 let pyodide = null;
 let session = null;
@@ -49,23 +50,13 @@ function toJs(value) {
 // to do: "You are offline: training needs the MNIST images (3.3 MB) once online." (worker.offline)
 async function fetchFiles(names, need, onBytes = null) {
   try {
-    const files = await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
-    reportFetched();
-    return files;
+    return await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
   } catch (error) {
     if (!(error instanceof TypeError)) throw error; // an HTTP error says what it is already
     const size = names.reduce((n, name) => n + (fileSizes[name] || 0), 0);
     const what = size ? message("worker.sized", { what: message(need.what), megabytes: Math.round(size / 1e5) / 10 }) : message(need.what);
     throw new KeyedError("worker.offline", { action: message(need.action), what });
   }
-}
-
-// Tell the page which files this worker fetched since it last said so (for the offline copy: a
-// worker started before the service worker controlled the page is not seen by it).
-function reportFetched() {
-  const urls = performance.getEntriesByType("resource").map((entry) => entry.name);
-  performance.clearResourceTimings();
-  if (urls.length) postMessage({ type: "fetched", urls });
 }
 
 // Fetch a data file; onBytes, if given, hears the size of every chunk as it arrives.
@@ -136,23 +127,46 @@ async function boot() {
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
-  reportFetched();
-  pillow = loadPillow();
-  pillow.catch(() => {}); // reported to the requests that need it
+  startPillow();
   status("ready", 100);
   return { model, manifest, config, timings };
 }
 
 // Pillow (drawings and image files are read with it) loads after "ready": Python is usable sooner,
-// and a drawing's first prediction waits for it at most a fraction of a second.
+// and a drawing's first prediction waits for it at most its loading time (about 0.2 s in Chromium here).
 async function loadPillow() {
   const errors = [];
-  await pyodide.loadPackage(["pillow"], { messageCallback: () => {}, errorCallback: (text) => errors.push(text) });
+  try {
+    await pyodide.loadPackage(["pillow"], { messageCallback: () => {}, errorCallback: (text) => errors.push(text) });
+  } catch (error) {
+    errors.push(String(error));
+  }
   if (!("Pillow" in pyodide.loadedPackages)) {
     console.warn(errors.join("\n"));
-    throw new KeyedError("worker.packages", { names: ["Pillow"] });
+    throw new KeyedError("worker.pillow");
   }
-  reportFetched();
+}
+
+function startPillow() {
+  pillow = loadPillow();
+  pillow.catch(() => {}); // reported to the requests that need it
+}
+
+// Wait for Pillow before a request that needs it (`needed`), or may use it. If it did not load
+// (offline, say), try again: the connection may be back. Only a request that needs it fails.
+async function pillowFor(needed) {
+  if (!pillow) startPillow(); // (a request during boot, after Python itself)
+  const loading = pillow;
+  try {
+    return await loading;
+  } catch {
+    if (pillow === loading) startPillow(); // (not already tried again by another request)
+  }
+  try {
+    await pillow;
+  } catch (error) {
+    if (needed) throw error;
+  }
 }
 
 const NEEDS = { // message keys: what needs the data, and what it needs
@@ -400,11 +414,12 @@ self.onmessage = async (event) => {
     postMessage({ type: "pong" });
     return;
   }
-  const handler = handlers[type];
+  const handler = Object.hasOwn(handlers, type) ? handlers[type] : null; // (not an Object method)
   try {
     if (!handler) throw new KeyedError("worker.unknownRequest", { type: String(type) });
     if (type !== "boot" && type !== "stop" && !session) throw new KeyedError("worker.loading");
-    if (NEEDS_PILLOW.has(type)) await pillow;
+    const pillowNeed = Object.hasOwn(NEEDS_PILLOW, type) ? NEEDS_PILLOW[type] : undefined;
+    if (pillowNeed !== undefined) await pillowFor(typeof pillowNeed === "function" ? pillowNeed(args || {}) : pillowNeed);
     const result = await handler(args || {});
     const transfer = [];
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);

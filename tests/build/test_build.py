@@ -89,6 +89,7 @@ def test_site_lock_lists_only_what_ships_and_the_originals_were_official(site):
     official = json.loads((ROOT / "node_modules/pyodide/pyodide-lock.json").read_text())
     originals = json.loads((site / "build-info.json").read_text())["verified_originals"]
     assert set(lock["packages"]) == {"numpy", "pillow", "pycore"}
+    assert lock["packages"]["pycore"]["depends"] == ["numpy"]  # Pillow loads after "ready" (web/worker.js)
     for key in ("numpy", "pillow"):
         entry = official["packages"][key]
         assert originals[entry["file_name"]] == entry["sha256"]  # what was byte-compiled was the official file

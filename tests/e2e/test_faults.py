@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import READY_TIMEOUT_MS, predictions_settled, screenshot, wait_ready
+from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, predictions_settled, screenshot, wait_ready
 from tests.e2e.drawing import ALL_DIGITS, DIGITS, PLACES, draw
 
 KILL_WORKER = "window.digitsApp.worker.worker.terminate()"
@@ -239,3 +239,34 @@ def test_a_bomb_or_a_useless_model_is_refused_and_the_page_stays_responsive(app,
     page.get_by_test_id("train").click()  # Python is alive and well
     expect(page.get_by_test_id("status")).to_contain_text("Training done: 100 steps", timeout=120_000)
     watch.assert_clean()
+
+
+def test_a_drawing_says_what_to_do_when_pillow_did_not_load_and_works_once_it_does(browser, base_url):
+    """Pillow loads after "ready" (web/worker.js): if it fails (offline), everything else works,
+    a drawing says what to do, and the next drawing tries again."""
+    page, watch = open_app(browser, base_url + "#", service_workers="block")
+    blocked = []
+
+    def no_pillow(route):
+        blocked.append(route.request.url)
+        route.fulfill(status=404)
+
+    page.context.route("**/pillow-*.whl", no_pillow)
+    try:
+        page.reload()
+        wait_ready(page)
+        page.get_by_test_id("evaluate").click()  # no image is read with Pillow here
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("of 3,147", timeout=60_000)
+        draw(page, DIGITS[2](), PLACES["centred"])
+        expect(page.get_by_test_id("status")).to_contain_text("Pillow", timeout=30_000)
+        expect(page.get_by_test_id("status")).to_contain_text("draw again")
+        assert blocked, "the Pillow wheel was never asked for"
+        page.context.unroute("**/pillow-*.whl")
+        page.get_by_test_id("clear").click()
+        draw(page, DIGITS[0](), PLACES["centred"])  # Pillow is loaded again for this drawing
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "0", timeout=30_000)
+        expect(page.get_by_test_id("status")).to_contain_text("ready")
+        watch.errors = [e for e in watch.errors if "pillow" not in e.lower() and "404" not in e]
+        watch.assert_clean()
+    finally:
+        page.context.close()

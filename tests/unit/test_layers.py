@@ -132,3 +132,19 @@ def test_sparse_input_affine_falls_back_to_dense_input(rng):
     layer = SparseInputAffine(W, b)
     np.testing.assert_allclose(layer.forward(x), Affine(W, b).forward(x))
     assert layer.cols is layer.all_cols and layer.x is x  # no gather
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_leaky_relu_is_the_books_formula(dtype):
+    """``slope * x`` gives exactly ``x`` where ``x > 0``, else ``alpha * x`` (signed zeros and
+    infinities too), and the gradient ``dout`` or ``alpha * dout``."""
+    values = [-3.0, -0.5, -0.0, 0.0, 0.25, 2.0] + ([-np.inf, np.inf] if dtype != "int64" else [])
+    x = np.array([values], dtype=dtype)
+    layer = LeakyReLU(0.1)
+    out = layer.forward(x)
+    expected = np.where(x <= 0, x * 0.1, x)
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == expected.dtype
+    assert (np.signbit(out) == np.signbit(expected)).all()
+    dout = np.linspace(-1, 1, x.size).reshape(x.shape).astype(out.dtype)
+    np.testing.assert_array_equal(layer.backward(dout), np.where(x <= 0, dout * 0.1, dout))

@@ -138,3 +138,27 @@ def test_output_problem_names_non_finite_and_absurd_outputs(net):
     net.params["W2"][...] = 1e5
     net.params["W1"][...] = 1.0
     assert "absurdly large" in model_io.output_problem(net)
+
+
+def test_probe_images_are_fixed_blank_full_and_spread():
+    probe = model_io.probe_images(784)
+    assert probe.shape == (model_io.PROBE_IMAGES, 784)
+    assert (probe[0] == 0).all() and (probe[1] == 1).all()
+    assert probe[2:].min() >= 0 and probe[2:].max() < 1 and probe[2:].std() > 0.25  # spread over [0, 1)
+    np.testing.assert_array_equal(probe, model_io.probe_images(784))
+
+
+def test_loading_a_model_draws_no_random_numbers(monkeypatch, tmp_path):
+    """A loaded model's weights are the file's: nothing is drawn (NumPy's random module is not even
+    needed, so the page is ready sooner)."""
+    net = Network(NetworkConfig(sizes=(784, 8, 3)), seed=3)
+    path = tmp_path / "m.npz"
+    model_io.save(net, path)
+
+    def no_random(*args, **kwargs):
+        raise AssertionError("a random generator was made")
+
+    monkeypatch.setattr(np.random, "default_rng", no_random)
+    loaded, _ = model_io.load(path)
+    for key, p in net.params.items():
+        np.testing.assert_array_equal(loaded.params[key], p)
