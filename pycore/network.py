@@ -99,10 +99,11 @@ class Network:
     """
 
     def __init__(
-        self, config: NetworkConfig | None = None, seed: int | None = 0, params: dict[str, np.ndarray] | None = None
+        self, config: NetworkConfig | None = None, seed: int | None = 0, *, params: dict[str, np.ndarray] | None = None
     ) -> None:
-        """A new network: its weights drawn with ``seed`` (see :meth:`init_scale`; biases zero), or
-        copied from ``params`` (validated by the caller: the same keys and shapes, see ``model_io``)."""
+        """A new network: its weights drawn with ``seed`` (see :meth:`init_scale`; biases zero), or,
+        when ``params`` is given, copied from them (``seed`` is then unused; the caller has
+        validated them: the same keys and shapes, see ``model_io``)."""
         self.config = config or NetworkConfig()
         dtype = np.dtype(self.config.dtype)
         sizes = self.config.sizes

@@ -5,11 +5,13 @@ const SERVICE_WORKER_WAIT_MS = 3000;
 export async function serviceWorkerControl() {
   if (!("serviceWorker" in navigator)) return;
   try {
-    navigator.serviceWorker.register("sw.js").catch(() => {}); // without it the app works, only slower
+    // (worker-start.js registered it already on a first visit: this is the same registration)
+    const registered = navigator.serviceWorker.register("sw.js");
     if (navigator.serviceWorker.controller) return;
     await Promise.race([
       new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true })),
       new Promise((resolve) => setTimeout(resolve, SERVICE_WORKER_WAIT_MS)),
+      registered.then(() => new Promise(() => {}), () => {}), // it cannot register: the app works without it, only slower
     ]);
   } catch {
     // Service workers can be unavailable (private windows, blocked): carry on without.

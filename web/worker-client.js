@@ -22,7 +22,8 @@ export class WorkerClient {
     this.lastHeard = performance.now();
     this.pingSentAt = null; // when the unanswered ping was sent, or null
     this.pingTimer = null;
-    const early = self.DIGITS_EARLY_WORKER; // started by worker-start.js (first start only)
+    const started = self.DIGITS_EARLY_WORKER; // by worker-start.js (first start only)
+    const early = started && started.url === new URL(url, location.href).href ? started : null;
     this.worker = early ? early.worker : new Worker(url, { type: "module" });
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => this.#failed(e);

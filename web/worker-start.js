@@ -10,7 +10,8 @@ if (location.protocol !== "file:" && navigator.serviceWorker) {
     navigator.serviceWorker.register("sw.js").catch(() => {}); // (sw-register.js registers it too, and copes)
   } else {
     try {
-      const worker = new Worker("worker.js", { type: "module" });
+      const url = new URL("worker.js", location.href).href; // worker-life.js's worker: adopted only if the same
+      const worker = new Worker(url, { type: "module" });
       const early = []; // the events before worker-client.js took over
       const keep = (event) => {
         if (event.type === "error") event.preventDefault(); // worker-client.js reports it
@@ -18,6 +19,7 @@ if (location.protocol !== "file:" && navigator.serviceWorker) {
       };
       for (const type of ["message", "error", "messageerror"]) worker.addEventListener(type, keep);
       self.DIGITS_EARLY_WORKER = {
+        url,
         worker,
         adopt() {
           for (const type of ["message", "error", "messageerror"]) worker.removeEventListener(type, keep);

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import shutil
 import statistics
 import subprocess
@@ -411,7 +412,7 @@ def print_training(training: dict, reps: int) -> None:
         print(f"{TRAINING_LABELS.get(name, name):30s} {s:9.2f} {each:>24s} {ref / s:7.2f}× {100 * acc:8.2f}%")
     floor = median([r["seconds"] for r in training.get("pyodide_inline_floor", []) if "seconds" in r])
     fast = median([r["seconds"] for r in training.get("pyodide_pycore_fast", []) if "seconds" in r])
-    if floor == floor and fast == fast:  # both measured (not NaN)
+    if not (math.isnan(floor) or math.isnan(fast)):  # both measured
         print(
             f"pycore's loop takes {fast / floor:.2f}× the time of the same math written as one loop "
             "(inline_floor: no layer objects, no checks), which is the floor of this algorithm in this NumPy"
