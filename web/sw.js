@@ -7,20 +7,11 @@ const CACHE = `digits-from-scratch-${VERSION}`;
 // page waits for this worker to control it before it starts Python, so that happens on the first visit.
 const PRECACHE = /* BUILD_PRECACHE */ [];
 
-// The page's own files, those not cached yet.
-async function precache() {
-  const cache = await caches.open(CACHE);
-  const missing = [];
-  for (const url of PRECACHE) if (!(await cache.match(url))) missing.push(url);
-  await cache.addAll(missing);
-}
-
-// An update caches the page's files before it takes over. The first install takes over at once and
-// caches them just after: the first visit's page waits for this worker before it starts Python.
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
-      if (self.registration.active) await precache();
+      const cache = await caches.open(CACHE);
+      await cache.addAll(PRECACHE);
       self.skipWaiting();
     })(),
   );
@@ -29,11 +20,10 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
-      await self.clients.claim();
-      await precache();
       for (const key of await caches.keys()) {
         if (key.startsWith("digits-from-scratch-") && key !== CACHE) await caches.delete(key);
       }
+      await self.clients.claim();
     })(),
   );
 });

@@ -24,6 +24,10 @@ export class WorkerClient {
     this.pingTimer = null;
     const started = self.DIGITS_EARLY_WORKER; // by worker-start.js (first start only)
     const early = started && started.url === new URL(url, location.href).href ? started : null;
+    if (started && !early) { // (another worker than this one: not two Pythons at once)
+      started.adopt();
+      started.worker.terminate();
+    }
     this.worker = early ? early.worker : new Worker(url, { type: "module" });
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => this.#failed(e);

@@ -8,8 +8,13 @@ const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at mos
 // about 2 ms of its own (the first layer's weights written back, the progress and its message)
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
 const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow just after (see loadPillow)
-// Requests that wait for Pillow: a drawing needs it; the Lab waits too, so that the visitor's code can import it.
-const NEEDS_PILLOW = { predict: true, "one-step": (args) => args.rgba !== null && args.rgba !== undefined, "lab-run": false };
+// Which requests wait for Pillow: "needs" (a drawing is read with it: fails if it did not load) or
+// "may" (the Lab's code can import it: waits for the load under way, never fails or retries for it).
+const PILLOW = {
+  predict: () => "needs",
+  "one-step": (args) => (args.rgba !== null && args.rgba !== undefined ? "needs" : null),
+  "lab-run": () => "may",
+};
 
 let pyodide = null;
 let session = null;
@@ -127,7 +132,7 @@ async function boot() {
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
-  startPillow();
+  if (!pillow) startPillow();
   status("ready", 100);
   return { model, manifest, config, timings };
 }
@@ -152,21 +157,19 @@ function startPillow() {
   pillow.catch(() => {}); // reported to the requests that need it
 }
 
-// Wait for Pillow before a request that needs it (`needed`), or may use it. If it did not load
-// (offline, say), try again: the connection may be back. Only a request that needs it fails.
-async function pillowFor(needed) {
+// Wait for Pillow before a request that "needs" it: if it did not load (offline, say), try again
+// (the connection may be back), and fail with a message if it still does not. A request that "may"
+// use it only waits for the load under way.
+async function pillowFor(need) {
   if (!pillow) startPillow(); // (a request during boot, after Python itself)
   const loading = pillow;
   try {
     return await loading;
-  } catch {
+  } catch (error) {
+    if (need !== "needs") return;
     if (pillow === loading) startPillow(); // (not already tried again by another request)
   }
-  try {
-    await pillow;
-  } catch (error) {
-    if (needed) throw error;
-  }
+  await pillow;
 }
 
 const NEEDS = { // message keys: what needs the data, and what it needs
@@ -418,8 +421,8 @@ self.onmessage = async (event) => {
   try {
     if (!handler) throw new KeyedError("worker.unknownRequest", { type: String(type) });
     if (type !== "boot" && type !== "stop" && !session) throw new KeyedError("worker.loading");
-    const pillowNeed = Object.hasOwn(NEEDS_PILLOW, type) ? NEEDS_PILLOW[type] : undefined;
-    if (pillowNeed !== undefined) await pillowFor(typeof pillowNeed === "function" ? pillowNeed(args || {}) : pillowNeed);
+    const pillowNeed = Object.hasOwn(PILLOW, type) ? PILLOW[type](args || {}) : null;
+    if (pillowNeed) await pillowFor(pillowNeed);
     const result = await handler(args || {});
     const transfer = [];
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);

@@ -20,9 +20,12 @@ def test_works_offline_after_the_first_visit(browser, base_url):
             page.reload()
             wait_ready(page)
         before = len(responses)
+        workers = []  # the Web Workers this load starts (worker-start.js's, adopted: one Python)
+        page.on("worker", lambda w: workers.append(w.url))
         page.context.set_offline(True)
         page.reload()
         wait_ready(page)
+        assert [url.rsplit("/", 1)[-1] for url in workers] == ["worker.js"], workers
         draw(page, DIGITS[2](), PLACES["centred"])
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "2")
         page.get_by_test_id("evaluate").click()

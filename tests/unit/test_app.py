@@ -170,25 +170,20 @@ def test_the_page_knows_which_errors_are_meant_for_people():
     }
 
 
-def test_python_is_ready_without_pillow(tmp_path):
+def test_python_is_ready_without_pillow(tmp_path, monkeypatch):
     """The page's worker loads Pillow only after "ready" (web/worker.js): importing pycore.app, its
     page configuration and loading a model must not import it. Checked on fresh copies of pycore's
-    modules, with importing PIL made to fail; the originals are put back afterwards."""
+    modules, with importing PIL made to fail (monkeypatch puts the originals back in sys.modules)."""
     import importlib
     import sys
 
     net = Network(NetworkConfig(sizes=(784, 8, 3)), seed=0)
     model_io.save(net, tmp_path / "m.npz")
-    saved = dict(sys.modules)
-    try:
-        for name in [n for n in sys.modules if n.split(".")[0] in ("pycore", "PIL")]:
-            del sys.modules[name]
-        sys.modules["PIL"] = None  # importing PIL now raises ImportError
-        fresh = importlib.import_module("pycore.app")
-        session = fresh.Session()
-        fresh.page_config()
-        session.load_model((tmp_path / "m.npz").read_bytes(), "pretrained")
-        assert session.model_info()["slots"] == ["pretrained"]
-    finally:
-        sys.modules.clear()
-        sys.modules.update(saved)
+    for name in [n for n in sys.modules if n.split(".")[0] in ("pycore", "PIL")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "PIL", None)  # importing PIL now raises ImportError
+    fresh = importlib.import_module("pycore.app")
+    session = fresh.Session()
+    fresh.page_config()
+    session.load_model((tmp_path / "m.npz").read_bytes(), "pretrained")
+    assert session.model_info()["slots"] == ["pretrained"]
