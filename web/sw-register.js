@@ -5,7 +5,6 @@ const SERVICE_WORKER_WAIT_MS = 3000;
 export async function serviceWorkerControl() {
   if (!("serviceWorker" in navigator)) return;
   try {
-    // (worker-start.js registered it already on a first visit: this is the same registration)
     const registered = navigator.serviceWorker.register("sw.js");
     registered.catch(() => {}); // without it the app works, only slower
     if (navigator.serviceWorker.controller) return;
