@@ -13,12 +13,13 @@ if (location.protocol !== "file:" && navigator.serviceWorker && navigator.servic
       if (event.type === "error") event.preventDefault(); // worker-client.js reports it
       early.push(event);
     };
-    for (const type of ["message", "error", "messageerror"]) worker.addEventListener(type, keep);
+    const types = ["message", "error", "messageerror"];
+    for (const type of types) worker.addEventListener(type, keep);
     self.DIGITS_EARLY_WORKER = {
       url,
       worker,
       adopt() {
-        for (const type of ["message", "error", "messageerror"]) worker.removeEventListener(type, keep);
+        for (const type of types) worker.removeEventListener(type, keep);
         delete self.DIGITS_EARLY_WORKER;
         return early;
       },

@@ -165,7 +165,7 @@ async function pillowFor(need) {
   const loading = pillow;
   try {
     return await loading;
-  } catch (error) {
+  } catch {
     if (need !== "needs") return;
     if (pillow === loading) startPillow(); // (not already tried again by another request)
   }

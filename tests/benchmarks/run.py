@@ -395,7 +395,11 @@ TRAINING_LABELS = {
 def print_training(training: dict, reps: int) -> None:
     """The seed loop's table (ratios against the plain seed code run alone, interleaved), its
     profile and its distance from the plain loop."""
-    ref = median([r["seconds"] for r in training.get("pyodide_seed_plain", []) if "seconds" in r])
+
+    def seconds(name: str) -> float:  # a variant's median time (NaN if it never ran)
+        return median([r["seconds"] for r in training.get(name, []) if "seconds" in r])
+
+    ref = seconds("pyodide_seed_plain")
     print(f"\nSeed training loop, 5000 steps, median of {reps} interleaved runs, each Pyodide run in a fresh worker;")
     print("reference: the plain seed code (a transcription of the tutorial's loop) in Pyodide")
     print(f"{'variant':30s} {'seconds':>9s} {'runs (s)':>24s} {'vs ref':>8s} {'accuracy':>9s}")
@@ -410,8 +414,7 @@ def print_training(training: dict, reps: int) -> None:
         acc = median([r["accuracy"] for r in ok])
         each = " ".join(f"{r['seconds']:.2f}" for r in ok)
         print(f"{TRAINING_LABELS.get(name, name):30s} {s:9.2f} {each:>24s} {ref / s:7.2f}× {100 * acc:8.2f}%")
-    floor = median([r["seconds"] for r in training.get("pyodide_inline_floor", []) if "seconds" in r])
-    fast = median([r["seconds"] for r in training.get("pyodide_pycore_fast", []) if "seconds" in r])
+    floor, fast = seconds("pyodide_inline_floor"), seconds("pyodide_pycore_fast")
     if not (math.isnan(floor) or math.isnan(fast)):  # both measured
         print(
             f"pycore's loop takes {fast / floor:.2f}× the time of the same math written as one loop "
