@@ -431,10 +431,21 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
     log(f"site ready in {out} ({time.perf_counter() - started:.1f} s)")
 
 
+CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per deploy); others on the origin are not ours
+# The files the build stamps, with the placeholders each must have: the cache's name ("BUILD_CACHE"),
+# the prefix of the names ("BUILD_CACHE_PREFIX") and the files cached at install ("/* BUILD_PRECACHE */ []").
+STAMPED = {
+    "sw.js": ('"BUILD_CACHE"', '"BUILD_CACHE_PREFIX"', "/* BUILD_PRECACHE */ []"),
+    "offline-copies.js": ('"BUILD_CACHE"',),
+}
+
+
 def stamp_service_worker(site: Path) -> None:
-    """Give the service worker's cache a version that changes whenever any file of the site does."""
+    """Name the service worker's cache after a hash of the site (so each deploy gets a fresh cache),
+    in sw.js and in offline-copies.js (Python's worker keeps copies there on a first visit), and
+    give sw.js the list of files it caches when it installs."""
     digest = hashlib.sha256()
-    for path in sorted(site.rglob("*")):
+    for path in sorted(site.rglob("*")):  # offline-copies.js with its placeholder: it changes with the site
         if path.is_file() and path.name != "sw.js":
             digest.update(path.relative_to(site).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -442,13 +453,19 @@ def stamp_service_worker(site: Path) -> None:
     page_files = (".html", ".js", ".css", ".svg")
     precache = ["./", *sorted(p.name for p in site.glob("*") if p.suffix in page_files and p.name != "sw.js")]
     precache.append(CATALOGS_FILE)
-    sw = site / "sw.js"
-    text = sw.read_text()
-    for placeholder in ('"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"):
-        if placeholder not in text:
-            raise BuildError(f"web/sw.js has no {placeholder} placeholder")
-    text = text.replace('"BUILD_VERSION"', f'"{digest.hexdigest()[:16]}"')
-    sw.write_text(text.replace("/* BUILD_PRECACHE */ []", json.dumps(precache)))
+    stamps = {
+        '"BUILD_CACHE"': json.dumps(CACHE_PREFIX + digest.hexdigest()[:16]),
+        '"BUILD_CACHE_PREFIX"': json.dumps(CACHE_PREFIX),
+        "/* BUILD_PRECACHE */ []": json.dumps(precache),
+    }
+    for name, placeholders in STAMPED.items():
+        path = site / name
+        text = path.read_text()
+        for placeholder in placeholders:
+            if placeholder not in text:
+                raise BuildError(f"web/{name} has no {placeholder} placeholder")
+            text = text.replace(placeholder, stamps[placeholder])
+        path.write_text(text)
 
 
 def swap_into_place(tmp: Path, out: Path) -> None:

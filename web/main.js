@@ -12,7 +12,7 @@ import { PredictionPanel } from "./prediction.js";
 import { evaluateModel, showEvaluation } from "./results.js";
 import { SettingsForm } from "./settings.js";
 import { StepView } from "./step-view.js";
-import { serviceWorkerControl } from "./sw-register.js";
+import { registerServiceWorker } from "./sw-register.js";
 import { TrainingPanel } from "./training.js";
 import { $, errorMessage, READY, setStatus, showMessage } from "./ui.js";
 import { WorkerLife } from "./worker-life.js";
@@ -46,9 +46,8 @@ class App {
     window.addEventListener("hashchange", () => this.linkChanged()); // a link pasted into this tab
     this.updateControls();
     performance.mark("drawing-ready");
-    // On a repeat visit worker-start.js has already started Python's worker (life.start adopts it);
-    // on a first visit Python waits (briefly) until the service worker controls the page.
-    serviceWorkerControl().then(() => this.life.start());
+    registerServiceWorker();
+    this.life.start(); // (adopts the worker that worker-start.js started)
   }
 
   get lastRun() {

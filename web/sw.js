@@ -1,10 +1,11 @@
 // The service worker: after the first visit the page and Python come from this cache, so a
-// repeat visit fetches almost nothing and the app works offline. The build replaces
-// BUILD_VERSION with a hash of the site, so each deploy gets a fresh cache.
-const VERSION = "BUILD_VERSION";
-const CACHE = `digits-from-scratch-${VERSION}`;
-// Filled in by the build: the page's own files. Everything else is cached when first fetched; the
-// page waits for this worker to control it before it starts Python, so that happens on the first visit.
+// repeat visit fetches almost nothing and the app works offline. The build names the cache after
+// a hash of the site, so each deploy gets a fresh one (the same name as in offline-copies.js).
+const CACHE = "BUILD_CACHE";
+const PREFIX = "BUILD_CACHE_PREFIX"; // of every deploy's cache: the older ones are deleted
+// Filled in by the build: the page's own files. Everything else is cached when first fetched: here,
+// or, on a first visit (this worker does not control the page yet), by Python's worker itself
+// (offline-copies.js), which keeps a copy of every file it fetches in this cache.
 const PRECACHE = /* BUILD_PRECACHE */ [];
 
 self.addEventListener("install", (event) => {
@@ -21,7 +22,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const key of await caches.keys()) {
-        if (key.startsWith("digits-from-scratch-") && key !== CACHE) await caches.delete(key);
+        if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
       }
       await self.clients.claim();
     })(),

@@ -28,7 +28,8 @@ export class WorkerClient {
       started.adopt();
       started.worker.terminate();
     }
-    this.worker = early ? early.worker : new Worker(url, { type: "module" });
+    const start = self.startPythonWorker || ((u) => new Worker(u, { type: "module" })); // (worker-start.js's)
+    this.worker = early ? early.worker : start(url);
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => this.#failed(e);
     this.worker.onmessageerror = () => this.#die(msg("worker.unreadable"));

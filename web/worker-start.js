@@ -1,13 +1,16 @@
-// A classic script in <head>: on a repeat visit (the service worker already controls the page, so
-// it serves everything Python's worker fetches) it starts that worker before the page's modules have
-// loaded; the worker starts loading Python at once (worker.js), and worker-client.js adopts it and
-// hears the events it sent meanwhile. On a first visit the page starts it once the service worker
-// controls the page (sw-register.js), so that Python's files are cached for offline use as they are
-// fetched. From disk (file://) no worker can start: file-check.js explains that instead.
-if (location.protocol !== "file:" && navigator.serviceWorker && navigator.serviceWorker.controller) {
+// A classic script in <head>: it starts Python's worker before the page's modules have loaded; the
+// worker starts loading Python at once (worker.js), and worker-client.js adopts it and hears the
+// events it sent meanwhile. From disk (file://) no worker can start: file-check.js explains that.
+//
+// startPythonWorker is also how worker-client.js starts one later (a restart). While no service
+// worker controls the page (a first visit), it does not see what the worker fetches: the worker is
+// then named "keep-copies" (offline-copies.js's KEEP_COPIES) and keeps the files for offline use itself.
+if (location.protocol !== "file:") {
+  const keepCopies = () => "serviceWorker" in navigator && !navigator.serviceWorker.controller;
+  self.startPythonWorker = (url) => new Worker(url, { type: "module", name: keepCopies() ? "keep-copies" : "" });
   try {
     const url = new URL("worker.js", location.href).href; // worker-life.js's worker: adopted only if the same
-    const worker = new Worker(url, { type: "module" });
+    const worker = self.startPythonWorker(url);
     const early = []; // the events before worker-client.js took over
     const keep = (event) => {
       if (event.type === "error") event.preventDefault(); // worker-client.js reports it

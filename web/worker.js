@@ -1,5 +1,6 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
+import { KEEP_COPIES, keepCopiesOf, keepingCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -15,6 +16,10 @@ const PILLOW = {
   "one-step": (args) => (args.rgba !== null && args.rgba !== undefined ? "needs" : null),
   "lab-run": () => "may",
 };
+
+// A first visit (see offline-copies.js): every file fetched from here on is also kept for offline use.
+const keepCopies = self.name === KEEP_COPIES;
+if (keepCopies) self.fetch = keepingCopies(self.fetch.bind(self));
 
 let pyodide = null;
 let session = null;
@@ -109,13 +114,12 @@ async function boot() {
   });
   const modelPromise = manifestPromise.then((m) => fetchBytes(m.pretrained.file));
   modelPromise.catch(() => {}); // reported when awaited below
-  await checkRuntime();
-  // `packages` lets Pyodide fetch the wheels while the runtime starts.
-  pyodide = await loadPyodide({
-    indexURL: PYODIDE_URL,
-    lockFileURL: PYODIDE_URL + "pyodide-lock.json",
-    packages: ["pycore"],
-  });
+  // `packages` lets Pyodide fetch the wheels while the runtime starts. checkRuntime looks at the
+  // runtime meanwhile, and fails at once where loadPyodide would hang.
+  [pyodide] = await Promise.all([
+    loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json", packages: ["pycore"] }),
+    checkRuntime(),
+  ]);
   done("python");
   const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
   if (missing.length) throw new KeyedError("worker.packages", { names: missing });
@@ -133,6 +137,8 @@ async function boot() {
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
   if (!pillow) startPillow();
+  // (the scripts Python's runtime imported: fetch did not see them)
+  if (keepCopies) keepCopiesOf(["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name)).catch(() => {});
   status("ready", 100);
   return { model, manifest, config, timings };
 }

@@ -92,7 +92,9 @@ class Watch:
         assert self.errors == [], f"console errors: {self.errors}"
 
 
-def open_app(browser: Browser, url: str, **context_args) -> tuple[Page, Watch]:
+def open_app(browser: Browser, url: str, on_context=None, **context_args) -> tuple[Page, Watch]:
+    """A new browser context and page at ``url``; ``on_context(context)``, if given, is called first
+    (to listen from the first request on)."""
     origin = url.split("/", 3)
     watch = Watch(origin="/".join(origin[:3]) + "/")
     context_args.setdefault("viewport", {"width": 1200, "height": 1000})
@@ -102,6 +104,8 @@ def open_app(browser: Browser, url: str, **context_args) -> tuple[Page, Watch]:
     context = browser.new_context(accept_downloads=True, **context_args)
     context.route("**/*", watch.route)
     context.on("request", watch.on_request)
+    if on_context:
+        on_context(context)
     page = context.new_page()
     page.on("console", watch.on_console)
     page.on("pageerror", lambda exc: watch.errors.append(f"pageerror: {exc}"))
