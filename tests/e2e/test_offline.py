@@ -45,8 +45,17 @@ def test_works_offline_after_the_first_visit(browser, base_url):
             assert len([url for url in network if name in url]) == 1, (name, responses)
         assert not any(from_sw for url, from_sw in responses if "pyodide.asm.wasm" in url), responses
         # ... and the worker kept them in the service worker's cache, with the data it fetched
-        wanted = ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide.asm.js", "pyodide.mjs", "numpy-", "pycore-",
-                  "pillow-", "manifest.json", "test-images")
+        wanted = (
+            "pyodide.asm.wasm",
+            "python_stdlib.zip",
+            "pyodide.asm.js",
+            "pyodide.mjs",
+            "numpy-",
+            "pycore-",
+            "pillow-",
+            "manifest.json",
+            "test-images",
+        )
         deadline = time.time() + 30
         while missing := [w for w in wanted if not any(w in url for url in cached_urls(page))]:
             assert time.time() < deadline, f"not cached: {missing}"
