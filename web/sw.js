@@ -41,7 +41,9 @@ self.addEventListener("fetch", (event) => {
       const cached = await cache.match(request, { ignoreSearch: true, ignoreMethod: true });
       if (cached) return cached;
       const response = await fetch(request);
-      if (method === "GET" && response.ok && response.type === "basic") cache.put(request, response.clone());
+      if (method === "GET" && response.ok && response.type === "basic") {
+        event.waitUntil(cache.put(request, response.clone()).catch(() => {})); // (storage full: not kept)
+      }
       return response;
     })(),
   );

@@ -28,8 +28,7 @@ export class WorkerClient {
       started.adopt();
       started.worker.terminate();
     }
-    const start = self.startPythonWorker || ((u) => new Worker(u, { type: "module" })); // (worker-start.js's)
-    this.worker = early ? early.worker : start(url);
+    this.worker = early ? early.worker : self.DIGITS_START_WORKER(url); // (worker-start.js)
     this.worker.onmessage = (e) => this.#receive(e.data);
     this.worker.onerror = (e) => this.#failed(e);
     this.worker.onmessageerror = () => this.#die(msg("worker.unreadable"));

@@ -20,7 +20,13 @@ export class WorkerLife {
     setStatus(msg("boot.python", { percent: 0 }));
     $("restart").hidden = true;
     this.bootFailed = false;
-    const worker = new WorkerClient(new URL("./worker.js", import.meta.url), (e) => app.onWorkerEvent(e), (reason) => this.onDeath(worker, reason));
+    let worker;
+    try {
+      worker = new WorkerClient(new URL("./worker.js", import.meta.url), (e) => app.onWorkerEvent(e), (reason) => this.onDeath(worker, reason));
+    } catch (error) { // (no worker can start here)
+      this.fail(msg("boot.failed", { error: errorMessage(error) }));
+      return;
+    }
     app.worker = worker;
     this.bootTimer = setTimeout(() => {
       if (app.ready) return;

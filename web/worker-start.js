@@ -1,16 +1,19 @@
-// A classic script in <head>: it starts Python's worker before the page's modules have loaded; the
-// worker starts loading Python at once (worker.js), and worker-client.js adopts it and hears the
-// events it sent meanwhile. From disk (file://) no worker can start: file-check.js explains that.
+// A classic script, first in <head>: it starts Python's worker before the page's modules have
+// loaded; the worker starts loading Python at once (worker.js), and worker-client.js adopts it and
+// hears the events it sent meanwhile. From disk (file://) no worker can start: file-check.js says so.
 //
-// startPythonWorker is also how worker-client.js starts one later (a restart). While no service
+// DIGITS_START_WORKER is also how worker-client.js starts one later (a restart). While no service
 // worker controls the page (a first visit), it does not see what the worker fetches: the worker is
 // then named "keep-copies" (offline-copies.js's KEEP_COPIES) and keeps the files for offline use itself.
+self.DIGITS_START_WORKER = (url) => {
+  const keepCopies =
+    "serviceWorker" in navigator && !navigator.serviceWorker.controller && !self.DIGITS_NO_SERVICE_WORKER;
+  return new Worker(url, { type: "module", name: keepCopies ? "keep-copies" : "" });
+};
 if (location.protocol !== "file:") {
-  const keepCopies = () => "serviceWorker" in navigator && !navigator.serviceWorker.controller;
-  self.startPythonWorker = (url) => new Worker(url, { type: "module", name: keepCopies() ? "keep-copies" : "" });
   try {
     const url = new URL("worker.js", location.href).href; // worker-life.js's worker: adopted only if the same
-    const worker = self.startPythonWorker(url);
+    const worker = self.DIGITS_START_WORKER(url);
     const early = []; // the events before worker-client.js took over
     const keep = (event) => {
       if (event.type === "error") event.preventDefault(); // worker-client.js reports it

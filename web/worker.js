@@ -1,6 +1,6 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { KEEP_COPIES, keepCopiesOf, keepingCopies } from "./offline-copies.js";
+import { forgetCopies, KEEP_COPIES, keepCopiesOf, keepingCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -279,6 +279,7 @@ booting.catch(() => {}); // reported to the "boot" request
 
 const handlers = {
   boot: () => booting,
+  "forget-copies": () => (keepCopies ? forgetCopies().catch(() => {}) : null),
   async predict({ rgba, width, height }) {
     return toJs(session.predict_rgba(rgba, width, height));
   },
@@ -417,6 +418,8 @@ function labTraceback(text) {
 const isFatal = (error) =>
   Boolean(error && error.pyodide_fatal_error) || /fatally failed|fatal error/i.test(String(error && error.message));
 
+const ANYTIME = new Set(["boot", "stop", "forget-copies"]); // the requests that need no Python
+
 self.onmessage = async (event) => {
   const { id, type, args } = event.data;
   if (type === "ping") {
@@ -426,7 +429,7 @@ self.onmessage = async (event) => {
   const handler = Object.hasOwn(handlers, type) ? handlers[type] : null; // (not an Object method)
   try {
     if (!handler) throw new KeyedError("worker.unknownRequest", { type: String(type) });
-    if (type !== "boot" && type !== "stop" && !session) throw new KeyedError("worker.loading");
+    if (!ANYTIME.has(type) && !session) throw new KeyedError("worker.loading");
     const pillowNeed = Object.hasOwn(PILLOW, type) ? PILLOW[type](args || {}) : null;
     if (pillowNeed) await pillowFor(pillowNeed);
     const result = await handler(args || {});

@@ -26,6 +26,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: make the tests package importable
 from tests.browser import launch_chromium  # noqa: E402
+from tests.e2e.offline import cache_prefix, python_files, wait_for_copies  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SITE = ROOT / "_site"
@@ -194,7 +195,9 @@ def start_up(browser, base: str, server, reps: int) -> dict:
             runs["cold_draw"].append(mark(page, "drawing-ready"))
             runs["cold_ready"].append(mark(page, "python-ready"))
             phases.append(page.evaluate("window.digitsApp.bootTimings"))
-            page.wait_for_timeout(500)  # let the service worker (if any) finish caching
+            # the warm start: once the worker's copies are kept and the service worker is active
+            wait_for_copies(page, cache_prefix(SITE), python_files(SITE, base))
+            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
             first_bytes.append(server.bytes_sent)
             server.bytes_sent = 0
             page.reload()

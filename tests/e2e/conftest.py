@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from tests.browser import launch_chromium
 from tests.conftest import ROOT
@@ -92,7 +102,9 @@ class Watch:
         assert self.errors == [], f"console errors: {self.errors}"
 
 
-def open_app(browser: Browser, url: str, on_context=None, **context_args) -> tuple[Page, Watch]:
+def open_app(
+    browser: Browser, url: str, on_context: Callable[[BrowserContext], None] | None = None, **context_args
+) -> tuple[Page, Watch]:
     """A new browser context and page at ``url``; ``on_context(context)``, if given, is called first
     (to listen from the first request on)."""
     origin = url.split("/", 3)

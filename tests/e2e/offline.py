@@ -1,0 +1,51 @@
+"""The service worker's cache, seen from a page: what is in it, and waiting for the copies that
+Python's worker keeps there on a first visit (web/offline-copies.js). Used by the offline tests and
+the benchmark."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+
+def cache_prefix(site: Path) -> str:
+    """The prefix of the service worker's cache names, as the build stamped it."""
+    return re.search(r'const CACHE_PREFIX = "([^"]+)"', (site / "offline-copies.js").read_text()).group(1)
+
+
+def python_files(site: Path, base_url: str) -> list[str]:
+    """The URLs a first visit must keep for offline use: the runtime, the lock, every wheel it lists
+    (Pillow's too), the manifest and the pretrained model of the 0–2 mode."""
+    lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text())
+    runtime = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+    wheels = [package["file_name"] for package in lock["packages"].values()]
+    manifest = json.loads((site / "data" / "manifest.json").read_text())
+    data = ["manifest.json", manifest["pretrained"]["file"]]
+    return [f"{base_url}pyodide/{name}" for name in runtime + wheels] + [f"{base_url}data/{name}" for name in data]
+
+
+def cached_urls(page: Page, prefix: str) -> list[str]:
+    """The URLs in the caches whose names start with ``prefix``."""
+    return page.evaluate(
+        """async (prefix) => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                if (!name.startsWith(prefix)) continue;
+                for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+            }
+            return urls;
+        }""",
+        prefix,
+    )
+
+
+def wait_for_copies(page: Page, prefix: str, urls: list[str], timeout_s: float = 30) -> None:
+    """Wait until every one of ``urls`` is in the cache (a copy is listed once it is complete)."""
+    deadline = time.time() + timeout_s
+    while missing := sorted(set(urls) - set(cached_urls(page, prefix))):
+        assert time.time() < deadline, f"not in the service worker's cache: {missing}"
+        page.wait_for_timeout(100)  # (polled: the page's CSP forbids wait_for_function's eval)
