@@ -43,12 +43,21 @@ export function keepingCopies(fetch) {
 
 /** Keep copies of files that did not come through fetch (the scripts a module imports). They are
  * asked for again: where the browser's HTTP cache keeps them, that downloads nothing. */
-export async function keepCopiesOf(urls) {
-  const open = await openCache();
-  for (const url of urls) {
-    if (!open || !keeping) return;
-    if (!(await open.match(url))) await open.add(url).catch(() => {});
-  }
+export function keepCopiesOf(urls) {
+  keep(
+    (async () => {
+      const open = await openCache();
+      for (const url of urls) {
+        if (!open || !keeping) return;
+        if (!(await open.match(url))) await open.add(url);
+      }
+    })(),
+  );
+}
+
+/** Resolves once the copies under way are written (or have failed), or after `ms`. */
+export function copiesWritten(ms) {
+  return Promise.race([Promise.all([...writing]), new Promise((resolve) => setTimeout(resolve, ms))]);
 }
 
 /** No service worker will use the copies (it could not register): stop keeping them, and delete

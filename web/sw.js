@@ -13,7 +13,9 @@ self.addEventListener("install", (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       await cache.addAll(PRECACHE);
-      self.skipWaiting();
+      // The first one takes over at once. A new deploy's waits until no page of the old one is open
+      // (closing its tabs): a page must never get files of two deploys, nor lose its cache mid-visit.
+      if (!self.registration.active) self.skipWaiting();
     })(),
   );
 });

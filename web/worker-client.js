@@ -49,7 +49,8 @@ export class WorkerClient {
     e.preventDefault();
     // "Uncaught RangeError: Array buffer allocation failed": said by its kind, in the page's language
     const name = (/\b([A-Z]\w*Error)\b/.exec(e.message || "") || [])[1];
-    this.#die(e.message ? msg("worker.failed", { error: browserError(name || "Error", e.message) }) : msg("worker.failedUnknown"));
+    if (e.message) this.#die(msg("worker.failed", { error: browserError(name || "Error", e.message) }));
+    else this.#die(navigator.onLine ? msg("worker.failedUnknown") : msg("worker.offlineFiles")); // (a file of it missing)
   }
 
   /** Start pinging: called once the worker has booted (booting can block it for seconds). */

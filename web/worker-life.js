@@ -38,7 +38,9 @@ export class WorkerLife {
       worker.watch();
       return app.onReady(result);
     }).catch((error) => {
-      if (!this.bootFailed && !worker.dead) this.fail(msg("boot.failed", { error: errorMessage(error) }));
+      // (offline, a file of Python's that is not kept yet cannot load: say that, not the browser's words)
+      const reason = navigator.onLine ? errorMessage(error) : msg("worker.offlineFiles");
+      if (!this.bootFailed && !worker.dead) this.fail(msg("boot.failed", { error: reason }));
     });
   }
 

@@ -1,6 +1,6 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { forgetCopies, KEEP_COPIES, keepCopiesOf, keepingCopies } from "./offline-copies.js";
+import { copiesWritten, forgetCopies, KEEP_COPIES, keepCopiesOf, keepingCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -8,6 +8,7 @@ const DATA_URL = new URL("./data/", import.meta.url).href;
 const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at most this; each chunk also costs
 // about 2 ms of its own (the first layer's weights written back, the progress and its message)
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
+const COPIES_WAIT_MS = 5000; // at most, before "ready", for the copies of Python's files (offline-copies.js)
 const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow just after (see loadPillow)
 // Which requests wait for Pillow: "needs" (a drawing is read with it: fails if it did not load) or
 // "may" (the Lab's code can import it: waits for the load under way, never fails or retries for it).
@@ -121,6 +122,8 @@ async function boot() {
     checkRuntime(),
   ]);
   done("python");
+  // (the scripts Python's runtime imported, which fetch did not see: from the HTTP cache, now)
+  if (keepCopies) keepCopiesOf(["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name));
   const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
   if (missing.length) throw new KeyedError("worker.packages", { names: missing });
   status("model", 80);
@@ -136,9 +139,10 @@ async function boot() {
   done("import");
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
+  // "ready" means that Python starts offline next time: its copies are written (almost always already)
+  if (keepCopies) await copiesWritten(COPIES_WAIT_MS);
+  done("copies");
   if (!pillow) startPillow();
-  // (the scripts Python's runtime imported: fetch did not see them)
-  if (keepCopies) keepCopiesOf(["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name)).catch(() => {});
   status("ready", 100);
   return { model, manifest, config, timings };
 }

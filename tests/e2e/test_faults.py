@@ -270,3 +270,17 @@ def test_a_drawing_says_what_to_do_when_pillow_did_not_load_and_works_once_it_do
         watch.assert_clean()
     finally:
         page.context.close()
+
+
+def test_a_missing_file_of_the_page_says_so_instead_of_loading_for_ever(browser, base_url):
+    """A module of the page that does not load (a file missing from a deploy) stops all of them."""
+    page, watch = open_app(browser, base_url + "#", service_workers="block")
+    page.context.route("**/results.js", lambda route: route.fulfill(status=404, body="gone"))
+    try:
+        page.reload()
+        expect(page.get_by_test_id("status")).to_contain_text("could not load all of its files")
+        expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
+        expect(page.get_by_test_id("boot-message")).to_be_visible()
+        assert watch.foreign == [] and all("404" in e for e in watch.errors), watch.errors  # (the browser's own)
+    finally:
+        page.context.close()

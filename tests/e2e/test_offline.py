@@ -5,6 +5,8 @@ file it fetches in the service worker's cache (web/offline-copies.js)."""
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -90,5 +92,29 @@ def test_no_copies_kept_when_the_service_worker_cannot_register(browser: Browser
         assert cached_urls(page, prefix) == []
         registration = ("sw.js", "bad HTTP response code (404)")  # the browser's own words on the failed registration
         assert [e for e in watch.errors if not any(words in e for words in registration)] == []
+    finally:
+        page.context.close()
+
+
+def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: Browser, base_url: str) -> None:
+    """Going offline as soon as "ready" shows: Python's files were all kept (the runtime's two scripts,
+    which the worker asks for again once Python has loaded, are made slow here)."""
+
+    def listen(context: BrowserContext) -> None:
+        def slow(route) -> None:
+            time.sleep(0.3)
+            route.continue_()
+
+        context.route(re.compile(r".*/pyodide/pyodide\.(asm\.js|mjs)$"), slow)
+
+    page, watch = open_app(browser, base_url, on_context=listen, service_workers="allow")
+    try:
+        wait_ready(page)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.context.set_offline(True)
+        page.reload()
+        wait_ready(page)
+        assert worker_names(page) == [""]
+        watch.assert_clean()
     finally:
         page.context.close()
