@@ -27,12 +27,15 @@ function keep(write) {
   done.finally(() => writing.delete(done));
 }
 
-/** `fetch`, keeping a copy of each successful GET of the site's own files in the cache. */
-export function keepingCopies(fetch) {
+/** `fetch`, keeping a copy of each successful GET of the site's own files in the cache;
+ * `onGet(url)`, if given, hears each GET as it starts. */
+export function keepingCopies(fetch, onGet = null) {
   return async (resource, options) => {
-    const response = await fetch(resource, options);
     const method = options?.method || (resource instanceof Request ? resource.method : "GET");
-    if (keeping && method.toUpperCase() === "GET" && response.ok && response.type === "basic") {
+    const get = method.toUpperCase() === "GET";
+    if (get && onGet) onGet(urlOf(resource));
+    const response = await fetch(resource, options);
+    if (keeping && get && response.ok && response.type === "basic") {
       const url = urlOf(resource);
       const copy = response.clone(); // read by the cache while the caller reads the original
       keep(openCache().then((open) => (open && keeping ? open.put(url, copy) : copy.body?.cancel())));

@@ -19,8 +19,12 @@ const PILLOW = {
 };
 
 // A first visit (see offline-copies.js): every file fetched from here on is also kept for offline use.
+// The runtime imports its two scripts (fetch does not see them): once it asks for its .wasm they have
+// loaded, and are asked for again (from the browser's HTTP cache) to be kept.
 const keepCopies = self.name === KEEP_COPIES;
-if (keepCopies) self.fetch = keepingCopies(self.fetch.bind(self));
+const WASM_URL = PYODIDE_URL + "pyodide.asm.wasm";
+const RUNTIME_SCRIPTS = ["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name);
+if (keepCopies) self.fetch = keepingCopies(self.fetch.bind(self), (url) => url === WASM_URL && keepCopiesOf(RUNTIME_SCRIPTS));
 
 let pyodide = null;
 let session = null;
@@ -95,8 +99,7 @@ async function fetchBytes(name, onBytes = null) {
 // loadPyodide hangs instead of failing when the .wasm is missing or has the wrong MIME type,
 // so look at it first and say exactly what is wrong.
 async function checkRuntime() {
-  const url = PYODIDE_URL + "pyodide.asm.wasm";
-  const response = await fetch(url, { method: "HEAD" });
+  const response = await fetch(WASM_URL, { method: "HEAD" });
   if (!response.ok) throw new KeyedError("worker.wasmMissing", { status: response.status });
   const type = response.headers.get("content-type") || "";
   if (!type.startsWith("application/wasm")) {
@@ -122,8 +125,6 @@ async function boot() {
     checkRuntime(),
   ]);
   done("python");
-  // (the scripts Python's runtime imported, which fetch did not see: from the HTTP cache, now)
-  if (keepCopies) keepCopiesOf(["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name));
   const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
   if (missing.length) throw new KeyedError("worker.packages", { names: missing });
   status("model", 80);
