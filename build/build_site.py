@@ -32,11 +32,11 @@ SITE_PACKAGES = ("numpy", "pillow")  # lock keys of the official packages the si
 PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore (web/worker.js checks REQUIRED_PACKAGES) ...
 PYCORE_LOADS_AFTER = ("pillow",)  # ... and what the worker loads once Python is ready (loadPillow)
 CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per deploy); others on the origin are not ours
-# The files the build stamps, with the placeholders each must have: the cache's name ("BUILD_CACHE"),
-# the prefix of the names ("BUILD_CACHE_PREFIX") and the files cached at install ("/* BUILD_PRECACHE */ []").
+# The files the build stamps, with the placeholders each must have: the prefix of the caches' names
+# ("BUILD_CACHE_PREFIX"), the deploy's version ("BUILD_VERSION") and the files cached at install.
 STAMPED = {
-    "sw.js": ('"BUILD_CACHE"', '"BUILD_CACHE_PREFIX"', "/* BUILD_PRECACHE */ []"),
-    "offline-copies.js": ('"BUILD_CACHE"', '"BUILD_CACHE_PREFIX"'),
+    "sw.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"),
+    "offline-copies.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"'),
 }
 
 
@@ -439,7 +439,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
 
 
 def stamp_service_worker(site: Path) -> None:
-    """Name the service worker's cache after a hash of the site (so each deploy gets a fresh cache),
+    """Version the service worker's cache with a hash of the site (so each deploy gets a fresh cache),
     in sw.js and in offline-copies.js (Python's worker keeps copies there on a first visit), and
     give sw.js the list of files it caches when it installs."""
     digest = hashlib.sha256()
@@ -452,8 +452,8 @@ def stamp_service_worker(site: Path) -> None:
     precache = ["./", *sorted(p.name for p in site.glob("*") if p.suffix in page_files and p.name != "sw.js")]
     precache.append(CATALOGS_FILE)
     stamps = {
-        '"BUILD_CACHE"': json.dumps(CACHE_PREFIX + digest.hexdigest()[:16]),
         '"BUILD_CACHE_PREFIX"': json.dumps(CACHE_PREFIX),
+        '"BUILD_VERSION"': json.dumps(digest.hexdigest()[:16]),
         "/* BUILD_PRECACHE */ []": json.dumps(precache),
     }
     for name, placeholders in STAMPED.items():

@@ -31,9 +31,9 @@ if (location.protocol === "file:") {
   addEventListener(
     "error",
     (event) => {
-      if (!(event.target instanceof HTMLScriptElement) || !self.DIGITS_I18N) return;
-      const key = navigator.onLine ? "file.missing" : "file.missingOffline";
-      whenParsed(() => explain(key, key));
+      // (once the page runs, it reports its own faults)
+      if (!(event.target instanceof HTMLScriptElement) || !self.DIGITS_I18N || self.digitsApp) return;
+      whenParsed(() => explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus"));
     },
     true, // (a script's error does not bubble)
   );

@@ -47,10 +47,7 @@ class App {
     this.updateControls();
     performance.mark("drawing-ready");
     this.life.start(); // (adopts the worker that worker-start.js started)
-    registerServiceWorker(() => {
-      self.DIGITS_NO_SERVICE_WORKER = true; // a restarted worker keeps no copies (worker-start.js)
-      this.worker?.request("forget-copies").catch(() => {}); // (nobody would use them)
-    });
+    registerServiceWorker(() => this.worker);
   }
 
   get lastRun() {

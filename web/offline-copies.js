@@ -2,73 +2,83 @@
 // worker fetches. Rather than wait for it to take over (about 0.6 s), the worker keeps a copy of
 // every successful same-origin GET it makes in the service worker's cache; sw.js serves them from
 // there from then on, also offline. worker-start.js names the worker KEEP_COPIES when the page is
-// not controlled (tests/build/test_build.py checks that the two names agree).
+// not controlled (tests/build/test_build.py checks that the two names, and the cache's, agree).
 
-export const CACHE = "BUILD_CACHE"; // stamped by the build: sw.js's cache, this deploy's
-const CACHE_PREFIX = "BUILD_CACHE_PREFIX"; // stamped by the build: of every deploy's cache
 export const KEEP_COPIES = "keep-copies"; // the worker's name when it keeps copies
+// This site's caches, one per deploy (as sw.js names them): the build stamps the prefix and the
+// deploy's version; the site's folder keeps two sites on one origin apart.
+const SITE_CACHES = "BUILD_CACHE_PREFIX" + new URL("./", import.meta.url).pathname;
+export const CACHE = SITE_CACHES + "BUILD_VERSION";
 
-let keeping = true; // until forgetCopies
-const writing = new Set(); // the copies being written
-
-let cache = null; // Promise of the open cache, or of null where there is none (storage blocked, say)
-function openCache() {
-  if (!cache) {
-    cache = (async () => caches.open(CACHE))().catch(() => null); // (a synchronous throw too)
+/** Delete every deploy's copies of this site (nobody would serve them). */
+export async function deleteCopies() {
+  for (const name of await caches.keys()) {
+    if (name.startsWith(SITE_CACHES)) await caches.delete(name);
   }
-  return cache;
 }
 
 const urlOf = (resource) => new URL(resource instanceof Request ? resource.url : String(resource), location.href).href;
 
-function keep(write) {
-  const done = write.catch(() => {}); // (storage full, say: not kept; the service worker caches it next time)
-  writing.add(done);
-  done.finally(() => writing.delete(done));
-}
+/** The copies one worker keeps. */
+export class OfflineCopies {
+  constructor() {
+    this.keeping = true; // until forget()
+    this.writing = new Set(); // the copies being written
+    this.cache = null; // Promise of the open cache, or of null where there is none (storage blocked, say)
+  }
 
-/** `fetch`, keeping a copy of each successful GET of the site's own files in the cache;
- * `onGet(url)`, if given, hears each GET as it starts. */
-export function keepingCopies(fetch, onGet = null) {
-  return async (resource, options) => {
-    const method = options?.method || (resource instanceof Request ? resource.method : "GET");
-    const get = method.toUpperCase() === "GET";
-    if (get && onGet) onGet(urlOf(resource));
-    const response = await fetch(resource, options);
-    if (keeping && get && response.ok && response.type === "basic") {
-      const url = urlOf(resource);
-      const copy = response.clone(); // read by the cache while the caller reads the original
-      keep(openCache().then((open) => (open && keeping ? open.put(url, copy) : copy.body?.cancel())));
-    }
-    return response;
-  };
-}
+  open() {
+    if (!this.cache) this.cache = (async () => caches.open(CACHE))().catch(() => null); // (a synchronous throw too)
+    return this.cache;
+  }
 
-/** Keep copies of files that did not come through fetch (the scripts a module imports). They are
- * asked for again: where the browser's HTTP cache keeps them, that downloads nothing. */
-export function keepCopiesOf(urls) {
-  keep(
-    (async () => {
-      const open = await openCache();
-      for (const url of urls) {
-        if (!open || !keeping) return;
-        if (!(await open.match(url))) await open.add(url);
+  #track(write) {
+    const done = write.catch(() => {}); // (storage full, say: not kept; the service worker caches it next time)
+    this.writing.add(done);
+    done.finally(() => this.writing.delete(done));
+  }
+
+  /** `fetch`, keeping a copy of each successful GET of the site's own files; `onGet()`, if given,
+   * is called as each GET starts. */
+  wrap(fetch, onGet = null) {
+    return async (resource, options) => {
+      const method = options?.method || (resource instanceof Request ? resource.method : "GET");
+      const get = method.toUpperCase() === "GET";
+      if (get && onGet) onGet();
+      const response = await fetch(resource, options);
+      if (this.keeping && get && response.ok && response.type === "basic") {
+        const url = urlOf(resource);
+        const copy = response.clone(); // read by the cache while the caller reads the original
+        this.#track(this.open().then((cache) => (cache && this.keeping ? cache.put(url, copy) : copy.body?.cancel())));
       }
-    })(),
-  );
-}
+      return response;
+    };
+  }
 
-/** Resolves once the copies under way are written (or have failed), or after `ms`. */
-export function copiesWritten(ms) {
-  return Promise.race([Promise.all([...writing]), new Promise((resolve) => setTimeout(resolve, ms))]);
-}
+  /** Keep copies of files that did not come through fetch (the scripts a module imports). They are
+   * asked for again: where the browser's HTTP cache keeps them, that downloads nothing. */
+  keep(urls) {
+    this.#track(
+      (async () => {
+        const cache = await this.open();
+        for (const url of urls) {
+          if (!cache || !this.keeping) return;
+          if (!(await cache.match(url))) await cache.add(url);
+        }
+      })(),
+    );
+  }
 
-/** No service worker will use the copies (it could not register): stop keeping them, and delete
- * every deploy's copies once the writes under way are done. */
-export async function forgetCopies() {
-  keeping = false;
-  await Promise.all([...writing]);
-  for (const name of await caches.keys()) {
-    if (name.startsWith(CACHE_PREFIX)) await caches.delete(name);
+  /** Resolves once the copies under way are written (or have failed), or after `ms`. */
+  written(ms) {
+    return Promise.race([Promise.all([...this.writing]), new Promise((resolve) => setTimeout(resolve, ms))]);
+  }
+
+  /** No service worker will serve the copies: stop keeping them, and delete them all once the
+   * writes under way are done. */
+  async forget() {
+    this.keeping = false;
+    await Promise.all([...this.writing]);
+    await deleteCopies();
   }
 }

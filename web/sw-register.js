@@ -1,15 +1,31 @@
 // Repeat visits and offline use: the service worker serves the site from its cache. Python does not
 // wait for it: on a first visit its worker keeps the files it fetches itself (offline-copies.js).
+import { deleteCopies } from "./offline-copies.js";
 
-/** Register the service worker; `noServiceWorker()` is called if it cannot be, and none is active. */
-export function registerServiceWorker(noServiceWorker) {
+/** Register the service worker. If it cannot register or install (and none is active), the copies
+ * Python's worker keeps would serve nobody: the worker `currentWorker()` returns is asked to forget
+ * them (or, if it cannot answer, they are deleted here), and a restarted worker keeps none. */
+export function registerServiceWorker(currentWorker) {
+  const noServiceWorker = () => {
+    self.DIGITS_NO_SERVICE_WORKER = true; // (read by worker-start.js)
+    const worker = currentWorker();
+    (worker ? worker.request("forget-copies") : Promise.reject()).catch(() => deleteCopies().catch(() => {}));
+  };
   try {
     if (!("serviceWorker" in navigator)) return;
-    navigator.serviceWorker.register("sw.js").catch(async () => {
-      // The app works without it, only slower. An active one (an earlier visit's) still serves.
-      const active = await navigator.serviceWorker.getRegistration().then((r) => r && r.active, () => null);
-      if (!active) noServiceWorker();
-    });
+    navigator.serviceWorker.register("sw.js").then(
+      (registration) => {
+        const installing = registration.installing; // (its install can still fail: a file it caches, storage)
+        installing?.addEventListener("statechange", () => {
+          if (installing.state === "redundant" && !registration.active) noServiceWorker();
+        });
+      },
+      async () => {
+        // The app works without it, only slower. An active one (an earlier visit's) still serves.
+        const active = await navigator.serviceWorker.getRegistration().then((r) => r && r.active, () => null);
+        if (!active) noServiceWorker();
+      },
+    );
   } catch {
     // (service workers can be unavailable: a sandboxed frame, say)
   }

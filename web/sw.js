@@ -1,8 +1,10 @@
 // The service worker: after the first visit the page and Python come from this cache, so a
-// repeat visit fetches almost nothing and the app works offline. The build names the cache after
-// a hash of the site, so each deploy gets a fresh one (the same name as in offline-copies.js).
-const CACHE = "BUILD_CACHE";
-const PREFIX = "BUILD_CACHE_PREFIX"; // of every deploy's cache: the older ones are deleted
+// repeat visit fetches almost nothing and the app works offline. The build versions the cache with
+// a hash of the site, so each deploy gets a fresh one.
+// This site's caches, one per deploy (as offline-copies.js names them): the build stamps the prefix and
+// the deploy's version; the site's folder keeps two sites on one origin apart.
+const SITE_CACHES = "BUILD_CACHE_PREFIX" + new URL("./", self.location.href).pathname;
+const CACHE = SITE_CACHES + "BUILD_VERSION";
 // Filled in by the build: the page's own files. Everything else is cached when first fetched: here,
 // or, on a first visit (this worker does not control the page yet), by Python's worker itself
 // (offline-copies.js), which keeps a copy of every file it fetches in this cache.
@@ -24,7 +26,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const key of await caches.keys()) {
-        if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
+        if (key.startsWith(SITE_CACHES) && key !== CACHE) await caches.delete(key);
       }
       await self.clients.claim();
     })(),

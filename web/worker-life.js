@@ -38,9 +38,7 @@ export class WorkerLife {
       worker.watch();
       return app.onReady(result);
     }).catch((error) => {
-      // (offline, a file of Python's that is not kept yet cannot load: say that, not the browser's words)
-      const reason = navigator.onLine ? errorMessage(error) : msg("worker.offlineFiles");
-      if (!this.bootFailed && !worker.dead) this.fail(msg("boot.failed", { error: reason }));
+      if (!this.bootFailed && !worker.dead) this.fail(msg("boot.failed", { error: errorMessage(error) }));
     });
   }
 
@@ -57,7 +55,7 @@ export class WorkerLife {
   }
 
   restart() {
-    this.app.worker.terminate();
+    this.app.worker?.terminate(); // (none if it could not start)
     this.app.ready = false;
     this.app.updateControls();
     this.start();

@@ -1,6 +1,6 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { copiesWritten, forgetCopies, KEEP_COPIES, keepCopiesOf, keepingCopies } from "./offline-copies.js";
+import { KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -19,12 +19,19 @@ const PILLOW = {
 };
 
 // A first visit (see offline-copies.js): every file fetched from here on is also kept for offline use.
-// The runtime imports its two scripts (fetch does not see them): once it asks for its .wasm they have
-// loaded, and are asked for again (from the browser's HTTP cache) to be kept.
-const keepCopies = self.name === KEEP_COPIES;
+// The runtime imports its two scripts (fetch does not see them). Once the second has run (it defines
+// _createPyodideModule) they are asked for again, from the browser's HTTP cache, to be kept.
+const copies = self.name === KEEP_COPIES ? new OfflineCopies() : null;
 const WASM_URL = PYODIDE_URL + "pyodide.asm.wasm";
 const RUNTIME_SCRIPTS = ["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name);
-if (keepCopies) self.fetch = keepingCopies(self.fetch.bind(self), (url) => url === WASM_URL && keepCopiesOf(RUNTIME_SCRIPTS));
+let scriptsKept = false;
+function keepScriptsOnceLoaded() {
+  if (!scriptsKept && typeof self._createPyodideModule === "function") {
+    scriptsKept = true;
+    copies.keep(RUNTIME_SCRIPTS);
+  }
+}
+if (copies) self.fetch = copies.wrap(self.fetch.bind(self), keepScriptsOnceLoaded);
 
 let pyodide = null;
 let session = null;
@@ -125,6 +132,7 @@ async function boot() {
     checkRuntime(),
   ]);
   done("python");
+  if (copies) keepScriptsOnceLoaded(); // (if no fetch came after the script ran)
   const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
   if (missing.length) throw new KeyedError("worker.packages", { names: missing });
   status("model", 80);
@@ -141,7 +149,7 @@ async function boot() {
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
   // "ready" means that Python starts offline next time: its copies are written (almost always already)
-  if (keepCopies) await copiesWritten(COPIES_WAIT_MS);
+  if (copies) await copies.written(COPIES_WAIT_MS);
   done("copies");
   if (!pillow) startPillow();
   status("ready", 100);
@@ -279,12 +287,15 @@ async function train({ settings }) {
 }
 
 // Python starts loading as soon as the worker does; the page's "boot" request waits for it.
-const booting = boot();
+// (offline, a file of Python's that was not kept yet cannot load: fetch and import fail with a TypeError)
+const booting = boot().catch((error) => {
+  throw !navigator.onLine && error instanceof TypeError ? new KeyedError("worker.offlineFiles") : error;
+});
 booting.catch(() => {}); // reported to the "boot" request
 
 const handlers = {
   boot: () => booting,
-  "forget-copies": () => (keepCopies ? forgetCopies().catch(() => {}) : null),
+  "forget-copies": () => (copies ? copies.forget().catch(() => {}) : null),
   async predict({ rgba, width, height }) {
     return toJs(session.predict_rgba(rgba, width, height));
   },

@@ -56,6 +56,7 @@ class CountingHandler(serve.SiteHandler):
         with self.server.lock:
             self.server.bytes_sent += len(data)
             self.server.requests += 1
+            self.server.bodies[self.path] = self.server.bodies.get(self.path, 0) + 1
 
 
 def start_server(folder: Path):
@@ -70,6 +71,7 @@ def start_server(folder: Path):
     server.lock = threading.Lock()
     server.bytes_sent = 0
     server.requests = 0
+    server.bodies = {}  # path -> how many times its body was sent
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -172,6 +174,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
         k: [] for k in ("cold_draw", "cold_ready", "warm_draw", "warm_ready", "bare_cold", "bare_warm")
     }
     first_bytes, repeat_bytes, phases = [], [], []
+    sent_twice: set[str] = set()  # files whose body was sent more than once on a first visit
     editor_file = json.loads((SITE / "data" / "manifest.json").read_text())["editor"]["file"]
     editor_requests: list[str] = []  # the code editor must not load unless a panel opens
     for rep in range(reps):
@@ -189,6 +192,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
                 context.close()
                 continue
             server.bytes_sent = 0
+            server.bodies = {}
             page.on("request", lambda r: editor_requests.append(r.url) if r.url.endswith(editor_file) else None)
             page.goto(base)
             wait_ready(page)
@@ -199,6 +203,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
             wait_for_copies(page, cache_prefix(SITE), python_files(SITE, base))
             page.evaluate("navigator.serviceWorker.ready.then(() => true)")
             first_bytes.append(server.bytes_sent)
+            sent_twice.update(path for path, times in server.bodies.items() if times > 1)
             server.bytes_sent = 0
             page.reload()
             wait_ready(page)
@@ -215,6 +220,7 @@ def start_up(browser, base: str, server, reps: int) -> dict:
         "bare_warm_s": median(runs["bare_warm"]),
         "runs_s": runs,
         "first_visit_bytes": median(first_bytes),
+        "first_visit_sent_twice": sorted(sent_twice),
         "repeat_visit_bytes": median(repeat_bytes),
         "cold_worker_phases_s": phases[len(phases) // 2],
         "editor_bytes": (SITE / editor_file).stat().st_size,
@@ -470,6 +476,8 @@ def print_startup(report: dict) -> None:
     print(f"  the app's worker, cold (s from its start): {st.get('cold_worker_phases_s')}")
     first, repeat = st["first_visit_bytes"] / 1e6, st["repeat_visit_bytes"] / 1e3
     print(f"Bytes: first visit {first:.2f} MB, repeat visit {repeat:.1f} kB")
+    twice = st["first_visit_sent_twice"]
+    print(f"  files sent twice on a first visit: {', '.join(twice) if twice else 'none'}")
     if "editor_bytes" in st:
         print(
             f"Code editor (CodeMirror, vendor/editor.js): {st['editor_bytes']:,} bytes, fetched only when the Code or "

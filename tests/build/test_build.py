@@ -278,14 +278,15 @@ def test_the_editor_bundle_is_in_the_site_and_loaded_only_on_demand(site):
 
 
 def test_the_service_worker_and_the_first_visit_copies_share_one_cache(site: Path) -> None:
-    """sw.js and offline-copies.js carry the same stamped cache name (no placeholder left), one per
-    deploy; worker-start.js names the copying worker as offline-copies.js expects."""
+    """sw.js and offline-copies.js name the cache alike (the build's prefix, the site's folder, one
+    version per deploy; no placeholder left); worker-start.js names the copying worker as
+    offline-copies.js expects."""
+    build_site = load_build_site()
     sw, copies = (site / "sw.js").read_text(), (site / "offline-copies.js").read_text()
     assert "BUILD_" not in sw and "BUILD_" not in copies
-    name = re.compile(r'const CACHE = ("[^"]+")')
-    prefix = re.compile(r'const (?:CACHE_)?PREFIX = ("[^"]+")')
-    assert name.search(sw).group(1) == name.search(copies).group(1)
-    assert prefix.search(sw).group(1) == prefix.search(copies).group(1) == '"digits-from-scratch-"'
-    assert re.fullmatch(r'"digits-from-scratch-[0-9a-f]{16}"', name.search(sw).group(1))
+    prefix = json.dumps(build_site.CACHE_PREFIX)
+    assert f"const SITE_CACHES = {prefix} + new URL(" in sw and f"const SITE_CACHES = {prefix} + new URL(" in copies
+    version = re.compile(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})";')
+    assert version.search(sw).group(1) == version.search(copies).group(1)
     keep_copies = re.search(r'export const KEEP_COPIES = ("[^"]+")', copies).group(1)
     assert f"? {keep_copies} :" in (site / "worker-start.js").read_text()

@@ -13,8 +13,8 @@ from playwright.sync_api import Page
 
 
 def cache_prefix(site: Path) -> str:
-    """The prefix of the service worker's cache names, as the build stamped it."""
-    return re.search(r'const CACHE_PREFIX = "([^"]+)"', (site / "offline-copies.js").read_text()).group(1)
+    """The prefix of the service worker's cache names (any site on the origin), as the build stamped it."""
+    return re.search(r'const SITE_CACHES = "([^"]+)"', (site / "offline-copies.js").read_text()).group(1)
 
 
 def python_files(site: Path, base_url: str) -> list[str]:
@@ -45,7 +45,15 @@ def cached_urls(page: Page, prefix: str) -> list[str]:
 
 def wait_for_copies(page: Page, prefix: str, urls: list[str], timeout_s: float = 30) -> None:
     """Wait until every one of ``urls`` is in the cache (a copy is listed once it is complete)."""
-    deadline = time.time() + timeout_s
+    deadline = time.monotonic() + timeout_s
     while missing := sorted(set(urls) - set(cached_urls(page, prefix))):
-        assert time.time() < deadline, f"not in the service worker's cache: {missing}"
+        assert time.monotonic() < deadline, f"not in the service worker's cache: {missing}"
         page.wait_for_timeout(100)  # (polled: the page's CSP forbids wait_for_function's eval)
+
+
+def wait_for_no_copies(page: Page, prefix: str, timeout_s: float = 30) -> None:
+    """Wait until no cache whose name starts with ``prefix`` holds anything."""
+    deadline = time.monotonic() + timeout_s
+    while left := cached_urls(page, prefix):
+        assert time.monotonic() < deadline, f"still in the service worker's cache: {left}"
+        page.wait_for_timeout(100)

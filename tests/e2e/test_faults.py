@@ -278,7 +278,8 @@ def test_a_missing_file_of_the_page_says_so_instead_of_loading_for_ever(browser,
     page.context.route("**/results.js", lambda route: route.fulfill(status=404, body="gone"))
     try:
         page.reload()
-        expect(page.get_by_test_id("status")).to_contain_text("could not load all of its files")
+        expect(page.get_by_test_id("status")).to_contain_text("some of this page's files did not load")
+        expect(page.get_by_test_id("boot-message")).to_contain_text("could not load all of its files")
         expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
         expect(page.get_by_test_id("boot-message")).to_be_visible()
         assert watch.foreign == [] and all("404" in e for e in watch.errors), watch.errors  # (the browser's own)

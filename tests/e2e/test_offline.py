@@ -5,15 +5,18 @@ file it fetches in the service worker's cache (web/offline-copies.js)."""
 
 from __future__ import annotations
 
-import re
+import functools
+import http.server
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import open_app, wait_ready
+from tests.e2e.conftest import open_app, site_server, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
-from tests.e2e.offline import cache_prefix, cached_urls, python_files, wait_for_copies
+from tests.e2e.offline import cache_prefix, cached_urls, python_files, wait_for_copies, wait_for_no_copies
 
 
 def worker_names(page: Page) -> list[str]:
@@ -76,11 +79,7 @@ def test_no_copies_kept_when_the_service_worker_cannot_register(browser: Browser
         draw(page, DIGITS[1](), PLACES["centred"])  # Pillow is fetched too
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
         # the copies Python's worker kept are deleted: no service worker would serve them
-        for _ in range(300):
-            if not cached_urls(page, prefix):
-                break
-            page.wait_for_timeout(100)
-        assert cached_urls(page, prefix) == []
+        wait_for_no_copies(page, prefix)
         assert page.evaluate("caches.keys()") == []
         # a restarted Python keeps none
         page.evaluate("window.digitsApp.worker.worker.terminate()")
@@ -96,20 +95,29 @@ def test_no_copies_kept_when_the_service_worker_cannot_register(browser: Browser
         page.context.close()
 
 
-def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: Browser, base_url: str) -> None:
-    """Going offline as soon as "ready" shows: Python's files were all kept (the runtime's two scripts,
-    which the worker asks for again once Python has loaded, are made slow here)."""
+def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: Browser, site: Path) -> None:
+    """ "ready" waits for the worker's copies: here the copy of the runtime's script, asked for a
+    second time to be kept, is answered 3 s late by the server (not the first time: loading it)."""
+    asked = Counter()
 
-    def listen(context: BrowserContext) -> None:
-        def slow(route) -> None:
-            time.sleep(0.3)
-            route.continue_()
+    class SlowCopies(site_server.SiteHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            asked[self.path] += 1
+            if self.path.endswith("/pyodide.asm.js") and asked[self.path] == 2:
+                time.sleep(3)
+            super().do_GET()
 
-        context.route(re.compile(r".*/pyodide/pyodide\.(asm\.js|mjs)$"), slow)
-
-    page, watch = open_app(browser, base_url, on_context=listen, service_workers="allow")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SlowCopies, directory=str(site)))
+    server.verbose = False
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    page, watch = open_app(browser, base_url, service_workers="allow")
     try:
         wait_ready(page)
+        kept = set(cached_urls(page, cache_prefix(site)))
+        wanted = [url for url in python_files(site, base_url) if "pillow-" not in url]  # (Pillow loads after)
+        assert sorted(set(wanted) - kept) == [], "not kept at ready"
+        assert asked["/pyodide/pyodide.asm.js"] == 2  # the copy was asked for (and answered late)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.context.set_offline(True)
         page.reload()
@@ -118,3 +126,4 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
         watch.assert_clean()
     finally:
         page.context.close()
+        server.shutdown()
