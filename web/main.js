@@ -14,7 +14,7 @@ import { SettingsForm } from "./settings.js";
 import { StepView } from "./step-view.js";
 import { registerServiceWorker } from "./sw-register.js";
 import { TrainingPanel } from "./training.js";
-import { $, errorMessage, READY, setStatus, showMessage } from "./ui.js";
+import { $, errorMessage, offerUpdate, READY, setStatus, showMessage } from "./ui.js";
 import { WorkerLife } from "./worker-life.js";
 
 class App {
@@ -47,7 +47,7 @@ class App {
     this.updateControls();
     performance.mark("drawing-ready");
     this.life.start(); // (adopts the worker that worker-start.js started)
-    registerServiceWorker(() => this.worker);
+    registerServiceWorker(() => this.worker, offerUpdate);
   }
 
   get lastRun() {

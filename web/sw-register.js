@@ -4,8 +4,10 @@ import { deleteCopies } from "./offline-copies.js";
 
 /** Register the service worker. If it cannot register or install (and none is active), the copies
  * Python's worker keeps would serve nobody: the worker `currentWorker()` returns is asked to forget
- * them (or, if it cannot answer, they are deleted here), and a restarted worker keeps none. */
-export function registerServiceWorker(currentWorker) {
+ * them (or, if it cannot answer, they are deleted here), and a restarted worker keeps none.
+ * A new deploy's service worker waits (sw.js): `onUpdate(apply)` is called once it is ready, and
+ * `apply()` lets it take over and reloads the page. */
+export function registerServiceWorker(currentWorker, onUpdate) {
   const noServiceWorker = () => {
     self.DIGITS_NO_SERVICE_WORKER = true; // (read by worker-start.js)
     const worker = currentWorker();
@@ -19,6 +21,7 @@ export function registerServiceWorker(currentWorker) {
         installing?.addEventListener("statechange", () => {
           if (installing.state === "redundant" && !registration.active) noServiceWorker();
         });
+        offerUpdates(registration, onUpdate);
       },
       async () => {
         // The app works without it, only slower. An active one (an earlier visit's) still serves.
@@ -29,4 +32,22 @@ export function registerServiceWorker(currentWorker) {
   } catch {
     // (service workers can be unavailable: a sandboxed frame, say)
   }
+}
+
+// A new deploy's service worker that has installed and waits while this page (of the old one) is open.
+function offerUpdates(registration, onUpdate) {
+  const offer = (waiting) => {
+    if (!navigator.serviceWorker.controller) return; // (a first install takes over by itself)
+    onUpdate(() => {
+      navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
+      waiting.postMessage("skip-waiting");
+    });
+  };
+  if (registration.waiting) offer(registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const installing = registration.installing;
+    installing?.addEventListener("statechange", () => {
+      if (installing.state === "installed") offer(installing);
+    });
+  });
 }

@@ -15,8 +15,8 @@ self.addEventListener("install", (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       await cache.addAll(PRECACHE);
-      // The first one takes over at once. A new deploy's waits until no page of the old one is open
-      // (closing its tabs): a page must never get files of two deploys, nor lose its cache mid-visit.
+      // The first one takes over at once. A new deploy's waits until no page of the old one is open,
+      // or until the page's "Reload" asks it (below): an open page never loses its cache mid-visit.
       if (!self.registration.active) self.skipWaiting();
     })(),
   );
@@ -51,4 +51,9 @@ self.addEventListener("fetch", (event) => {
       return response;
     })(),
   );
+});
+
+// The page's "Reload" for a new deploy (sw-register.js): this waiting worker takes over at once.
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
 });

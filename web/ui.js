@@ -23,6 +23,16 @@ export function showMessage(id, message, kind = "error") {
   el.hidden = !message;
 }
 
+/** Offer a new deploy: the update bar and its Reload button, which calls `apply` (once). */
+export function offerUpdate(apply) {
+  const button = $("update");
+  button.onclick = () => {
+    button.disabled = true;
+    apply();
+  };
+  $("update-bar").hidden = false;
+}
+
 /** An Error that carries a message key and parameters (shown in the page's language). */
 export function messageError(key, params = {}) {
   return Object.assign(new Error(t(key, params)), { key, params });

@@ -6,6 +6,7 @@ file it fetches in the service worker's cache (web/offline-copies.js)."""
 from __future__ import annotations
 
 import functools
+import re
 import http.server
 import threading
 import time
@@ -17,6 +18,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.conftest import open_app, site_server, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
 from tests.e2e.offline import cache_prefix, cached_urls, python_files, wait_for_copies, wait_for_no_copies
+
+
+def serve(site: Path, handler: type) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """The site served by ``handler`` (a site_server.SiteHandler) on a free port; returns the server
+    and its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    server.verbose = False
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def worker_names(page: Page) -> list[str]:
@@ -107,10 +117,7 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
                 time.sleep(3)
             super().do_GET()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SlowCopies, directory=str(site)))
-    server.verbose = False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    server, base_url = serve(site, SlowCopies)
     page, watch = open_app(browser, base_url, service_workers="allow")
     try:
         wait_ready(page)
@@ -123,6 +130,51 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
         page.reload()
         wait_ready(page)
         assert worker_names(page) == [""]
+        watch.assert_clean()
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, site: Path) -> None:
+    """A new deploy's service worker does not take over an open page (its cache would go mid-visit):
+    the page offers it, and Reload brings it, with the old deploy's cache deleted."""
+    sw = (site / "sw.js").read_text()
+    version = re.search(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})"', sw).group(1)
+    new_version = "0123456789abcdef"
+    deploy = {"sw": sw}  # the sw.js the server sends (a new deploy changes its version)
+
+    class Deploys(site_server.SiteHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            if not self.path.endswith("/sw.js"):
+                return super().do_GET()
+            body = deploy["sw"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server, base_url = serve(site, Deploys)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    prefix = cache_prefix(site)
+    try:
+        wait_ready(page)
+        for _ in range(300):  # the first deploy's service worker takes over the page by itself
+            if page.evaluate("navigator.serviceWorker.controller !== null"):
+                break
+            page.wait_for_timeout(100)
+        assert page.get_by_test_id("update-bar").is_hidden()
+        deploy["sw"] = sw.replace(version, new_version)
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        expect(page.get_by_test_id("update-bar")).to_be_visible(timeout=30_000)
+        old, new = f"{prefix}/{version}", f"{prefix}/{new_version}"
+        assert sorted(page.evaluate("caches.keys()")) == sorted([old, new])  # the open page keeps its cache
+        with page.expect_navigation():
+            page.get_by_test_id("update").click()
+        wait_ready(page)
+        assert page.evaluate("caches.keys()") == [new]
+        assert page.get_by_test_id("update-bar").is_hidden()
         watch.assert_clean()
     finally:
         page.context.close()
