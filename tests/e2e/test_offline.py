@@ -6,8 +6,8 @@ file it fetches in the service worker's cache (web/offline-copies.js)."""
 from __future__ import annotations
 
 import functools
-import re
 import http.server
+import re
 import threading
 import time
 from collections import Counter
