@@ -33,9 +33,10 @@ PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore (web/worker.js checks R
 PYCORE_LOADS_AFTER = ("pillow",)  # ... and what the worker loads once Python is ready (loadPillow)
 CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per deploy); others on the origin are not ours
 # The files the build stamps, with the placeholders each must have: the prefix of the caches' names
-# ("BUILD_CACHE_PREFIX"), the deploy's version ("BUILD_VERSION") and the files cached at install.
+# ("BUILD_CACHE_PREFIX"), the deploy's version ("BUILD_VERSION"), the files cached at install, and
+# the site's other files with their sha256 and whether Python needs them to start ("BUILD_LATER_FILES").
 STAMPED = {
-    "sw.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"', "/* BUILD_PRECACHE */ []"),
+    "sw.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"', "/* BUILD_PRECACHE */ []", "/* BUILD_LATER_FILES */ {}"),
     "offline-copies.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"'),
 }
 
@@ -451,10 +452,24 @@ def stamp_service_worker(site: Path) -> None:
     page_files = (".html", ".js", ".css", ".svg")
     precache = ["./", *sorted(p.name for p in site.glob("*") if p.suffix in page_files and p.name != "sw.js")]
     precache.append(CATALOGS_FILE)
+    # The rest (Python, the wheels, the data, the editor), which a new deploy's service worker copies
+    # from the last deploy's cache where unchanged; those Python starts with it fetches if changed.
+    start = {"pyodide/" + f for f in (*PYODIDE_FILES, "pyodide-lock.json")} | {"data/manifest.json"}
+    manifest = json.loads((site / "data" / "manifest.json").read_text())
+    start |= {"pyodide/" + p.name for p in site.glob("pyodide/*.whl")} | {"data/" + manifest["pretrained"]["file"]}
+    later = {
+        p.relative_to(site).as_posix(): [hashlib.sha256(p.read_bytes()).hexdigest(), p.relative_to(site).as_posix() in start]
+        for folder in ("pyodide", "data", "vendor")
+        for p in sorted((site / folder).rglob("*"))
+        if p.is_file()
+    }
+    if not start <= later.keys():
+        raise BuildError(f"the site has no {sorted(start - later.keys())}")
     stamps = {
         '"BUILD_CACHE_PREFIX"': json.dumps(CACHE_PREFIX),
         '"BUILD_VERSION"': json.dumps(digest.hexdigest()[:16]),
         "/* BUILD_PRECACHE */ []": json.dumps(precache),
+        "/* BUILD_LATER_FILES */ {}": json.dumps(later),
     }
     for name, placeholders in STAMPED.items():
         path = site / name

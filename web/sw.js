@@ -9,6 +9,8 @@ const CACHE = SITE_CACHES + "BUILD_VERSION";
 // or, on a first visit (this worker does not control the page yet), by Python's worker itself
 // (offline-copies.js), which keeps a copy of every file it fetches in this cache.
 const PRECACHE = /* BUILD_PRECACHE */ [];
+// Filled in by the build: every other file, as {path: [sha256, whether Python needs it to start]}.
+const LATER_FILES = /* BUILD_LATER_FILES */ {};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -18,9 +20,30 @@ self.addEventListener("install", (event) => {
       // The first one takes over at once. A new deploy's waits until no page of the old one is open,
       // or until the page's "Reload" asks it (below): an open page never loses its cache mid-visit.
       if (!self.registration.active) self.skipWaiting();
+      else await keepFromLastDeploy(cache);
     })(),
   );
 });
+
+// A new deploy: the last one's files that did not change are copied (no download), and those Python
+// starts with are fetched if they changed, so that it starts offline as soon as this deploy takes over.
+async function keepFromLastDeploy(cache) {
+  const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const ours = (await caches.keys()).filter((name) => name.startsWith(SITE_CACHES) && name !== CACHE);
+  for (const [path, [sha256, start]] of Object.entries(LATER_FILES)) {
+    const url = new URL(path, self.location.href).href;
+    let kept = false;
+    for (const name of ours) {
+      const old = await (await caches.open(name)).match(url);
+      if (old && hex(await crypto.subtle.digest("SHA-256", await old.clone().arrayBuffer())) === sha256) {
+        await cache.put(url, old);
+        kept = true;
+        break;
+      }
+    }
+    if (!kept && start) await cache.add(url);
+  }
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(

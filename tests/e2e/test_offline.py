@@ -138,7 +138,8 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
 
 def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, site: Path) -> None:
     """A new deploy's service worker does not take over an open page (its cache would go mid-visit):
-    the page offers it, and Reload brings it, with the old deploy's cache deleted."""
+    the page offers it, and Reload brings it, with the old deploy's cache deleted and Python's files
+    taken from it, so that Python starts offline right away."""
     sw = (site / "sw.js").read_text()
     version = re.search(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})"', sw).group(1)
     new_version = "0123456789abcdef"
@@ -170,11 +171,16 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
         expect(page.get_by_test_id("update-bar")).to_be_visible(timeout=30_000)
         old, new = f"{prefix}/{version}", f"{prefix}/{new_version}"
         assert sorted(page.evaluate("caches.keys()")) == sorted([old, new])  # the open page keeps its cache
+        # the new deploy took Python's files from the last one's cache (unchanged here): it starts offline
+        assert sorted(set(python_files(site, base_url)) - set(cached_urls(page, new))) == []
         with page.expect_navigation():
             page.get_by_test_id("update").click()
         wait_ready(page)
         assert page.evaluate("caches.keys()") == [new]
         assert page.get_by_test_id("update-bar").is_hidden()
+        page.context.set_offline(True)
+        page.reload()
+        wait_ready(page)
         watch.assert_clean()
     finally:
         page.context.close()
