@@ -458,7 +458,10 @@ def stamp_service_worker(site: Path) -> None:
     manifest = json.loads((site / "data" / "manifest.json").read_text())
     start |= {"pyodide/" + p.name for p in site.glob("pyodide/*.whl")} | {"data/" + manifest["pretrained"]["file"]}
     later = {
-        p.relative_to(site).as_posix(): [hashlib.sha256(p.read_bytes()).hexdigest(), p.relative_to(site).as_posix() in start]
+        p.relative_to(site).as_posix(): [
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.relative_to(site).as_posix() in start,
+        ]
         for folder in ("pyodide", "data", "vendor")
         for p in sorted((site / folder).rglob("*"))
         if p.is_file()
