@@ -17,6 +17,7 @@ export function registerServiceWorker(currentWorker, onUpdate) {
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.register("sw.js").then(
       (registration) => {
+        if (!registration) return noServiceWorker(); // (a browser that blocks service workers may answer so)
         const installing = registration.installing; // (its install can still fail: a file it caches, storage)
         installing?.addEventListener("statechange", () => {
           if (installing.state === "redundant" && !registration.active) noServiceWorker();
