@@ -10,10 +10,11 @@ export const KEEP_COPIES = "keep-copies"; // the worker's name when it keeps cop
 const SITE_CACHES = "BUILD_CACHE_PREFIX" + new URL("./", import.meta.url).pathname;
 export const CACHE = SITE_CACHES + "BUILD_VERSION";
 
-/** Delete every deploy's copies of this site (nobody would serve them). */
+/** Delete every deploy's copies of this site (nobody would serve them); not those of a site in a
+ * folder below it. */
 export async function deleteCopies() {
   for (const name of await caches.keys()) {
-    if (name.startsWith(SITE_CACHES)) await caches.delete(name);
+    if (name.startsWith(SITE_CACHES) && /^[0-9a-f]{16}$/.test(name.slice(SITE_CACHES.length))) await caches.delete(name);
   }
 }
 

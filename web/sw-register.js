@@ -35,20 +35,23 @@ export function registerServiceWorker(currentWorker, onUpdate) {
   }
 }
 
-// A new deploy's service worker that has installed and waits while this page (of the old one) is open.
+// A new deploy's service worker that has installed and waits while this page (of the old one) is
+// open: offer it, unless this is a first visit (another site's service worker may control the page).
 function offerUpdates(registration, onUpdate) {
-  const offer = (waiting) => {
-    if (!navigator.serviceWorker.controller) return; // (a first install takes over by itself)
+  const offer = () => {
+    if (navigator.serviceWorker.controller?.scriptURL !== new URL("sw.js", location.href).href) return;
     onUpdate(() => {
+      const waiting = registration.waiting;
+      if (!waiting) return location.reload(); // (another tab's Reload brought it already)
       navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
       waiting.postMessage("skip-waiting");
     });
   };
-  if (registration.waiting) offer(registration.waiting);
-  registration.addEventListener("updatefound", () => {
-    const installing = registration.installing;
-    installing?.addEventListener("statechange", () => {
-      if (installing.state === "installed") offer(installing);
+  const watch = (worker) =>
+    worker?.addEventListener("statechange", () => {
+      if (worker.state === "installed") offer();
     });
-  });
+  if (registration.waiting) offer();
+  watch(registration.installing); // (already installing when the registration came back)
+  registration.addEventListener("updatefound", () => watch(registration.installing));
 }

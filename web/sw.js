@@ -5,6 +5,7 @@
 // the deploy's version; the site's folder keeps two sites on one origin apart.
 const SITE_CACHES = "BUILD_CACHE_PREFIX" + new URL("./", self.location.href).pathname;
 const CACHE = SITE_CACHES + "BUILD_VERSION";
+const isOurs = (name) => name.startsWith(SITE_CACHES) && /^[0-9a-f]{16}$/.test(name.slice(SITE_CACHES.length));
 // Filled in by the build: the page's own files. Everything else is cached when first fetched: here,
 // or, on a first visit (this worker does not control the page yet), by Python's worker itself
 // (offline-copies.js), which keeps a copy of every file it fetches in this cache.
@@ -12,36 +13,50 @@ const PRECACHE = /* BUILD_PRECACHE */ [];
 // Filled in by the build: every other file, as {path: [sha256, whether Python needs it to start]}.
 const LATER_FILES = /* BUILD_LATER_FILES */ {};
 
+// From the server, never from the browser's HTTP cache (which may hold the last deploy's file).
+const fresh = (url) => new Request(url, { cache: "no-cache" });
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll(PRECACHE);
+      await cache.addAll(PRECACHE.map(fresh));
       // The first one takes over at once. A new deploy's waits until no page of the old one is open,
-      // or until the page's "Reload" asks it (below): an open page never loses its cache mid-visit.
-      if (!self.registration.active) self.skipWaiting();
-      else await keepFromLastDeploy(cache);
+      // or until a page's "Reload" asks it (below), so that an open page does not lose its cache.
+      const update = Boolean(self.registration.active);
+      await keepFromLastDeploy(cache, update);
+      if (!update) self.skipWaiting();
     })(),
   );
 });
 
-// A new deploy: the last one's files that did not change are copied (no download), and those Python
+const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+const sha256Of = async (response) => hex(await crypto.subtle.digest("SHA-256", await response.arrayBuffer()));
+
+// The last deploy's files that did not change are copied (no download); on an update, those Python
 // starts with are fetched if they changed, so that it starts offline as soon as this deploy takes over.
-async function keepFromLastDeploy(cache) {
-  const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const ours = (await caches.keys()).filter((name) => name.startsWith(SITE_CACHES) && name !== CACHE);
+async function keepFromLastDeploy(cache, update) {
+  const others = (await caches.keys()).filter((name) => isOurs(name) && name !== CACHE);
   for (const [path, [sha256, start]] of Object.entries(LATER_FILES)) {
     const url = new URL(path, self.location.href).href;
     let kept = false;
-    for (const name of ours) {
-      const old = await (await caches.open(name)).match(url);
-      if (old && hex(await crypto.subtle.digest("SHA-256", await old.clone().arrayBuffer())) === sha256) {
-        await cache.put(url, old);
-        kept = true;
-        break;
+    for (const name of others) {
+      try {
+        const old = await (await caches.open(name)).match(url);
+        if (old && (await sha256Of(old.clone())) === sha256) {
+          await cache.put(url, old);
+          kept = true;
+          break;
+        }
+      } catch {
+        // (an entry that cannot be read, storage full: not kept)
       }
     }
-    if (!kept && start) await cache.add(url);
+    if (!kept && start && update) {
+      const response = await fetch(fresh(url));
+      if (!response.ok || (await sha256Of(response.clone())) !== sha256) throw new Error(`${path}: not this deploy's`);
+      await cache.put(url, response); // (a failed install is tried again at the next visit)
+    }
   }
 }
 
@@ -49,7 +64,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const key of await caches.keys()) {
-        if (key.startsWith(SITE_CACHES) && key !== CACHE) await caches.delete(key);
+        if (isOurs(key) && key !== CACHE) await caches.delete(key);
       }
       await self.clients.claim();
     })(),

@@ -26,11 +26,12 @@ export function showMessage(id, message, kind = "error") {
 /** Offer a new deploy: the update bar and its Reload button, which calls `apply` (once). */
 export function offerUpdate(apply) {
   const button = $("update");
+  button.disabled = false;
   button.onclick = () => {
     button.disabled = true;
     apply();
   };
-  $("update-bar").hidden = false;
+  $("update-offer").hidden = false; // (inside a live region that was there from the start: it is announced)
 }
 
 /** An Error that carries a message key and parameters (shown in the page's language). */

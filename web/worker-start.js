@@ -6,8 +6,11 @@
 // worker controls the page (a first visit), it does not see what the worker fetches: the worker is
 // then named "keep-copies" (offline-copies.js's KEEP_COPIES) and keeps the files for offline use itself.
 self.DIGITS_START_WORKER = (url) => {
+  const ours = new URL("sw.js", location.href).href; // (another site's service worker may control the page)
   const keepCopies =
-    "serviceWorker" in navigator && !navigator.serviceWorker.controller && !self.DIGITS_NO_SERVICE_WORKER;
+    "serviceWorker" in navigator &&
+    navigator.serviceWorker.controller?.scriptURL !== ours &&
+    !self.DIGITS_NO_SERVICE_WORKER;
   return new Worker(url, { type: "module", name: keepCopies ? "keep-copies" : "" });
 };
 if (location.protocol !== "file:") {

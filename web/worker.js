@@ -287,9 +287,11 @@ async function train({ settings }) {
 }
 
 // Python starts loading as soon as the worker does; the page's "boot" request waits for it.
-// (offline, a file of Python's that was not kept yet cannot load: fetch and import fail with a TypeError)
+// (offline, a file of Python's that was not kept yet cannot load: fetch and import fail with a
+// TypeError, a wheel that did not load is named by worker.packages)
 const booting = boot().catch((error) => {
-  throw !navigator.onLine && error instanceof TypeError ? new KeyedError("worker.offlineFiles") : error;
+  const missing = error instanceof TypeError || error.key === "worker.packages";
+  throw !navigator.onLine && missing ? new KeyedError("worker.offlineFiles") : error;
 });
 booting.catch(() => {}); // reported to the "boot" request
 

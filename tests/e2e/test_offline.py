@@ -165,10 +165,11 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
             if page.evaluate("navigator.serviceWorker.controller !== null"):
                 break
             page.wait_for_timeout(100)
-        assert page.get_by_test_id("update-bar").is_hidden()
+        assert page.get_by_test_id("update").is_hidden()
         deploy["sw"] = sw.replace(version, new_version)
         page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-        expect(page.get_by_test_id("update-bar")).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("update")).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("update-bar")).to_contain_text("A new version of this page is ready.")
         old, new = f"{prefix}/{version}", f"{prefix}/{new_version}"
         assert sorted(page.evaluate("caches.keys()")) == sorted([old, new])  # the open page keeps its cache
         # the new deploy took Python's files from the last one's cache (unchanged here): it starts offline
@@ -177,7 +178,7 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
             page.get_by_test_id("update").click()
         wait_ready(page)
         assert page.evaluate("caches.keys()") == [new]
-        assert page.get_by_test_id("update-bar").is_hidden()
+        assert page.get_by_test_id("update").is_hidden()
         page.context.set_offline(True)
         page.reload()
         wait_ready(page)
@@ -185,3 +186,33 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
     finally:
         page.context.close()
         server.shutdown()
+
+
+def test_offline_with_a_file_of_python_missing_says_to_connect_once(browser: Browser, base_url: str, site: Path) -> None:
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    prefix = cache_prefix(site)
+    try:
+        wait_ready(page)
+        wait_for_copies(page, prefix, python_files(site, base_url))
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        removed = page.evaluate(
+            """async (prefix) => {
+                let removed = 0;
+                for (const name of await caches.keys()) {
+                    if (!name.startsWith(prefix)) continue;
+                    const cache = await caches.open(name);
+                    for (const request of await cache.keys()) {
+                        if (request.url.includes("/numpy-")) removed += (await cache.delete(request)) ? 1 : 0;
+                    }
+                }
+                return removed;
+            }""",
+            prefix,
+        )
+        assert removed == 1
+        page.context.set_offline(True)
+        page.reload()
+        expect(page.get_by_test_id("status")).to_contain_text("(connect once)", timeout=90_000)
+        assert watch.foreign == []
+    finally:
+        page.context.close()
