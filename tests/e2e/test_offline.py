@@ -188,7 +188,9 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
         server.shutdown()
 
 
-def test_offline_with_a_file_of_python_missing_says_to_connect_once(browser: Browser, base_url: str, site: Path) -> None:
+def test_offline_with_a_file_of_python_missing_says_to_connect_once(
+    browser: Browser, base_url: str, site: Path
+) -> None:
     page, watch = open_app(browser, base_url, service_workers="allow")
     prefix = cache_prefix(site)
     try:
