@@ -42,9 +42,9 @@ export class ModelsPanel {
   }
 
   async use(slot) {
+    showMessage("model-message", ""); // (now: a message shown while the worker answers is kept)
     try {
       this.show(await this.app.worker.request("use-model", { slot }));
-      showMessage("model-message", "");
       this.onChanged();
     } catch (error) {
       showMessage("model-message", errorMessage(error));

@@ -147,7 +147,7 @@ def test_trained_model_survives_a_reload_until_forgotten(browser, base_url, tmp_
         expect(page.get_by_test_id("model-message")).to_contain_text("last trained model")
         page.get_by_test_id("model-select").select_option("pretrained")
         expect(page.get_by_test_id("model-info")).to_contain_text("97.")
-        page.get_by_test_id("model-forget").click()
+        page.get_by_test_id("model-forget").click()  # (maybe before the worker has answered the switch)
         expect(page.get_by_test_id("model-message")).to_contain_text("forgotten")  # stored: only now reload
         page.reload()
         wait_ready(page)
