@@ -149,7 +149,10 @@ async function boot() {
   const model = toJs(session.load_model(await modelPromise, "pretrained"));
   done("model");
   // "ready" means that Python starts offline next time: its copies are written (almost always already)
-  if (copies) await copies.written(COPIES_WAIT_MS);
+  if (copies) {
+    status("copies", 95);
+    await copies.written(COPIES_WAIT_MS);
+  }
   done("copies");
   if (!pillow) startPillow();
   status("ready", 100);

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -43,17 +42,31 @@ def cached_urls(page: Page, prefix: str) -> list[str]:
     )
 
 
+# In the page: wait (at most ``ms``) until the caches named ``prefix``… hold every one of ``urls``, or
+# nothing if ``urls`` is null; returns what is still missing (or left). The Cache API has no change
+# event, so the page looks again every 50 ms.
+_SETTLE = """async ({prefix, urls, ms}) => {
+    const deadline = performance.now() + ms;
+    for (;;) {
+        const kept = [];
+        for (const name of await caches.keys()) {
+            if (!name.startsWith(prefix)) continue;
+            for (const request of await (await caches.open(name)).keys()) kept.push(request.url);
+        }
+        const wrong = urls === null ? kept : urls.filter((url) => !kept.includes(url));
+        if (!wrong.length || performance.now() > deadline) return wrong;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}"""
+
+
 def wait_for_copies(page: Page, prefix: str, urls: list[str], timeout_s: float = 30) -> None:
     """Wait until every one of ``urls`` is in the cache (a copy is listed once it is complete)."""
-    deadline = time.monotonic() + timeout_s
-    while missing := sorted(set(urls) - set(cached_urls(page, prefix))):
-        assert time.monotonic() < deadline, f"not in the service worker's cache: {missing}"
-        page.wait_for_timeout(100)  # (polled: the page's CSP forbids wait_for_function's eval)
+    missing = page.evaluate(_SETTLE, {"prefix": prefix, "urls": urls, "ms": timeout_s * 1000})
+    assert missing == [], f"not in the service worker's cache: {missing}"
 
 
 def wait_for_no_copies(page: Page, prefix: str, timeout_s: float = 30) -> None:
     """Wait until no cache whose name starts with ``prefix`` holds anything."""
-    deadline = time.monotonic() + timeout_s
-    while left := cached_urls(page, prefix):
-        assert time.monotonic() < deadline, f"still in the service worker's cache: {left}"
-        page.wait_for_timeout(100)
+    left = page.evaluate(_SETTLE, {"prefix": prefix, "urls": None, "ms": timeout_s * 1000})
+    assert left == [], f"still in the service worker's cache: {left}"

@@ -9,7 +9,6 @@ import functools
 import http.server
 import re
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -106,25 +105,29 @@ def test_no_copies_kept_when_the_service_worker_cannot_register(browser: Browser
 
 
 def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: Browser, site: Path) -> None:
-    """ "ready" waits for the worker's copies: here the copy of the runtime's script, asked for a
-    second time to be kept, is answered 3 s late by the server (not the first time: loading it)."""
+    """ "ready" waits for the worker's copies: here the server holds the copy of the runtime's script
+    (asked for a second time, to be kept; the first was to load it) until the page says it is keeping
+    Python's files; only then may "ready" come, with every file kept."""
     asked = Counter()
+    release = threading.Event()
 
-    class SlowCopies(site_server.SiteHandler):
+    class HeldCopy(site_server.SiteHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             asked[self.path] += 1
             if self.path.endswith("/pyodide.asm.js") and asked[self.path] == 2:
-                time.sleep(3)
+                release.wait(timeout=60)  # (until the test has seen the page wait for it)
             super().do_GET()
 
-    server, base_url = serve(site, SlowCopies)
+    server, base_url = serve(site, HeldCopy)
     page, watch = open_app(browser, base_url, service_workers="allow")
     try:
+        expect(page.get_by_test_id("status")).to_contain_text("Keeping Python's files", timeout=90_000)
+        release.set()
         wait_ready(page)
         kept = set(cached_urls(page, cache_prefix(site)))
         wanted = [url for url in python_files(site, base_url) if "pillow-" not in url]  # (Pillow loads after)
         assert sorted(set(wanted) - kept) == [], "not kept at ready"
-        assert asked["/pyodide/pyodide.asm.js"] == 2  # the copy was asked for (and answered late)
+        assert asked["/pyodide/pyodide.asm.js"] == 2  # the copy was asked for (and held)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.context.set_offline(True)
         page.reload()
@@ -132,6 +135,7 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
         assert worker_names(page) == [""]
         watch.assert_clean()
     finally:
+        release.set()
         page.context.close()
         server.shutdown()
 
@@ -161,10 +165,10 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
     prefix = cache_prefix(site)
     try:
         wait_ready(page)
-        for _ in range(300):  # the first deploy's service worker takes over the page by itself
-            if page.evaluate("navigator.serviceWorker.controller !== null"):
-                break
-            page.wait_for_timeout(100)
+        page.evaluate(  # the first deploy's service worker takes over the page by itself
+            """() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
+                navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))"""
+        )
         assert page.get_by_test_id("update").is_hidden()
         deploy["sw"] = sw.replace(version, new_version)
         page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
