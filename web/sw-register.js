@@ -15,7 +15,7 @@ export function registerServiceWorker(currentWorker, onUpdate) {
   };
   try {
     if (!("serviceWorker" in navigator)) return;
-    navigator.serviceWorker.register("sw.js").then(
+    navigator.serviceWorker.register(self.DIGITS_SERVICE_WORKER.url).then(
       (registration) => {
         if (!registration) return noServiceWorker(); // (a browser that blocks service workers may answer so)
         const installing = registration.installing; // (its install can still fail: a file it caches, storage)
@@ -39,7 +39,7 @@ export function registerServiceWorker(currentWorker, onUpdate) {
 // open: offer it, unless this is a first visit (another site's service worker may control the page).
 function offerUpdates(registration, onUpdate) {
   const offer = () => {
-    if (navigator.serviceWorker.controller?.scriptURL !== new URL("sw.js", location.href).href) return;
+    if (!self.DIGITS_SERVICE_WORKER.controls()) return; // (worker-start.js)
     onUpdate(() => {
       const waiting = registration.waiting;
       if (!waiting) return location.reload(); // (another tab's Reload brought it already)

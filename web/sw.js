@@ -54,8 +54,9 @@ async function keepFromLastDeploy(cache, update) {
     }
     if (!kept && start && update) {
       const response = await fetch(fresh(url));
-      if (!response.ok || (await sha256Of(response.clone())) !== sha256) throw new Error(`${path}: not this deploy's`);
-      await cache.put(url, response); // (a failed install is tried again at the next visit)
+      // (not this deploy's file: the install fails, and is tried again at the next visit)
+      if (!response.ok || (await sha256Of(response.clone())) !== sha256) throw new Error(path);
+      await cache.put(url, response);
     }
   }
 }

@@ -5,12 +5,17 @@
 // DIGITS_START_WORKER is also how worker-client.js starts one later (a restart). While no service
 // worker controls the page (a first visit), it does not see what the worker fetches: the worker is
 // then named "keep-copies" (offline-copies.js's KEEP_COPIES) and keeps the files for offline use itself.
+// DIGITS_SERVICE_WORKER is this site's service worker (sw-register.js registers it), and whether it
+// controls the page: another site's on the same origin may.
+self.DIGITS_SERVICE_WORKER = {
+  url: new URL("sw.js", location.href).href,
+  controls() {
+    return "serviceWorker" in navigator && navigator.serviceWorker.controller?.scriptURL === this.url;
+  },
+};
 self.DIGITS_START_WORKER = (url) => {
-  const ours = new URL("sw.js", location.href).href; // (another site's service worker may control the page)
   const keepCopies =
-    "serviceWorker" in navigator &&
-    navigator.serviceWorker.controller?.scriptURL !== ours &&
-    !self.DIGITS_NO_SERVICE_WORKER;
+    "serviceWorker" in navigator && !self.DIGITS_SERVICE_WORKER.controls() && !self.DIGITS_NO_SERVICE_WORKER;
   return new Worker(url, { type: "module", name: keepCopies ? "keep-copies" : "" });
 };
 if (location.protocol !== "file:") {

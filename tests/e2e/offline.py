@@ -27,24 +27,9 @@ def python_files(site: Path, base_url: str) -> list[str]:
     return [f"{base_url}pyodide/{name}" for name in runtime + wheels] + [f"{base_url}data/{name}" for name in data]
 
 
-def cached_urls(page: Page, prefix: str) -> list[str]:
-    """The URLs in the caches whose names start with ``prefix``."""
-    return page.evaluate(
-        """async (prefix) => {
-            const urls = [];
-            for (const name of await caches.keys()) {
-                if (!name.startsWith(prefix)) continue;
-                for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
-            }
-            return urls;
-        }""",
-        prefix,
-    )
-
-
-# In the page: wait (at most ``ms``) until the caches named ``prefix``… hold every one of ``urls``, or
-# nothing if ``urls`` is null; returns what is still missing (or left). The Cache API has no change
-# event, so the page looks again every 50 ms.
+# In the page: wait (at most ``ms``) until the caches named ``prefix``… hold every one of ``urls``,
+# or nothing if ``urls`` is null; returns what is still missing (or left: with ``ms`` 0, what they
+# hold). The Cache API has no change event, so the page looks again every 50 ms.
 _SETTLE = """async ({prefix, urls, ms}) => {
     const deadline = performance.now() + ms;
     for (;;) {
@@ -58,6 +43,11 @@ _SETTLE = """async ({prefix, urls, ms}) => {
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
 }"""
+
+
+def cached_urls(page: Page, prefix: str) -> list[str]:
+    """The URLs in the caches whose names start with ``prefix``."""
+    return page.evaluate(_SETTLE, {"prefix": prefix, "urls": None, "ms": 0})
 
 
 def wait_for_copies(page: Page, prefix: str, urls: list[str], timeout_s: float = 30) -> None:
