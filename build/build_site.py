@@ -33,11 +33,13 @@ PYCORE_LOADS_WITH = ("numpy",)  # what loads with pycore (web/worker.js checks R
 PYCORE_LOADS_AFTER = ("pillow",)  # ... and what the worker loads once Python is ready (loadPillow)
 CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per deploy); others on the origin are not ours
 # The files the build stamps, with the placeholders each must have: the prefix of the caches' names
-# ("BUILD_CACHE_PREFIX"), the deploy's version ("BUILD_VERSION"), the files cached at install, and
-# the site's other files with their sha256 and whether Python needs them to start ("BUILD_LATER_FILES").
+# ("BUILD_CACHE_PREFIX"), the deploy's version ("BUILD_VERSION"), the files cached at install with their
+# sha256 ("BUILD_PRECACHE"), and the site's other files with their sha256 and whether Python needs them
+# to start ("BUILD_LATER_FILES").
 STAMPED = {
-    "sw.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"', "/* BUILD_PRECACHE */ []", "/* BUILD_LATER_FILES */ {}"),
     "offline-copies.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"'),
+    "file-integrity.js": ("/* BUILD_LATER_FILES */ {}",),
+    "sw.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"', "/* BUILD_PRECACHE */ {}", "/* BUILD_LATER_FILES */ {}"),
 }
 
 
@@ -441,10 +443,11 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
 
 def stamp_service_worker(site: Path) -> None:
     """Version the service worker's cache with a hash of the site (so each deploy gets a fresh cache),
-    in sw.js and in offline-copies.js (Python's worker keeps copies there on a first visit), and
-    give sw.js the list of files it caches when it installs."""
+    in sw.js and in offline-copies.js (Python's worker keeps copies there on a first visit), give
+    sw.js the list of files it caches when it installs, and sw.js and file-integrity.js every other
+    file's sha256."""
     digest = hashlib.sha256()
-    for path in sorted(site.rglob("*")):  # offline-copies.js with its placeholder: it changes with the site
+    for path in sorted(site.rglob("*")):  # (the stamped files with their placeholders: they change with the site)
         if path.is_file() and path.name != "sw.js":
             digest.update(path.relative_to(site).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -471,17 +474,26 @@ def stamp_service_worker(site: Path) -> None:
     stamps = {
         '"BUILD_CACHE_PREFIX"': json.dumps(CACHE_PREFIX),
         '"BUILD_VERSION"': json.dumps(digest.hexdigest()[:16]),
-        "/* BUILD_PRECACHE */ []": json.dumps(precache),
         "/* BUILD_LATER_FILES */ {}": json.dumps(later),
     }
-    for name, placeholders in STAMPED.items():
-        path = site / name
-        text = path.read_text()
-        for placeholder in placeholders:
-            if placeholder not in text:
-                raise BuildError(f"web/{name} has no {placeholder} placeholder")
-            text = text.replace(placeholder, stamps[placeholder])
-        path.write_text(text)
+    for name in STAMPED:
+        if name != "sw.js":
+            stamp(site / name, stamps)
+    # sw.js last: the files it caches at install, as stamped, with their sha256
+    files = {path: site / ("index.html" if path == "./" else path) for path in precache}
+    precache_hashes = {path: hashlib.sha256(file.read_bytes()).hexdigest() for path, file in files.items()}
+    stamps["/* BUILD_PRECACHE */ {}"] = json.dumps(precache_hashes)
+    stamp(site / "sw.js", stamps)
+
+
+def stamp(path: Path, stamps: dict[str, str]) -> None:
+    """Replace each of the file's placeholders (``STAMPED``) with its value in ``stamps``."""
+    text = path.read_text()
+    for placeholder in STAMPED[path.name]:
+        if placeholder not in text:
+            raise BuildError(f"web/{path.name} has no {placeholder} placeholder")
+        text = text.replace(placeholder, stamps[placeholder])
+    path.write_text(text)
 
 
 def swap_into_place(tmp: Path, out: Path) -> None:

@@ -1,7 +1,8 @@
 // A classic script (it runs even where module scripts cannot): when the page cannot start, say why
 // instead of "Loading the page…" for ever. Opened from disk as file://, the page cannot load its
 // modules or Python: say how to serve it. A script of the page that does not load (a file missing
-// from a deploy, or offline before the page was kept) stops all its modules: say that. The words
+// from a deploy, or offline before the page was kept) stops all its modules: say that. So does one
+// that loads but cannot run (cut off halfway: "Unexpected end of input"). The words
 // come from the catalogs (i18n/catalogs.js, a classic script too), in the visitor's language.
 function explain(messageKey, statusKey) {
   const { catalogs, languages, start } = self.DIGITS_I18N; // i18n-boot.js chose the language
@@ -32,8 +33,12 @@ if (location.protocol === "file:") {
     "error",
     (event) => {
       // (once the page runs, it reports its own faults)
-      if (!(event.target instanceof HTMLScriptElement) || !self.DIGITS_I18N || self.digitsApp) return;
-      whenParsed(() => explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus"));
+      if (!self.DIGITS_I18N || self.digitsApp) return;
+      if (event.target instanceof HTMLScriptElement) {
+        whenParsed(() => explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus"));
+      } else if (event instanceof ErrorEvent) { // (an error thrown before the page ran: a damaged script)
+        whenParsed(() => explain("file.damaged", "file.missingStatus"));
+      }
     },
     true, // (a script's error does not bubble)
   );

@@ -4,6 +4,8 @@
 // there from then on, also offline. worker-start.js names the worker KEEP_COPIES when the page is
 // not controlled (tests/build/test_build.py checks that the two names, and the cache's, agree).
 
+import { intact } from "./file-integrity.js";
+
 export const KEEP_COPIES = "keep-copies"; // the worker's name when it keeps copies
 // This site's caches, one per deploy (as sw.js names them): the build stamps the prefix and the
 // deploy's version; the site's folder keeps two sites on one origin apart.
@@ -18,6 +20,16 @@ export async function deleteCopies() {
   }
 }
 
+/** Delete this deploy's copies of `urls` (damaged ones: a reload fetches them again). */
+export async function deleteCopy(urls) {
+  try {
+    const cache = await caches.open(CACHE);
+    await Promise.all(urls.map((url) => cache.delete(url)));
+  } catch {
+    // (no storage here: nothing was kept)
+  }
+}
+
 const urlOf = (resource) => new URL(resource instanceof Request ? resource.url : String(resource), location.href).href;
 
 /** The copies one worker keeps. */
@@ -26,6 +38,7 @@ export class OfflineCopies {
     this.keeping = true; // until forget()
     this.writing = new Set(); // the copies being written
     this.cache = null; // Promise of the open cache, or of null where there is none (storage blocked, say)
+    this.fetch = null; // the fetch that wrap() wraps
   }
 
   open() {
@@ -42,18 +55,28 @@ export class OfflineCopies {
   /** `fetch`, keeping a copy of each successful GET of the site's own files; `onGet()`, if given,
    * is called as each GET starts. */
   wrap(fetch, onGet = null) {
+    this.fetch = fetch; // (keep() fetches with it: no second copy)
     return async (resource, options) => {
       const method = options?.method || (resource instanceof Request ? resource.method : "GET");
       const get = method.toUpperCase() === "GET";
       if (get && onGet) onGet();
       const response = await fetch(resource, options);
       if (this.keeping && get && response.ok && response.type === "basic") {
-        const url = urlOf(resource);
-        const copy = response.clone(); // read by the cache while the caller reads the original
-        this.#track(this.open().then((cache) => (cache && this.keeping ? cache.put(url, copy) : copy.body?.cancel())));
+        this.#track(this.#put(urlOf(resource), response.clone())); // (read while the caller reads the original)
       }
       return response;
     };
+  }
+
+  // Keep `response` as the copy of `url` if it is the file the build made (not one cut off or changed).
+  async #put(url, response) {
+    const cache = await this.open();
+    const check = response.clone();
+    if (!cache || !this.keeping || (await intact(url, await check.arrayBuffer())) === false) {
+      await response.body?.cancel();
+      return;
+    }
+    if (this.keeping) await cache.put(url, response);
   }
 
   /** Keep copies of files that did not come through fetch (the scripts a module imports). They are
@@ -64,7 +87,9 @@ export class OfflineCopies {
         const cache = await this.open();
         for (const url of urls) {
           if (!cache || !this.keeping) return;
-          if (!(await cache.match(url))) await cache.add(url);
+          if (await cache.match(url)) continue;
+          const response = await (this.fetch ?? fetch)(url);
+          if (response.ok) await this.#put(url, response);
         }
       })(),
     );
@@ -73,6 +98,12 @@ export class OfflineCopies {
   /** Resolves once the copies under way are written (or have failed), or after `ms`. */
   written(ms) {
     return Promise.race([Promise.all([...this.writing]), new Promise((resolve) => setTimeout(resolve, ms))]);
+  }
+
+  /** Delete the copies of `urls` (damaged ones), once the writes under way are done. */
+  async drop(urls) {
+    await Promise.all([...this.writing]);
+    await deleteCopy(urls);
   }
 
   /** No service worker will serve the copies: stop keeping them, and delete them all once the

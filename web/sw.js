@@ -9,9 +9,13 @@ const isOurs = (name) => name.startsWith(SITE_CACHES) && /^[0-9a-f]{16}$/.test(n
 // Filled in by the build: the page's own files. Everything else is cached when first fetched: here,
 // or, on a first visit (this worker does not control the page yet), by Python's worker itself
 // (offline-copies.js), which keeps a copy of every file it fetches in this cache.
-const PRECACHE = /* BUILD_PRECACHE */ [];
+const PRECACHE = /* BUILD_PRECACHE */ {}; // {path: sha256}
 // Filled in by the build: every other file, as {path: [sha256, whether Python needs it to start]}.
 const LATER_FILES = /* BUILD_LATER_FILES */ {};
+// Nothing is kept that is not the file the build made (cut off halfway, changed on the way).
+const SHA256 = { ...PRECACHE, ...Object.fromEntries(Object.entries(LATER_FILES).map(([path, [sha256]]) => [path, sha256])) };
+const SCOPE = new URL("./", self.location.href).href;
+const expectedSha256 = (url) => (url.startsWith(SCOPE) ? SHA256[url.slice(SCOPE.length).split(/[?#]/)[0] || "./"] : undefined);
 
 // From the server, never from the browser's HTTP cache (which may hold the last deploy's file).
 const fresh = (url) => new Request(url, { cache: "no-cache" });
@@ -20,7 +24,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll(PRECACHE.map(fresh));
+      // (a file that is not the build's fails the install, which is tried again at the next visit)
+      const files = await Promise.all(Object.keys(PRECACHE).map((path) => fetchIntact(new URL(path, SCOPE).href)));
+      await Promise.all(files.map(([url, response]) => cache.put(url, response)));
       // The first one takes over at once. A new deploy's waits until no page of the old one is open,
       // or until a page's "Reload" asks it (below), so that an open page does not lose its cache.
       const update = Boolean(self.registration.active);
@@ -32,6 +38,13 @@ self.addEventListener("install", (event) => {
 
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 const sha256Of = async (response) => hex(await crypto.subtle.digest("SHA-256", await response.arrayBuffer()));
+
+// [url, its response] from the server, if it is the build's file; else the install fails.
+async function fetchIntact(url) {
+  const response = await fetch(fresh(url));
+  if (!response.ok || (await sha256Of(response.clone())) !== expectedSha256(url)) throw new Error(url);
+  return [url, response];
+}
 
 // The last deploy's files that did not change are copied (no download); on an update, those Python
 // starts with are fetched if they changed, so that it starts offline as soon as this deploy takes over.
@@ -52,12 +65,7 @@ async function keepFromLastDeploy(cache, update) {
         // (an entry that cannot be read, storage full: not kept)
       }
     }
-    if (!kept && start && update) {
-      const response = await fetch(fresh(url));
-      // (not this deploy's file: the install fails, and is tried again at the next visit)
-      if (!response.ok || (await sha256Of(response.clone())) !== sha256) throw new Error(path);
-      await cache.put(url, response);
-    }
+    if (!kept && start && update) await cache.put(...(await fetchIntact(url)));
   }
 }
 
@@ -85,12 +93,19 @@ self.addEventListener("fetch", (event) => {
       if (cached) return cached;
       const response = await fetch(request);
       if (method === "GET" && response.ok && response.type === "basic") {
-        event.waitUntil(cache.put(request, response.clone()).catch(() => {})); // (storage full: not kept)
+        event.waitUntil(keep(cache, request, response.clone()).catch(() => {})); // (storage full: not kept)
       }
       return response;
     })(),
   );
 });
+
+// Keep a response fetched for the page, unless it is not the build's file (cut off, changed).
+async function keep(cache, request, response) {
+  const expected = expectedSha256(request.url);
+  if (expected !== undefined && (await sha256Of(response.clone())) !== expected) return;
+  await cache.put(request, response);
+}
 
 // The page's "Reload" for a new deploy (sw-register.js): this waiting worker takes over at once.
 self.addEventListener("message", (event) => {

@@ -20,6 +20,7 @@ export class WorkerClient {
     this.onEvent = onEvent;
     this.onDeath = onDeath;
     this.lastHeard = performance.now();
+    this.heard = false; // whether the worker ever said anything (if not, its scripts did not run)
     this.pingSentAt = null; // when the unanswered ping was sent, or null
     this.pingTimer = null;
     const started = self.DIGITS_EARLY_WORKER; // by worker-start.js (first start only)
@@ -50,7 +51,8 @@ export class WorkerClient {
     // "Uncaught RangeError: Array buffer allocation failed": said by its kind, in the page's language
     const name = (/\b([A-Z]\w*Error)\b/.exec(e.message || "") || [])[1];
     if (e.message) this.#die(msg("worker.failed", { error: browserError(name || "Error", e.message) }));
-    else this.#die(navigator.onLine ? msg("worker.failedUnknown") : msg("worker.offlineFiles")); // (a file of it missing)
+    else if (!navigator.onLine) this.#die(msg("worker.offlineFiles")); // (a file of it missing)
+    else this.#die(msg(this.heard ? "worker.failedUnknown" : "worker.scripts")); // (missing or damaged)
   }
 
   /** Start pinging: called once the worker has booted (booting can block it for seconds). */
@@ -83,6 +85,7 @@ export class WorkerClient {
 
   #receive(data) {
     this.lastHeard = performance.now();
+    this.heard = true;
     if (data.type === "fatal") {
       this.#die(data.reason); // a message: {key, params}
       return;

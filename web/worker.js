@@ -1,6 +1,7 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
+import { damagedFiles, fetchAgain, sitePath } from "./file-integrity.js";
+import { deleteCopy, KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -22,6 +23,7 @@ const PILLOW = {
 // The runtime imports its two scripts (fetch does not see them). Once the second has run (it defines
 // _createPyodideModule) they are asked for again, from the browser's HTTP cache, to be kept.
 const copies = self.name === KEEP_COPIES ? new OfflineCopies() : null;
+const plainFetch = self.fetch.bind(self); // (file-integrity.js checks files with it: no copies kept)
 const WASM_URL = PYODIDE_URL + "pyodide.asm.wasm";
 const RUNTIME_SCRIPTS = ["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name);
 let scriptsKept = false;
@@ -114,6 +116,23 @@ async function checkRuntime() {
   }
 }
 
+// Pyodide 0.27 only logs a .wasm that does not compile (cut off, damaged) and then waits for ever:
+// `failed` rejects as soon as a compile fails, until stop().
+function wasmFailures() {
+  const originals = { instantiate: WebAssembly.instantiate, instantiateStreaming: WebAssembly.instantiateStreaming };
+  const failed = new Promise((_, reject) => {
+    for (const [name, original] of Object.entries(originals)) {
+      WebAssembly[name] = (...args) =>
+        original.apply(WebAssembly, args).catch((error) => {
+          reject(error);
+          throw error;
+        });
+    }
+  });
+  failed.catch(() => {}); // (reported through the race in boot)
+  return { failed, stop: () => Object.assign(WebAssembly, originals) };
+}
+
 async function boot() {
   const timings = {}; // seconds from the worker's start to the end of each phase (for the benchmark)
   const done = (phase) => (timings[phase] = performance.now() / 1000);
@@ -127,10 +146,18 @@ async function boot() {
   modelPromise.catch(() => {}); // reported when awaited below
   // `packages` lets Pyodide fetch the wheels while the runtime starts. checkRuntime looks at the
   // runtime meanwhile, and fails at once where loadPyodide would hang.
-  [pyodide] = await Promise.all([
-    loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json", packages: ["pycore"] }),
-    checkRuntime(),
-  ]);
+  const wasm = wasmFailures();
+  try {
+    [pyodide] = await Promise.race([
+      Promise.all([
+        loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json", packages: ["pycore"] }),
+        checkRuntime(),
+      ]),
+      wasm.failed,
+    ]);
+  } finally {
+    wasm.stop();
+  }
   done("python");
   if (copies) keepScriptsOnceLoaded(); // (if no fetch came after the script ran)
   const missing = REQUIRED_PACKAGES.filter((n) => !(n in pyodide.loadedPackages));
@@ -291,10 +318,19 @@ async function train({ settings }) {
 
 // Python starts loading as soon as the worker does; the page's "boot" request waits for it.
 // (offline, a file of Python's that was not kept yet cannot load: fetch and import fail with a
-// TypeError, a wheel that did not load is named by worker.packages)
-const booting = boot().catch((error) => {
+// TypeError, a wheel that did not load is named by worker.packages. Online, the files that did not
+// arrive as built are named: the runtime's own errors would not say which.)
+const SAID_EXACTLY = new Set(["worker.wasmMissing", "worker.wasmType"]); // (checkRuntime)
+const booting = boot().catch(async (error) => {
   const missing = error instanceof TypeError || error.key === "worker.packages";
-  throw !navigator.onLine && missing ? new KeyedError("worker.offlineFiles") : error;
+  if (!navigator.onLine && missing) throw new KeyedError("worker.offlineFiles");
+  if (SAID_EXACTLY.has(error.key)) throw error;
+  const damaged = await damagedFiles(plainFetch);
+  if (!damaged.length) throw error;
+  // not kept on this device, and fetched again from the server: a reload gets the server's files
+  await (copies ? copies.drop(damaged) : deleteCopy(damaged));
+  await fetchAgain(plainFetch, damaged);
+  throw new KeyedError("worker.damaged", { files: damaged.map(sitePath) });
 });
 booting.catch(() => {}); // reported to the "boot" request
 

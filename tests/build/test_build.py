@@ -271,11 +271,28 @@ def test_the_editor_bundle_is_in_the_site_and_loaded_only_on_demand(site):
     ), "the editor bundle refers to another origin"
     # the page's own files never import it at start-up: only editor-loader.js names it, in a dynamic import()
     for page_file in site.glob("*.js"):
-        if "vendor/editor.js" in page_file.read_text() and page_file.name != "sw.js":  # (sw.js: checked below)
+        # (sw.js and file-integrity.js list every file with its sha256: checked below)
+        if "vendor/editor.js" in page_file.read_text() and page_file.name not in ("sw.js", "file-integrity.js"):
             assert page_file.name == "editor-loader.js"
             assert 'import("./vendor/editor.js")' in page_file.read_text()
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", (site / "sw.js").read_text()).group(1))
+    precache = json.loads(re.search(r"const PRECACHE = (\{.*?\});", (site / "sw.js").read_text()).group(1))
     assert "./" in precache and "vendor/editor.js" not in precache  # not precached: fetched when a panel opens
+
+
+def test_the_sha256_of_every_file_is_stamped_as_built(site: Path) -> None:
+    """What sw.js and file-integrity.js check a file against before keeping it (or to name it when
+    Python cannot start) is the sha256 of the file in the finished site, stamped files included."""
+    sw, integrity = (site / "sw.js").read_text(), (site / "file-integrity.js").read_text()
+    precache = json.loads(re.search(r"const PRECACHE = (\{.*?\});", sw).group(1))
+    later = json.loads(re.search(r"const LATER_FILES = (\{.*?\});", sw).group(1))
+    assert json.loads(re.search(r"const FILES = (\{.*?\});", integrity).group(1)) == later
+    sha256 = lambda path: hashlib.sha256((site / path).read_bytes()).hexdigest()  # noqa: E731
+    assert {path: sha256("index.html" if path == "./" else path) for path in precache} == precache
+    assert {path: [sha256(path), start] for path, (_, start) in later.items()} == later
+    assert {"offline-copies.js", "file-integrity.js", "main.js", "./"} <= precache.keys()
+    starts = {path for path, (_, start) in later.items() if start}
+    assert {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "data/manifest.json"} <= starts
+    assert not any(path.startswith(("vendor/", "data/mnist")) for path in starts)
 
 
 def test_the_service_worker_and_the_first_visit_copies_share_one_cache(site: Path) -> None:

@@ -1,0 +1,160 @@
+"""Files that arrive damaged: cut off halfway (a deploy under way, a proxy), yet answered 200.
+
+The page names them instead of showing the runtime's own error or waiting for the boot timeout,
+keeps no damaged copy for offline use (the build's sha256 of every file: web/file-integrity.js and
+web/sw.js), and starts once the server has the right file again."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import open_app, site_server, wait_ready
+from tests.e2e.offline import cache_prefix, cached_urls, python_files, wait_for_copies
+from tests.e2e.test_offline import serve
+
+CUT_OFF = "did not arrive as this site was built"
+
+
+def damaging_server(site: Path, path: str) -> tuple[object, str, dict]:
+    """The site, with the first half of ``path`` sent as the whole file while ``state["on"]``."""
+    state = {"on": True, "sent": 0}
+
+    class Damaging(site_server.SiteHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            if not (state["on"] and self.path.split("?")[0] == "/" + path):
+                super().do_GET()
+                return
+            body = (site / path).read_bytes()
+            body = body[: len(body) // 2]
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(site / path)))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            state["sent"] += 1
+
+    server, url = serve(site, Damaging)
+    return server, url, state
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pyodide.asm.wasm",  # Pyodide would wait for ever (it only logs the failed compile)
+        "python_stdlib.zip",  # "Program terminated with exit(1)"
+        "pycore",  # the wheel: "these packages did not load: pycore"
+    ],
+)
+def test_a_file_of_python_cut_off_is_named_not_kept_and_fetched_again(browser: Browser, site: Path, name: str) -> None:
+    path = next(p for p in python_files(site, "") if p.split("/")[-1].startswith(name))
+    server, base_url, state = damaging_server(site, path)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    try:
+        status = page.get_by_test_id("status")
+        expect(status).to_contain_text(CUT_OFF, timeout=60_000)  # not the boot timeout's message (90 s)
+        expect(status).to_contain_text(path)
+        expect(status).to_have_attribute("data-kind", "error")
+        expect(page.get_by_test_id("restart")).to_be_visible()
+        assert state["sent"] >= 1
+        assert base_url + path not in cached_urls(page, cache_prefix(site))  # no damaged copy kept
+        state["on"] = False  # the server has the right file again: a reload starts
+        page.reload()
+        wait_ready(page)
+        wait_for_copies(page, cache_prefix(site), python_files(site, base_url))
+        # (the runtime's own complaints about the damaged file, in the console, before the page's message)
+        watch.errors = [e for e in watch.errors if "PYTHON" not in e.upper() and "numpy" not in e and "pycore" not in e]
+        assert watch.foreign == []
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_data_file_cut_off_is_not_kept_for_offline_use(browser: Browser, site: Path) -> None:
+    """Neither by Python's worker on a first visit nor by the service worker later."""
+    path = "data/mnist-012-test-images.idx.gz"
+    server, base_url, state = damaging_server(site, path)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    prefix = cache_prefix(site)
+    try:
+        wait_ready(page)
+        assert [w.evaluate("self.name") for w in page.workers] == ["keep-copies"]
+        page.get_by_test_id("evaluate").click()
+        expect(page.get_by_test_id("status")).to_contain_text("rror", timeout=60_000)  # pycore: not a gzip file
+        wait_for_copies(page, prefix, python_files(site, base_url))
+        assert base_url + path not in cached_urls(page, prefix)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now under the service worker, which fetches the file itself
+        wait_ready(page)
+        assert [w.evaluate("self.name") for w in page.workers] == [""]
+        page.get_by_test_id("evaluate").click()
+        expect(page.get_by_test_id("status")).to_contain_text("rror", timeout=60_000)
+        assert state["sent"] >= 2
+        assert base_url + path not in cached_urls(page, prefix)
+        state["on"] = False
+        page.get_by_test_id("evaluate").click()
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("97.74 %", timeout=60_000)
+        wait_for_copies(page, prefix, [base_url + path])
+        watch.errors = []  # (the failed reads above)
+        assert watch.foreign == []
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_page_file_cut_off_is_never_kept_by_the_service_worker(browser: Browser, site: Path) -> None:
+    """sw.js caches the page's files at install only if they are the build's: otherwise the install
+    fails (and is tried again at the next visit), so that no damaged copy is served from then on."""
+    path = "style.css"  # (the page still starts with half of it)
+    server, base_url, state = damaging_server(site, path)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    prefix = cache_prefix(site)
+    try:
+        wait_ready(page)
+        # the install failed: nothing kept (Python's worker forgets its copies when no service worker installs)
+        expect(page.get_by_test_id("status")).to_contain_text("ready")
+        registration = page.evaluate(
+            """async () => { const r = await navigator.serviceWorker.getRegistration();
+                return r ? { active: Boolean(r.active), installing: Boolean(r.installing) } : null; }"""
+        )
+        assert registration is None or not registration["active"], registration
+        assert base_url + path not in cached_urls(page, prefix)
+        state["on"] = False
+        page.reload()
+        wait_ready(page)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        wait_for_copies(page, prefix, [base_url + path, base_url])
+        watch.errors = []
+        assert watch.foreign == []
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+@pytest.mark.parametrize("path", ["worker.js", "pyodide/pyodide.mjs"])
+def test_a_script_of_python_s_worker_cut_off_says_so(browser: Browser, site: Path, path: str) -> None:
+    """A module the worker imports that cannot run: the worker dies before it says anything."""
+    server, base_url, _ = damaging_server(site, path)
+    page, watch = open_app(browser, base_url)
+    try:
+        expect(page.get_by_test_id("status")).to_contain_text("its scripts did not load", timeout=30_000)
+        expect(page.get_by_test_id("restart")).to_be_visible()
+        assert watch.foreign == []
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_page_script_cut_off_says_so_instead_of_loading_for_ever(browser: Browser, site: Path) -> None:
+    server, base_url, _ = damaging_server(site, "results.js")
+    page, watch = open_app(browser, base_url)
+    try:
+        expect(page.get_by_test_id("boot-message")).to_contain_text("did not arrive whole")
+        expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
+        assert re.search("SyntaxError|Unexpected|Invalid", " ".join(watch.errors)), watch.errors
+    finally:
+        page.context.close()
+        server.shutdown()
