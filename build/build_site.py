@@ -430,7 +430,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
             "editor": {"file": EDITOR_FILE, "size": editor_bytes},
         }
         (data / "manifest.json").write_text(json.dumps(contents, indent=1))
-        stamp_service_worker(tmp)
+        stamp_files(tmp)
         originals = {w.name: sha256(w) for w in wheels}  # checked against the official lock above
         info = manifest(tmp, versions, {**contents, "verified_originals": originals})
         (tmp / "build-info.json").write_text(json.dumps(info, indent=1))
@@ -441,7 +441,7 @@ def build(out: Path, cache: Path, pyodide_dir: Path, mnist_dir: Path, committed:
     log(f"site ready in {out} ({time.perf_counter() - started:.1f} s)")
 
 
-def stamp_service_worker(site: Path) -> None:
+def stamp_files(site: Path) -> None:
     """Version the service worker's cache with a hash of the site (so each deploy gets a fresh cache),
     in sw.js and in offline-copies.js (Python's worker keeps copies there on a first visit), give
     sw.js the list of files it caches when it installs, and sw.js and file-integrity.js every other
@@ -480,9 +480,10 @@ def stamp_service_worker(site: Path) -> None:
         if name != "sw.js":
             stamp(site / name, stamps)
     # sw.js last: the files it caches at install, as stamped, with their sha256
-    files = {path: site / ("index.html" if path == "./" else path) for path in precache}
-    precache_hashes = {path: hashlib.sha256(file.read_bytes()).hexdigest() for path, file in files.items()}
-    stamps["/* BUILD_PRECACHE */ {}"] = json.dumps(precache_hashes)
+    # (none for the HTML page: some hosts add to it, say an analytics script)
+    html = {"./", *(path for path in precache if path.endswith(".html"))}
+    digests = {path: hashlib.sha256((site / path).read_bytes()).hexdigest() for path in precache if path not in html}
+    stamps["/* BUILD_PRECACHE */ {}"] = json.dumps({path: digests.get(path) for path in precache})
     stamp(site / "sw.js", stamps)
 
 

@@ -9,6 +9,8 @@ export function loadEditor() {
   if (!loading) {
     loading = import("./vendor/editor.js").catch((error) => {
       loading = null; // try again next time (e.g. once back online)
+      // (cut off: fetched again past the HTTP cache, so that a reload gets it whole; this page keeps its failure)
+      if (navigator.onLine) fetch(new URL("./vendor/editor.js", import.meta.url), { cache: "reload" }).catch(() => {});
       throw navigator.onLine ? messageError("editor.failed", { error: error.message }) : messageError("editor.offline");
     });
   }

@@ -2,9 +2,10 @@
 // instead of "Loading the page…" for ever. Opened from disk as file://, the page cannot load its
 // modules or Python: say how to serve it. A script of the page that does not load (a file missing
 // from a deploy, or offline before the page was kept) stops all its modules: say that. So does one
-// that loads but cannot run (cut off halfway: "Unexpected end of input"). The words
+// that loads but cannot run (cut off halfway: "Unexpected end of input"), or any error before the
+// page started. The words
 // come from the catalogs (i18n/catalogs.js, a classic script too), in the visitor's language.
-function explain(messageKey, statusKey) {
+function explain(messageKey, statusKey, params = {}) {
   const { catalogs, languages, start } = self.DIGITS_I18N; // i18n-boot.js chose the language
   const text = (key) => catalogs[start][key] ?? catalogs[languages[0][0]][key];
   document.documentElement.lang = start;
@@ -17,7 +18,7 @@ function explain(messageKey, statusKey) {
   delete document.documentElement.dataset.i18nPending;
   const box = document.getElementById("boot-message");
   box.hidden = false;
-  box.textContent = text(messageKey);
+  box.textContent = text(messageKey).replace(/\{(\w+)\}/g, (whole, name) => params[name] ?? whole);
   const status = document.getElementById("status");
   status.textContent = text(statusKey);
   status.dataset.kind = "error";
@@ -29,17 +30,26 @@ const whenParsed = (then) =>
 if (location.protocol === "file:") {
   whenParsed(() => explain("file.message", "file.status"));
 } else {
+  // Why the page did not start, if it did not: a script that did not load, or one that could not run.
+  let cause = null;
   addEventListener(
     "error",
     (event) => {
-      // (once the page runs, it reports its own faults)
-      if (!self.DIGITS_I18N || self.digitsApp) return;
-      if (event.target instanceof HTMLScriptElement) {
-        whenParsed(() => explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus"));
-      } else if (event instanceof ErrorEvent) { // (an error thrown before the page ran: a damaged script)
-        whenParsed(() => explain("file.damaged", "file.missingStatus"));
+      if (self.digitsApp || cause) return; // (once the page runs, it reports its own faults)
+      if (event.target instanceof HTMLScriptElement) cause = "missing";
+      else if (event instanceof ErrorEvent) {
+        // Cut off halfway: fetched again past the HTTP cache (which may hold it), so that a reload gets it whole.
+        if (event.error instanceof SyntaxError && event.filename) fetch(event.filename, { cache: "reload" }).catch(() => {});
+        cause = event.error instanceof SyntaxError ? "damaged" : event.error || event.message;
       }
     },
     true, // (a script's error does not bubble)
   );
+  // The page's modules have run by DOMContentLoaded: if the page did not start, say why.
+  whenParsed(() => {
+    if (self.digitsApp || !self.DIGITS_I18N) return;
+    if (cause === "missing") explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus");
+    else if (cause === null || cause === "damaged") explain("file.damaged", "file.missingStatus"); // (none: cut off between statements)
+    else explain("file.failed", "file.missingStatus", { error: String(cause) });
+  });
 }

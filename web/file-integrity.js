@@ -1,46 +1,64 @@
 // Whether a file of the site arrived as this deploy built it: not cut off halfway (a deploy under
-// way, a dropped connection), not changed by a server or proxy. The copies kept for offline use are
-// checked before they are kept (offline-copies.js; sw.js does the same), and when Python cannot
-// start, the files it starts with are checked, so that the page names them instead of showing the
-// runtime's own error ("Unexpected end of input", "exit(1)"). The build stamps every file's sha256
-// and whether Python starts with it (the same list as sw.js's).
+// way, a server that stopped mid-file), not changed on the way. The copies kept for offline use are
+// checked before they are kept (offline-copies.js; sw.js does the same, written again there: a
+// classic service worker cannot import this module), and when Python cannot start, the files it
+// starts with are checked, so that the page names them instead of showing the runtime's own error
+// ("Unexpected end of input", "exit(1)"). The build stamps every file's sha256 (but the page's own:
+// sw.js checks those) and whether Python starts with it (the same list as sw.js's).
 const FILES = /* BUILD_LATER_FILES */ {};
 const SITE = new URL("./", import.meta.url).href;
 
+/** The path of a URL of the site, as the build names its files (`pyodide/pyodide.asm.wasm`). */
+export const sitePath = (url) => (url.startsWith(SITE) ? url.slice(SITE.length).split(/[?#]/)[0] : url);
+
+/** Whether the build lists a sha256 for `url` that this browser can check. */
+export const checkable = (url) => Object.hasOwn(FILES, sitePath(url)) && Boolean(self.crypto?.subtle);
+
+// The types a file must be served with to work (the runtime's .wasm, modules): a copy served with
+// another is not kept either, so that a server set right is asked again.
+const NEEDED_TYPES = { wasm: /^application\/wasm/, js: /javascript/, mjs: /javascript/ };
+
+/** Whether `response` is served with the type its file needs to work (any, for most files). */
+export function servedAsNeeded(url, response) {
+  const needed = NEEDED_TYPES[sitePath(url).split(".").pop()];
+  return !needed || needed.test(response.headers.get("content-type") || "");
+}
+
 const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** Whether `bytes` (an ArrayBuffer) are the build's content of `url`: null for a file the build
- * lists no sha256 for (the page's own files) or where this browser cannot hash. */
+/** Whether `bytes` (an ArrayBuffer) are the build's content of `url`, if `checkable(url)`; else true. */
 export async function intact(url, bytes) {
-  const listed = url.startsWith(SITE) ? FILES[url.slice(SITE.length).split(/[?#]/)[0]] : undefined;
-  if (!listed || !self.crypto?.subtle) return null;
-  return hex(await crypto.subtle.digest("SHA-256", bytes)) === listed[0];
+  if (!checkable(url)) return true;
+  return hex(await crypto.subtle.digest("SHA-256", bytes)) === FILES[sitePath(url)][0];
 }
 
-// Whether `url` arrives as built (false: missing, cut off or changed).
-async function arrivesIntact(fetch, url) {
-  try {
-    const response = await fetch(url);
-    return response.ok && (await intact(url, await response.arrayBuffer())) !== false;
-  } catch {
-    return false; // (a download cut off: the connection closed before its end)
+/** The URLs of the files Python starts with that are missing, cut off or changed, sorted, among
+ * those for which `asked(url)`: checked one after another (one file in memory at a time) until
+ * `signal` aborts; [] offline, where nothing can be told. `fetch` is one that keeps no copies. */
+export async function damagedFiles(fetch, signal, asked) {
+  if (!navigator.onLine || !self.crypto?.subtle) return [];
+  const damaged = [];
+  for (const path of Object.keys(FILES).filter((p) => FILES[p][1] && asked(SITE + p)).sort()) {
+    const url = SITE + path;
+    try {
+      const response = await fetch(url, { signal });
+      if (!response.ok || !(await intact(url, await response.arrayBuffer()))) damaged.push(url);
+    } catch (error) {
+      if (signal.aborted) break; // (out of time: what was found so far)
+      if (error instanceof TypeError) damaged.push(url); // (the connection closed before the file's end)
+    }
   }
-}
-
-/** The URLs of the files Python starts with that are missing, cut off or changed, sorted; [] when
- * all arrive intact, or offline (then nothing can be told). `fetch` is one that keeps no copies. */
-export async function damagedFiles(fetch) {
-  if (!navigator.onLine) return [];
-  const start = Object.keys(FILES).filter((path) => FILES[path][1]).map((path) => SITE + path);
-  const fine = await Promise.all(start.map((url) => arrivesIntact(fetch, url)));
-  return start.filter((_, i) => !fine[i]).sort();
+  return damaged;
 }
 
 /** Fetch `urls` again past the browser's HTTP cache (which may hold what arrived damaged), so that
- * a reload gets the server's files. */
-export async function fetchAgain(fetch, urls) {
-  await Promise.all(urls.map((url) => fetch(url, { cache: "reload" }).then((r) => r.arrayBuffer()).catch(() => {})));
+ * a reload gets the server's files; until `signal` aborts. */
+export async function fetchAgain(fetch, urls, signal) {
+  for (const url of urls) {
+    try {
+      await (await fetch(url, { cache: "reload", signal })).arrayBuffer();
+    } catch {
+      if (signal.aborted) return;
+    }
+  }
 }
-
-/** The path of a URL of the site, as the build names its files (`pyodide/pyodide.asm.wasm`). */
-export const sitePath = (url) => (url.startsWith(SITE) ? url.slice(SITE.length) : url);

@@ -4,7 +4,7 @@
 // there from then on, also offline. worker-start.js names the worker KEEP_COPIES when the page is
 // not controlled (tests/build/test_build.py checks that the two names, and the cache's, agree).
 
-import { intact } from "./file-integrity.js";
+import { checkable, intact, servedAsNeeded } from "./file-integrity.js";
 
 export const KEEP_COPIES = "keep-copies"; // the worker's name when it keeps copies
 // This site's caches, one per deploy (as sw.js names them): the build stamps the prefix and the
@@ -21,7 +21,7 @@ export async function deleteCopies() {
 }
 
 /** Delete this deploy's copies of `urls` (damaged ones: a reload fetches them again). */
-export async function deleteCopy(urls) {
+export async function deleteCopiesOf(urls) {
   try {
     const cache = await caches.open(CACHE);
     await Promise.all(urls.map((url) => cache.delete(url)));
@@ -71,10 +71,15 @@ export class OfflineCopies {
   // Keep `response` as the copy of `url` if it is the file the build made (not one cut off or changed).
   async #put(url, response) {
     const cache = await this.open();
-    const check = response.clone();
-    if (!cache || !this.keeping || (await intact(url, await check.arrayBuffer())) === false) {
+    if (!cache || !this.keeping || !servedAsNeeded(url, response)) {
       await response.body?.cancel();
       return;
+    }
+    if (checkable(url)) {
+      const bytes = await response.arrayBuffer(); // (read once: checked, then kept)
+      if (!(await intact(url, bytes))) return;
+      const { status, statusText, headers } = response;
+      response = new Response(bytes, { status, statusText, headers });
     }
     if (this.keeping) await cache.put(url, response);
   }
@@ -100,10 +105,10 @@ export class OfflineCopies {
     return Promise.race([Promise.all([...this.writing]), new Promise((resolve) => setTimeout(resolve, ms))]);
   }
 
-  /** Delete the copies of `urls` (damaged ones), once the writes under way are done. */
-  async drop(urls) {
-    await Promise.all([...this.writing]);
-    await deleteCopy(urls);
+  /** Delete the copies of `urls` (damaged ones), once the writes under way are done (at most `ms`). */
+  async drop(urls, ms) {
+    await this.written(ms);
+    await deleteCopiesOf(urls);
   }
 
   /** No service worker will serve the copies: stop keeping them, and delete them all once the

@@ -9,10 +9,12 @@ const isOurs = (name) => name.startsWith(SITE_CACHES) && /^[0-9a-f]{16}$/.test(n
 // Filled in by the build: the page's own files. Everything else is cached when first fetched: here,
 // or, on a first visit (this worker does not control the page yet), by Python's worker itself
 // (offline-copies.js), which keeps a copy of every file it fetches in this cache.
-const PRECACHE = /* BUILD_PRECACHE */ {}; // {path: sha256}
+const PRECACHE = /* BUILD_PRECACHE */ {}; // {path: sha256, or null for the HTML page}
 // Filled in by the build: every other file, as {path: [sha256, whether Python needs it to start]}.
 const LATER_FILES = /* BUILD_LATER_FILES */ {};
-// Nothing is kept that is not the file the build made (cut off halfway, changed on the way).
+// Nothing is kept that is not the file the build made (cut off halfway, changed on the way), but
+// the HTML page, which some hosts add to (file-integrity.js checks the same way; a classic service
+// worker cannot import it).
 const SHA256 = { ...PRECACHE, ...Object.fromEntries(Object.entries(LATER_FILES).map(([path, [sha256]]) => [path, sha256])) };
 const SCOPE = new URL("./", self.location.href).href;
 const expectedSha256 = (url) => (url.startsWith(SCOPE) ? SHA256[url.slice(SCOPE.length).split(/[?#]/)[0] || "./"] : undefined);
@@ -37,13 +39,32 @@ self.addEventListener("install", (event) => {
 });
 
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-const sha256Of = async (response) => hex(await crypto.subtle.digest("SHA-256", await response.arrayBuffer()));
+// The types a file must be served with to work (as in file-integrity.js): a copy served with another
+// is not kept, so that a server set right is asked again.
+const NEEDED_TYPES = { wasm: /^application\/wasm/, js: /javascript/, mjs: /javascript/ };
+function servedAsNeeded(url, response) {
+  const needed = NEEDED_TYPES[url.split(/[?#]/)[0].split(".").pop()];
+  return !needed || needed.test(response.headers.get("content-type") || "");
+}
 
-// [url, its response] from the server, if it is the build's file; else the install fails.
+// `response` for `url`, read once, if served with the type it needs and its sha256 is `expected` (any
+// if nothing is expected); else null.
+async function checked(url, response, expected) {
+  if (!servedAsNeeded(url, response)) return null;
+  if (!expected) return response;
+  const bytes = await response.arrayBuffer();
+  if (hex(await crypto.subtle.digest("SHA-256", bytes)) !== expected) return null;
+  const { status, statusText, headers } = response;
+  return new Response(bytes, { status, statusText, headers });
+}
+
+// [url, its response] from the server, if it is the build's file; else the install fails. (The
+// HTML page has no sha256: some hosts add to it.)
 async function fetchIntact(url) {
   const response = await fetch(fresh(url));
-  if (!response.ok || (await sha256Of(response.clone())) !== expectedSha256(url)) throw new Error(url);
-  return [url, response];
+  const intact = response.ok && (await checked(url, response, expectedSha256(url)));
+  if (!intact) throw new Error(url);
+  return [url, intact];
 }
 
 // The last deploy's files that did not change are copied (no download); on an update, those Python
@@ -56,8 +77,9 @@ async function keepFromLastDeploy(cache, update) {
     for (const name of others) {
       try {
         const old = await (await caches.open(name)).match(url);
-        if (old && (await sha256Of(old.clone())) === sha256) {
-          await cache.put(url, old);
+        const same = old && (await checked(url, old, sha256));
+        if (same) {
+          await cache.put(url, same);
           kept = true;
           break;
         }
@@ -102,9 +124,8 @@ self.addEventListener("fetch", (event) => {
 
 // Keep a response fetched for the page, unless it is not the build's file (cut off, changed).
 async function keep(cache, request, response) {
-  const expected = expectedSha256(request.url);
-  if (expected !== undefined && (await sha256Of(response.clone())) !== expected) return;
-  await cache.put(request, response);
+  const intact = await checked(request.url, response, expectedSha256(request.url));
+  if (intact) await cache.put(request, intact);
 }
 
 // The page's "Reload" for a new deploy (sw-register.js): this waiting worker takes over at once.

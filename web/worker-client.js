@@ -9,6 +9,10 @@
 import { msg, render } from "./i18n.js";
 import { browserError } from "./ui.js";
 
+// The worker's scripts (tests/build checks that they are what worker.js imports): fetched again past
+// the HTTP cache when the worker dies before saying anything (one may be cut off), so that Restart
+// or a reload gets them whole.
+const WORKER_SCRIPTS = ["worker.js", "file-integrity.js", "offline-copies.js", "pyodide/pyodide.mjs"];
 const PING_EVERY_MS = 1_000; // how often a live worker is asked to answer
 const DEAD_AFTER_MS = 8_000; // silent this long with a ping unanswered: gone (noticed within 9 s)
 
@@ -52,7 +56,11 @@ export class WorkerClient {
     const name = (/\b([A-Z]\w*Error)\b/.exec(e.message || "") || [])[1];
     if (e.message) this.#die(msg("worker.failed", { error: browserError(name || "Error", e.message) }));
     else if (!navigator.onLine) this.#die(msg("worker.offlineFiles")); // (a file of it missing)
-    else this.#die(msg(this.heard ? "worker.failedUnknown" : "worker.scripts")); // (missing or damaged)
+    else if (this.heard) this.#die(msg("worker.failedUnknown"));
+    else {
+      for (const path of WORKER_SCRIPTS) fetch(new URL(path, import.meta.url), { cache: "reload" }).catch(() => {});
+      this.#die(msg("worker.scripts")); // (missing or cut off)
+    }
   }
 
   /** Start pinging: called once the worker has booted (booting can block it for seconds). */

@@ -1,7 +1,7 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { damagedFiles, fetchAgain, sitePath } from "./file-integrity.js";
-import { deleteCopy, KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
+import { damagedFiles, fetchAgain, intact, sitePath } from "./file-integrity.js";
+import { deleteCopiesOf, KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -10,6 +10,7 @@ const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at mos
 // about 2 ms of its own (the first layer's weights written back, the progress and its message)
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
 const COPIES_WAIT_MS = 5000; // at most, before "ready", for the copies of Python's files (offline-copies.js)
+const DAMAGED_CHECK_MS = 15_000; // at most, when Python could not start, to name the files that did not arrive whole
 const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow just after (see loadPillow)
 // Which requests wait for Pillow: "needs" (a drawing is read with it: fails if it did not load) or
 // "may" (the Lab's code can import it: waits for the load under way, never fails or retries for it).
@@ -23,7 +24,6 @@ const PILLOW = {
 // The runtime imports its two scripts (fetch does not see them). Once the second has run (it defines
 // _createPyodideModule) they are asked for again, from the browser's HTTP cache, to be kept.
 const copies = self.name === KEEP_COPIES ? new OfflineCopies() : null;
-const plainFetch = self.fetch.bind(self); // (file-integrity.js checks files with it: no copies kept)
 const WASM_URL = PYODIDE_URL + "pyodide.asm.wasm";
 const RUNTIME_SCRIPTS = ["pyodide.mjs", "pyodide.asm.js"].map((name) => PYODIDE_URL + name);
 let scriptsKept = false;
@@ -33,7 +33,15 @@ function keepScriptsOnceLoaded() {
     copies.keep(RUNTIME_SCRIPTS);
   }
 }
-if (copies) self.fetch = copies.wrap(self.fetch.bind(self), keepScriptsOnceLoaded);
+// The files this worker asked for (the runtime's scripts are imported): those that could be why
+// Python did not start (file-integrity.js checks them with plainFetch, which keeps no copies).
+const asked = new Set(RUNTIME_SCRIPTS);
+const plainFetch = self.fetch.bind(self);
+function askingFetch(resource, options) {
+  asked.add(new URL(resource instanceof Request ? resource.url : String(resource), location.href).href);
+  return plainFetch(resource, options);
+}
+self.fetch = copies ? copies.wrap(askingFetch, keepScriptsOnceLoaded) : askingFetch;
 
 let pyodide = null;
 let session = null;
@@ -83,10 +91,21 @@ async function fetchFiles(names, need, onBytes = null) {
   }
 }
 
-// Fetch a data file; onBytes, if given, hears the size of every chunk as it arrives.
+// Fetch a data file, checked against the build's sha256 (not cut off or changed: if it is, once more
+// past the HTTP cache, which may have kept it so); onBytes, if given, hears the size of every chunk.
 async function fetchBytes(name, onBytes = null) {
-  const response = await fetch(DATA_URL + name);
-  if (!response.ok) throw new KeyedError("worker.http", { name, status: response.status });
+  const url = DATA_URL + name;
+  let bytes = await download(url, onBytes);
+  if (!(await intact(url, bytes))) {
+    bytes = await download(url, null, { cache: "reload" });
+    if (!(await intact(url, bytes))) throw new KeyedError("worker.damaged", { files: [sitePath(url)] });
+  }
+  return bytes;
+}
+
+async function download(url, onBytes, init = {}) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new KeyedError("worker.http", { name: sitePath(url), status: response.status });
   if (!onBytes) return new Uint8Array(await response.arrayBuffer());
   const chunks = [];
   const reader = response.body.getReader();
@@ -147,13 +166,17 @@ async function boot() {
   // `packages` lets Pyodide fetch the wheels while the runtime starts. checkRuntime looks at the
   // runtime meanwhile, and fails at once where loadPyodide would hang.
   const wasm = wasmFailures();
+  const runtimeChecked = checkRuntime();
   try {
     [pyodide] = await Promise.race([
       Promise.all([
         loadPyodide({ indexURL: PYODIDE_URL, lockFileURL: PYODIDE_URL + "pyodide-lock.json", packages: ["pycore"] }),
-        checkRuntime(),
+        runtimeChecked,
       ]),
-      wasm.failed,
+      wasm.failed.catch(async (error) => {
+        await runtimeChecked; // (a .wasm of the wrong type fails to compile too: checkRuntime says so exactly)
+        throw error;
+      }),
     ]);
   } finally {
     wasm.stop();
@@ -320,16 +343,17 @@ async function train({ settings }) {
 // (offline, a file of Python's that was not kept yet cannot load: fetch and import fail with a
 // TypeError, a wheel that did not load is named by worker.packages. Online, the files that did not
 // arrive as built are named: the runtime's own errors would not say which.)
-const SAID_EXACTLY = new Set(["worker.wasmMissing", "worker.wasmType"]); // (checkRuntime)
+const RUNTIME_CHECK_KEYS = new Set(["worker.wasmMissing", "worker.wasmType"]); // (checkRuntime: said exactly)
 const booting = boot().catch(async (error) => {
   const missing = error instanceof TypeError || error.key === "worker.packages";
   if (!navigator.onLine && missing) throw new KeyedError("worker.offlineFiles");
-  if (SAID_EXACTLY.has(error.key)) throw error;
-  const damaged = await damagedFiles(plainFetch);
+  if (RUNTIME_CHECK_KEYS.has(error.key) || error instanceof RangeError) throw error; // (RangeError: out of memory)
+  const signal = AbortSignal.timeout(DAMAGED_CHECK_MS);
+  const damaged = await damagedFiles(plainFetch, signal, (url) => asked.has(url));
   if (!damaged.length) throw error;
   // not kept on this device, and fetched again from the server: a reload gets the server's files
-  await (copies ? copies.drop(damaged) : deleteCopy(damaged));
-  await fetchAgain(plainFetch, damaged);
+  await (copies ? copies.drop(damaged, COPIES_WAIT_MS) : deleteCopiesOf(damaged));
+  await fetchAgain(plainFetch, damaged, signal);
   throw new KeyedError("worker.damaged", { files: damaged.map(sitePath) });
 });
 booting.catch(() => {}); // reported to the "boot" request

@@ -11,6 +11,16 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 
+def wait_for_service_worker(page: Page, timeout_s: float = 30) -> None:
+    """Wait until this site's service worker is active (navigator.serviceWorker.ready), at most ``timeout_s``."""
+    ready = page.evaluate(
+        """(ms) => Promise.race([navigator.serviceWorker.ready.then(() => true),
+                                new Promise((resolve) => setTimeout(() => resolve(false), ms))])""",
+        timeout_s * 1000,
+    )
+    assert ready, "no service worker became active"
+
+
 def cache_prefix(site: Path) -> str:
     """The prefix of the service worker's cache names (any site on the origin), as the build stamped it."""
     return re.search(r'const SITE_CACHES = "([^"]+)"', (site / "offline-copies.js").read_text()).group(1)

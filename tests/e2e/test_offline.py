@@ -16,7 +16,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import open_app, site_server, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
-from tests.e2e.offline import cache_prefix, cached_urls, python_files, wait_for_copies, wait_for_no_copies
+from tests.e2e.offline import (
+    cache_prefix,
+    cached_urls,
+    python_files,
+    wait_for_copies,
+    wait_for_no_copies,
+    wait_for_service_worker,
+)
 
 
 def serve(site: Path, handler: type) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -57,7 +64,7 @@ def test_works_offline_after_the_first_visit(browser: Browser, base_url: str, si
         assert not any(from_sw for url, from_sw in responses if "pyodide.asm.wasm" in url), responses
         tests = [f"{base_url}data/mnist-012-test-{part}.idx.gz" for part in ("images", "labels")]
         wait_for_copies(page, prefix, python_files(site, base_url) + tests)
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        wait_for_service_worker(page)
         before, failed_before = len(responses), len(failed)
         page.context.set_offline(True)
         page.reload()
@@ -128,7 +135,7 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
         wanted = [url for url in python_files(site, base_url) if "pillow-" not in url]  # (Pillow loads after)
         assert sorted(set(wanted) - kept) == [], "not kept at ready"
         assert asked["/pyodide/pyodide.asm.js"] == 2  # the copy was asked for (and held)
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        wait_for_service_worker(page)
         page.context.set_offline(True)
         page.reload()
         wait_ready(page)
@@ -200,7 +207,7 @@ def test_offline_with_a_file_of_python_missing_says_to_connect_once(
     try:
         wait_ready(page)
         wait_for_copies(page, prefix, python_files(site, base_url))
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        wait_for_service_worker(page)
         removed = page.evaluate(
             """async (prefix) => {
                 let removed = 0;
