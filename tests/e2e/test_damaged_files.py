@@ -218,3 +218,34 @@ def test_a_page_script_cut_off_says_so_instead_of_loading_for_ever(browser: Brow
     finally:
         page.context.close()
         server.shutdown()
+
+
+def test_a_wasm_served_with_the_wrong_type_is_not_kept_and_a_fixed_server_is_asked_again(
+    browser: Browser, site: Path
+) -> None:
+    """Its bytes are right, but it cannot compile as served: a copy kept with that type would fail
+    for ever, after the server is set right."""
+    state = {"wrong": True}
+
+    class WrongType(site_server.SiteHandler):
+        def guess_type(self, path: str) -> str:
+            if state["wrong"] and str(path).endswith(".wasm"):
+                return "application/octet-stream"
+            return super().guess_type(path)
+
+    server, base_url = serve(site, WrongType)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    wasm = base_url + "pyodide/pyodide.asm.wasm"
+    try:
+        expect(page.get_by_test_id("status")).to_contain_text("application/wasm", timeout=60_000)
+        wait_for_service_worker(page)
+        assert wasm not in cached_urls(page, cache_prefix(site))
+        state["wrong"] = False
+        page.reload()
+        wait_ready(page)
+        wait_for_copies(page, cache_prefix(site), [wasm])
+        watch.errors = []  # (the failed compile, logged by Pyodide)
+        assert watch.foreign == []
+    finally:
+        page.context.close()
+        server.shutdown()
