@@ -7,7 +7,7 @@
 // and parameters (`error.key`, `error.params`), so that the page shows them in its language.
 
 import { msg, render } from "./i18n.js";
-import { browserError } from "./ui.js";
+import { browserError, messageError } from "./ui.js";
 
 // The worker's scripts (tests/build checks that they are what worker.js imports): fetched again past
 // the HTTP cache when the worker dies before saying anything (one may be cut off), so that Restart
@@ -18,6 +18,10 @@ const DEAD_AFTER_MS = 8_000; // silent this long with a ping unanswered: gone (n
 
 export class WorkerClient {
   constructor(url, onEvent, onDeath) {
+    if (typeof self.DIGITS_START_WORKER !== "function") { // (worker-start.js did not run: cut off, say)
+      fetch(new URL("worker-start.js", location.href), { cache: "reload" }).catch(() => {});
+      throw messageError("worker.scripts");
+    }
     this.pending = new Map();
     this.nextId = 1;
     this.dead = false;

@@ -194,9 +194,10 @@ def test_a_page_file_cut_off_is_never_kept_by_the_service_worker(browser: Browse
         server.shutdown()
 
 
-@pytest.mark.parametrize("path", ["worker.js", "pyodide/pyodide.mjs"])
+@pytest.mark.parametrize("path", ["worker.js", "pyodide/pyodide.mjs", "worker-start.js"])
 def test_a_script_of_python_s_worker_cut_off_says_so(browser: Browser, site: Path, path: str) -> None:
-    """A module the worker imports that cannot run: the worker dies before it says anything."""
+    """A module the worker imports that cannot run: the worker dies before it says anything (or,
+    for worker-start.js, the page's first script, which starts it: none starts)."""
     server, base_url, _ = damaging_server(site, path)
     page, watch = open_app(browser, base_url)
     try:
