@@ -460,10 +460,13 @@ def stamp_files(site: Path) -> None:
     start = {"pyodide/" + f for f in (*PYODIDE_FILES, "pyodide-lock.json")} | {"data/manifest.json"}
     manifest = json.loads((site / "data" / "manifest.json").read_text())
     start |= {"pyodide/" + p.name for p in site.glob("pyodide/*.whl")} | {"data/" + manifest["pretrained"]["file"]}
+    # [sha256, whether Python starts with it, and for a .gz the sha256 of its content, which a host
+    # that sends it with "Content-Encoding: gzip" hands over inflated]
     later = {
         p.relative_to(site).as_posix(): [
             hashlib.sha256(p.read_bytes()).hexdigest(),
             p.relative_to(site).as_posix() in start,
+            hashlib.sha256(gzip.decompress(p.read_bytes())).hexdigest() if p.suffix == ".gz" else None,
         ]
         for folder in ("pyodide", "data", "vendor")
         for p in sorted((site / folder).rglob("*"))

@@ -49,7 +49,13 @@ if (location.protocol === "file:") {
   whenParsed(() => {
     if (self.digitsApp || !self.DIGITS_I18N) return;
     if (cause === "missing") explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus");
-    else if (cause === null || cause === "damaged") explain("file.damaged", "file.missingStatus"); // (none: cut off between statements)
-    else explain("file.failed", "file.missingStatus", { error: String(cause) });
+    else if (cause === null || cause === "damaged") {
+      if (cause === null) { // (no error: one cut off between two statements, which one is not known)
+        for (const entry of performance.getEntriesByType("resource")) {
+          if (/\.js$/.test(new URL(entry.name).pathname)) fetch(entry.name, { cache: "reload" }).catch(() => {});
+        }
+      }
+      explain("file.damaged", "file.missingStatus");
+    } else explain("file.failed", "file.failedStatus", { error: String(cause) });
   });
 }

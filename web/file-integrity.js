@@ -4,7 +4,8 @@
 // classic service worker cannot import this module), and when Python cannot start, the files it
 // starts with are checked, so that the page names them instead of showing the runtime's own error
 // ("Unexpected end of input", "exit(1)"). The build stamps every file's sha256 (but the page's own:
-// sw.js checks those) and whether Python starts with it (the same list as sw.js's).
+// sw.js checks those) and whether Python starts with it (the same list as sw.js's; a build test checks that
+// the two NEEDED_TYPES agree).
 const FILES = /* BUILD_LATER_FILES */ {};
 const SITE = new URL("./", import.meta.url).href;
 
@@ -16,7 +17,7 @@ export const checkable = (url) => Object.hasOwn(FILES, sitePath(url)) && Boolean
 
 // The types a file must be served with to work (the runtime's .wasm, modules): a copy served with
 // another is not kept either, so that a server set right is asked again.
-const NEEDED_TYPES = { wasm: /^application\/wasm/, js: /javascript/, mjs: /javascript/ };
+const NEEDED_TYPES = { wasm: /^application\/wasm/i, js: /(java|ecma)script/i, mjs: /(java|ecma)script/i };
 
 /** Whether `response` is served with the type its file needs to work (any, for most files). */
 export function servedAsNeeded(url, response) {
@@ -29,7 +30,9 @@ const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16)
 /** Whether `bytes` (an ArrayBuffer) are the build's content of `url`, if `checkable(url)`; else true. */
 export async function intact(url, bytes) {
   if (!checkable(url)) return true;
-  return hex(await crypto.subtle.digest("SHA-256", bytes)) === FILES[sitePath(url)][0];
+  const [sha256, , inflated] = FILES[sitePath(url)];
+  const found = hex(await crypto.subtle.digest("SHA-256", bytes));
+  return found === sha256 || found === inflated; // (a .gz sent with "Content-Encoding: gzip" arrives inflated)
 }
 
 /** The URLs of the files Python starts with that are missing, cut off or changed, sorted, among

@@ -15,7 +15,11 @@ const LATER_FILES = /* BUILD_LATER_FILES */ {};
 // Nothing is kept that is not the file the build made (cut off halfway, changed on the way), but
 // the HTML page, which some hosts add to (file-integrity.js checks the same way; a classic service
 // worker cannot import it).
-const SHA256 = { ...PRECACHE, ...Object.fromEntries(Object.entries(LATER_FILES).map(([path, [sha256]]) => [path, sha256])) };
+// {path: the sha256s it may have (a .gz sent with "Content-Encoding: gzip" arrives inflated), or null}
+const SHA256 = {
+  ...Object.fromEntries(Object.entries(PRECACHE).map(([path, sha256]) => [path, sha256 && [sha256]])),
+  ...Object.fromEntries(Object.entries(LATER_FILES).map(([path, [sha256, , inflated]]) => [path, [sha256, inflated]])),
+};
 const SCOPE = new URL("./", self.location.href).href;
 const expectedSha256 = (url) => (url.startsWith(SCOPE) ? SHA256[url.slice(SCOPE.length).split(/[?#]/)[0] || "./"] : undefined);
 
@@ -41,19 +45,22 @@ self.addEventListener("install", (event) => {
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 // The types a file must be served with to work (as in file-integrity.js): a copy served with another
 // is not kept, so that a server set right is asked again.
-const NEEDED_TYPES = { wasm: /^application\/wasm/, js: /javascript/, mjs: /javascript/ };
+const NEEDED_TYPES = { wasm: /^application\/wasm/i, js: /(java|ecma)script/i, mjs: /(java|ecma)script/i };
 function servedAsNeeded(url, response) {
   const needed = NEEDED_TYPES[url.split(/[?#]/)[0].split(".").pop()];
   return !needed || needed.test(response.headers.get("content-type") || "");
 }
 
-// `response` for `url`, read once, if served with the type it needs and its sha256 is `expected` (any
-// if nothing is expected); else null.
+// `response` for `url`, read once, if served with the type it needs and its sha256 is one of
+// `expected`; else null. With nothing expected (the HTML page, which hosts may add to), a page that
+// ends: not one cut off.
 async function checked(url, response, expected) {
   if (!servedAsNeeded(url, response)) return null;
-  if (!expected) return response;
+  if (expected === undefined) return response;
   const bytes = await response.arrayBuffer();
-  if (hex(await crypto.subtle.digest("SHA-256", bytes)) !== expected) return null;
+  if (expected === null) {
+    if (!/<\/html>\s*$/i.test(new TextDecoder().decode(bytes.slice(-64)))) return null;
+  } else if (!expected.includes(hex(await crypto.subtle.digest("SHA-256", bytes)))) return null;
   const { status, statusText, headers } = response;
   return new Response(bytes, { status, statusText, headers });
 }
@@ -71,13 +78,13 @@ async function fetchIntact(url) {
 // starts with are fetched if they changed, so that it starts offline as soon as this deploy takes over.
 async function keepFromLastDeploy(cache, update) {
   const others = (await caches.keys()).filter((name) => isOurs(name) && name !== CACHE);
-  for (const [path, [sha256, start]] of Object.entries(LATER_FILES)) {
+  for (const [path, [, start]] of Object.entries(LATER_FILES)) {
     const url = new URL(path, self.location.href).href;
     let kept = false;
     for (const name of others) {
       try {
         const old = await (await caches.open(name)).match(url);
-        const same = old && (await checked(url, old, sha256));
+        const same = old && (await checked(url, old, expectedSha256(url)));
         if (same) {
           await cache.put(url, same);
           kept = true;

@@ -1,6 +1,6 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { damagedFiles, fetchAgain, intact, sitePath } from "./file-integrity.js";
+import { damagedFiles, fetchAgain, intact, servedAsNeeded, sitePath } from "./file-integrity.js";
 import { deleteCopiesOf, KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
@@ -84,7 +84,7 @@ async function fetchFiles(names, need, onBytes = null) {
   try {
     return await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error; // an HTTP error says what it is already
+    if (!(error instanceof TypeError) || navigator.onLine) throw error; // an HTTP error says what it is already
     const size = names.reduce((n, name) => n + (fileSizes[name] || 0), 0);
     const what = size ? message("worker.sized", { what: message(need.what), megabytes: Math.round(size / 1e5) / 10 }) : message(need.what);
     throw new KeyedError("worker.offline", { action: message(need.action), what });
@@ -95,12 +95,21 @@ async function fetchFiles(names, need, onBytes = null) {
 // past the HTTP cache, which may have kept it so); onBytes, if given, hears the size of every chunk.
 async function fetchBytes(name, onBytes = null) {
   const url = DATA_URL + name;
-  let bytes = await download(url, onBytes);
-  if (!(await intact(url, bytes))) {
-    bytes = await download(url, null, { cache: "reload" });
-    if (!(await intact(url, bytes))) throw new KeyedError("worker.damaged", { files: [sitePath(url)] });
+  let bytes = null;
+  try {
+    bytes = await download(url, onBytes);
+  } catch (error) {
+    if (!(error instanceof TypeError) || !navigator.onLine) throw error; // (offline: fetchFiles says so)
   }
-  return bytes;
+  if (bytes && (await intact(url, bytes))) return bytes;
+  bytes = null; // (the damaged one, not held during the second download)
+  try {
+    bytes = await download(url, null, { cache: "reload" }); // (a connection cut mid-file, or a damaged copy)
+  } catch (error) {
+    if (!(error instanceof TypeError) || !navigator.onLine) throw error;
+  }
+  if (bytes && (await intact(url, bytes))) return bytes;
+  throw new KeyedError("worker.damaged", { files: [sitePath(url)] });
 }
 
 async function download(url, onBytes, init = {}) {
@@ -129,9 +138,8 @@ async function download(url, onBytes, init = {}) {
 async function checkRuntime() {
   const response = await fetch(WASM_URL, { method: "HEAD" });
   if (!response.ok) throw new KeyedError("worker.wasmMissing", { status: response.status });
-  const type = response.headers.get("content-type") || "";
-  if (!type.startsWith("application/wasm")) {
-    throw new KeyedError("worker.wasmType", { type });
+  if (!servedAsNeeded(WASM_URL, response)) {
+    throw new KeyedError("worker.wasmType", { type: response.headers.get("content-type") || "" });
   }
 }
 
@@ -343,11 +351,11 @@ async function train({ settings }) {
 // (offline, a file of Python's that was not kept yet cannot load: fetch and import fail with a
 // TypeError, a wheel that did not load is named by worker.packages. Online, the files that did not
 // arrive as built are named: the runtime's own errors would not say which.)
-const RUNTIME_CHECK_KEYS = new Set(["worker.wasmMissing", "worker.wasmType"]); // (checkRuntime: said exactly)
 const booting = boot().catch(async (error) => {
   const missing = error instanceof TypeError || error.key === "worker.packages";
   if (!navigator.onLine && missing) throw new KeyedError("worker.offlineFiles");
-  if (RUNTIME_CHECK_KEYS.has(error.key) || error instanceof RangeError) throw error; // (RangeError: out of memory)
+  // (the worker's own errors name their file already but a package's; RangeError: out of memory)
+  if ((error instanceof KeyedError && error.key !== "worker.packages") || error instanceof RangeError) throw error;
   const signal = AbortSignal.timeout(DAMAGED_CHECK_MS);
   const damaged = await damagedFiles(plainFetch, signal, (url) => asked.has(url));
   if (!damaged.length) throw error;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import json
 import re
@@ -304,9 +305,16 @@ def test_the_sha256_of_every_file_is_stamped_as_built(site: Path) -> None:
     sha256 = lambda path: hashlib.sha256((site / path).read_bytes()).hexdigest()  # noqa: E731
     html = {"./", "index.html"}  # (no sha256: some hosts add to the page)
     assert {path: None if path in html else sha256(path) for path in precache} == precache
-    assert {path: [sha256(path), start] for path, (_, start) in later.items()} == later
+    inflated = lambda path: hashlib.sha256(gzip.decompress((site / path).read_bytes())).hexdigest()  # noqa: E731
+    expected = {
+        path: [sha256(path), start, inflated(path) if path.endswith(".gz") else None]
+        for path, (_, start, _) in later.items()
+    }
+    assert expected == later
+    types = re.compile(r"const NEEDED_TYPES = (\{.*?\});")
+    assert types.search(sw).group(1) == types.search(integrity).group(1)  # (sw.js cannot import it)
     assert {"offline-copies.js", "file-integrity.js", "main.js", "./"} <= precache.keys()
-    starts = {path for path, (_, start) in later.items() if start}
+    starts = {path for path, (_, start, _) in later.items() if start}
     assert {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "data/manifest.json"} <= starts
     assert not any(path.startswith(("vendor/", "data/mnist")) for path in starts)
 

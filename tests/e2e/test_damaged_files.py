@@ -250,3 +250,27 @@ def test_a_wasm_served_with_the_wrong_type_is_not_kept_and_a_fixed_server_is_ask
     finally:
         page.context.close()
         server.shutdown()
+
+
+def test_a_host_that_sends_the_data_gzip_encoded_still_trains_and_keeps_copies(browser: Browser, site: Path) -> None:
+    """Some servers send a .gz with "Content-Encoding: gzip": the browser hands it over inflated,
+    which the build's sha256 of its content accepts (and pycore reads)."""
+
+    class GzipEncoded(site_server.SiteHandler):
+        def end_headers(self) -> None:
+            if self.path.split("?")[0].endswith(".gz"):
+                self.send_header("Content-Encoding", "gzip")
+            super().end_headers()
+
+    server, base_url = serve(site, GzipEncoded)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    tests = [f"{base_url}data/mnist-012-test-{part}.idx.gz" for part in ("images", "labels")]
+    try:
+        wait_ready(page)
+        page.get_by_test_id("evaluate").click()
+        expect(page.get_by_test_id("test-accuracy")).to_contain_text("97.74 %", timeout=60_000)
+        wait_for_copies(page, cache_prefix(site), tests)
+        watch.assert_clean()
+    finally:
+        page.context.close()
+        server.shutdown()
