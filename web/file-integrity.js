@@ -17,7 +17,7 @@ export const checkable = (url) => Object.hasOwn(FILES, sitePath(url)) && Boolean
 
 // The types a file must be served with to work (the runtime's .wasm, modules): a copy served with
 // another is not kept either, so that a server set right is asked again.
-const NEEDED_TYPES = { wasm: /^application\/wasm/i, js: /(java|ecma)script/i, mjs: /(java|ecma)script/i };
+const NEEDED_TYPES = { wasm: /^application\/wasm$/i, js: /(java|ecma)script/i, mjs: /(java|ecma)script/i };
 
 /** Whether `response` is served with the type its file needs to work (any, for most files). */
 export function servedAsNeeded(url, response) {

@@ -45,7 +45,7 @@ self.addEventListener("install", (event) => {
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 // The types a file must be served with to work (as in file-integrity.js): a copy served with another
 // is not kept, so that a server set right is asked again.
-const NEEDED_TYPES = { wasm: /^application\/wasm/i, js: /(java|ecma)script/i, mjs: /(java|ecma)script/i };
+const NEEDED_TYPES = { wasm: /^application\/wasm$/i, js: /(java|ecma)script/i, mjs: /(java|ecma)script/i };
 function servedAsNeeded(url, response) {
   const needed = NEEDED_TYPES[url.split(/[?#]/)[0].split(".").pop()];
   return !needed || needed.test(response.headers.get("content-type") || "");
@@ -53,13 +53,13 @@ function servedAsNeeded(url, response) {
 
 // `response` for `url`, read once, if served with the type it needs and its sha256 is one of
 // `expected`; else null. With nothing expected (the HTML page, which hosts may add to), a page that
-// ends: not one cut off.
+// reaches its </html>: not one cut off.
 async function checked(url, response, expected) {
   if (!servedAsNeeded(url, response)) return null;
   if (expected === undefined) return response;
   const bytes = await response.arrayBuffer();
   if (expected === null) {
-    if (!/<\/html>\s*$/i.test(new TextDecoder().decode(bytes.slice(-64)))) return null;
+    if (!/<\/html>/i.test(new TextDecoder().decode(bytes))) return null; // (hosts may add after it too)
   } else if (!expected.includes(hex(await crypto.subtle.digest("SHA-256", bytes)))) return null;
   const { status, statusText, headers } = response;
   return new Response(bytes, { status, statusText, headers });

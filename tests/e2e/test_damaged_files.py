@@ -221,24 +221,25 @@ def test_a_page_script_cut_off_says_so_instead_of_loading_for_ever(browser: Brow
         server.shutdown()
 
 
+@pytest.mark.parametrize("wrong", ["application/octet-stream", "application/wasm; charset=utf-8"])
 def test_a_wasm_served_with_the_wrong_type_is_not_kept_and_a_fixed_server_is_asked_again(
-    browser: Browser, site: Path
+    browser: Browser, site: Path, wrong: str
 ) -> None:
-    """Its bytes are right, but it cannot compile as served: a copy kept with that type would fail
-    for ever, after the server is set right."""
+    """Its bytes are right, but it cannot compile as served (Chromium takes no parameter either): a
+    copy kept with that type would fail for ever, after the server is set right."""
     state = {"wrong": True}
 
     class WrongType(site_server.SiteHandler):
         def guess_type(self, path: str) -> str:
             if state["wrong"] and str(path).endswith(".wasm"):
-                return "application/octet-stream"
+                return wrong
             return super().guess_type(path)
 
     server, base_url = serve(site, WrongType)
     page, watch = open_app(browser, base_url, service_workers="allow")
     wasm = base_url + "pyodide/pyodide.asm.wasm"
     try:
-        expect(page.get_by_test_id("status")).to_contain_text("application/wasm", timeout=60_000)
+        expect(page.get_by_test_id("status")).to_contain_text(f'served as "{wrong}"', timeout=60_000)
         wait_for_service_worker(page)
         assert wasm not in cached_urls(page, cache_prefix(site))
         state["wrong"] = False
@@ -271,6 +272,43 @@ def test_a_host_that_sends_the_data_gzip_encoded_still_trains_and_keeps_copies(b
         expect(page.get_by_test_id("test-accuracy")).to_contain_text("97.74 %", timeout=60_000)
         wait_for_copies(page, cache_prefix(site), tests)
         watch.assert_clean()
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_failed_0_9_switch_keeps_its_message_while_the_other_files_were_downloading(
+    browser: Browser, site: Path
+) -> None:
+    """The first file that fails stops the others: their progress would hide its message."""
+    labels, images = "data/mnist-all-train-labels.idx.gz", "data/mnist-all-train-images.idx.gz"
+    state = {"images": 0}
+
+    class LabelsMissing(site_server.SiteHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            path = self.path.split("?")[0]
+            if path == "/" + labels:
+                self.send_error(404)
+                return
+            try:
+                super().do_GET()
+            finally:
+                state["images"] += path == "/" + images  # (sent, or given up by the page)
+
+    server, base_url = serve(site, LabelsMissing)
+    page, watch = open_app(browser, base_url)
+    status = page.get_by_test_id("status")
+    try:
+        wait_ready(page)
+        page.get_by_test_id("mode").select_option("0-9")
+        expect(status).to_contain_text(labels, timeout=60_000)
+        wait_until(page, lambda: state["images"] >= 1)  # the images' download is over
+        expect(status).to_contain_text(labels)
+        expect(status).to_have_attribute("data-kind", "error")
+        expect(page.get_by_test_id("load-progress")).to_be_hidden()
+        expect(page.get_by_test_id("mode")).to_have_value("0-2")
+        watch.errors = []  # (the 404)
+        assert watch.foreign == []
     finally:
         page.context.close()
         server.shutdown()
