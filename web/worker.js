@@ -80,10 +80,14 @@ function toJs(value) {
 
 // Fetch data files. `need` says what they are for, so that a failed fetch (offline) can say what
 // to do: "You are offline: training needs the MNIST images (3.3 MB) once online." (worker.offline)
+// The first failure stops the others, and their progress, which would hide its message.
 async function fetchFiles(names, need, onBytes = null) {
+  const stop = new AbortController();
+  const report = onBytes && ((n) => stop.signal.aborted || onBytes(n));
   try {
-    return await Promise.all(names.map((name) => fetchBytes(name, onBytes)));
+    return await Promise.all(names.map((name) => fetchBytes(name, report, stop.signal)));
   } catch (error) {
+    stop.abort();
     if (!(error instanceof TypeError) || navigator.onLine) throw error; // an HTTP error says what it is already
     const size = names.reduce((n, name) => n + (fileSizes[name] || 0), 0);
     const what = size ? message("worker.sized", { what: message(need.what), megabytes: Math.round(size / 1e5) / 10 }) : message(need.what);
@@ -93,18 +97,18 @@ async function fetchFiles(names, need, onBytes = null) {
 
 // Fetch a data file, checked against the build's sha256 (not cut off or changed: if it is, once more
 // past the HTTP cache, which may have kept it so); onBytes, if given, hears the size of every chunk.
-async function fetchBytes(name, onBytes = null) {
+async function fetchBytes(name, onBytes = null, signal = undefined) {
   const url = DATA_URL + name;
   let bytes = null;
   try {
-    bytes = await download(url, onBytes);
+    bytes = await download(url, onBytes, { signal });
   } catch (error) {
     if (!(error instanceof TypeError) || !navigator.onLine) throw error; // (offline: fetchFiles says so)
   }
   if (bytes && (await intact(url, bytes))) return bytes;
   bytes = null; // (the damaged one, not held during the second download)
   try {
-    bytes = await download(url, null, { cache: "reload" }); // (a connection cut mid-file, or a damaged copy)
+    bytes = await download(url, null, { cache: "reload", signal }); // (a connection cut mid-file, or a damaged copy)
   } catch (error) {
     if (!(error instanceof TypeError) || !navigator.onLine) throw error;
   }
