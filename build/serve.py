@@ -41,19 +41,25 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(site: Path, port: int = 0, prefix: str = "/", verbose: bool = False) -> http.server.ThreadingHTTPServer:
-    """A server for ``site`` on 127.0.0.1 (port 0: any free port); call ``serve_forever``."""
+def make_server(
+    site: Path, port: int = 0, prefix: str = "/", verbose: bool = False, handler: type = SiteHandler
+) -> http.server.ThreadingHTTPServer:
+    """A server for ``site`` on 127.0.0.1 (port 0: any free port), answering with ``handler`` (a
+    SiteHandler; the tests give theirs, which fault or count); call ``serve_forever``."""
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-    handler = type("Handler", (SiteHandler,), {"prefix": prefix})
+    handler = type("Handler", (handler,), {"prefix": prefix})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(site)))
     server.verbose = verbose
     server.daemon_threads = True
     return server
 
 
-def serve_in_thread(site: Path, prefix: str = "/") -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Start a server in a background thread; returns it and the site's base URL."""
-    server = make_server(site, 0, prefix)
+def serve_in_thread(
+    site: Path, prefix: str = "/", handler: type = SiteHandler
+) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Start a server (``handler``: see make_server) in a background thread; returns it and the
+    site's base URL."""
+    server = make_server(site, 0, prefix, handler=handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}{'/' + prefix.strip('/') + '/' if prefix.strip('/') else '/'}"
     return server, base

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import http.server
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -24,16 +25,42 @@ from tests.e2e.offline import (
     wait_for_no_copies,
     wait_for_service_worker,
 )
-from tests.e2e.test_offline import serve
 
 CUT_OFF = "did not arrive as this site was built"
 
 
-def damaging_server(site: Path, path: str, max_age: int | None = None) -> tuple[object, str, dict]:
+class Answers:
+    """What a test server answered, counted as it answers: a test waits on a count, not a sleep."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.changed = threading.Condition()
+
+    def add(self, what: str) -> None:
+        with self.changed:
+            self.counts[what] += 1
+            self.changed.notify_all()
+
+    def __getitem__(self, what: str) -> int:
+        return self.counts[what]
+
+    def wait_for(self, page: Page, what: str, at_least: int, timeout_s: float = 60) -> None:
+        """Wait until ``what`` was answered ``at_least`` times: woken by each answer, and every
+        50 ms without one to let Playwright handle the page's requests (the fixture routes them)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self.changed:
+                if self.changed.wait_for(lambda: self.counts[what] >= at_least, 0.05):
+                    return
+            assert time.monotonic() < deadline, f"{what}: answered {self.counts[what]} times, not {at_least}"
+            page.evaluate("0")
+
+
+def damaging_server(site: Path, path: str, max_age: int | None = None) -> tuple[object, str, dict, Answers]:
     """The site, with the first half of ``path`` sent as the whole file while ``state["on"]``, and
     ``path`` kept ``max_age`` seconds by the browser's HTTP cache if given (else: asked again each
-    time); ``state["sent"]`` counts the damaged answers and ``state["whole"]`` the right ones."""
-    state = {"on": True, "sent": 0, "whole": 0}
+    time); the answers count the damaged ones ("damaged") and the right ones ("whole") of ``path``."""
+    state, answers = {"on": True}, Answers()
 
     class Damaging(site_server.SiteHandler):
         def end_headers(self) -> None:
@@ -45,8 +72,9 @@ def damaging_server(site: Path, path: str, max_age: int | None = None) -> tuple[
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             if not (state["on"] and self.path.split("?")[0] == "/" + path):
-                state["whole"] += self.path.split("?")[0] == "/" + path
                 super().do_GET()
+                if self.path.split("?")[0] == "/" + path:
+                    answers.add("whole")
                 return
             body = (site / path).read_bytes()
             body = body[: len(body) // 2]
@@ -55,10 +83,10 @@ def damaging_server(site: Path, path: str, max_age: int | None = None) -> tuple[
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-            state["sent"] += 1
+            answers.add("damaged")
 
-    server, url = serve(site, Damaging)
-    return server, url, state
+    server, url = site_server.serve_in_thread(site, handler=Damaging)
+    return server, url, state, answers
 
 
 @pytest.mark.parametrize(
@@ -71,7 +99,7 @@ def damaging_server(site: Path, path: str, max_age: int | None = None) -> tuple[
 )
 def test_a_file_of_python_cut_off_is_named_not_kept_and_fetched_again(browser: Browser, site: Path, name: str) -> None:
     path = next(p for p in python_files(site, "") if p.split("/")[-1].startswith(name))
-    server, base_url, state = damaging_server(site, path)
+    server, base_url, state, answers = damaging_server(site, path)
     page, watch = open_app(browser, base_url, service_workers="allow")
     try:
         status = page.get_by_test_id("status")
@@ -79,7 +107,7 @@ def test_a_file_of_python_cut_off_is_named_not_kept_and_fetched_again(browser: B
         expect(status).to_contain_text(path)
         expect(status).to_have_attribute("data-kind", "error")
         expect(page.get_by_test_id("restart")).to_be_visible()
-        assert state["sent"] >= 1
+        assert answers["damaged"] >= 1
         assert base_url + path not in cached_urls(page, cache_prefix(site))  # no damaged copy kept
         state["on"] = False  # the server has the right file again: a reload starts
         page.reload()
@@ -93,19 +121,11 @@ def test_a_file_of_python_cut_off_is_named_not_kept_and_fetched_again(browser: B
         server.shutdown()
 
 
-def wait_until(page: Page, holds: Callable[[], bool], timeout_s: float = 60) -> None:
-    """Wait until ``holds()`` (the server's count, say), looking again every 50 ms."""
-    deadline = time.monotonic() + timeout_s
-    while not holds():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(50)
-
-
 def test_a_data_file_cut_off_is_not_kept_for_offline_use(browser: Browser, site: Path) -> None:
     """Neither by Python's worker on a first visit nor by the service worker later: each Evaluate
     asks the server again (a kept copy would answer instead)."""
     path = "data/mnist-012-test-images.idx.gz"
-    server, base_url, state = damaging_server(site, path)
+    server, base_url, state, answers = damaging_server(site, path)
     page, watch = open_app(browser, base_url, service_workers="allow")
     prefix = cache_prefix(site)
     evaluate = page.get_by_test_id("evaluate")
@@ -114,7 +134,7 @@ def test_a_data_file_cut_off_is_not_kept_for_offline_use(browser: Browser, site:
         """Evaluate, which asks the server (twice: once more past the HTTP cache), and names the file."""
         expect(evaluate).to_be_enabled(timeout=60_000)
         evaluate.click()
-        wait_until(page, lambda: state["sent"] == 2 * times)
+        answers.wait_for(page, "damaged", 2 * times)
         expect(page.get_by_test_id("status")).to_contain_text(CUT_OFF, timeout=60_000)
         expect(page.get_by_test_id("status")).to_contain_text(path)
 
@@ -146,7 +166,7 @@ def test_reload_gets_a_file_of_python_again_that_the_http_cache_kept_cut_off(bro
     cannot start, the worker fetches it again past that cache, so that a reload once the server is
     right starts (the e2e fixture's routing turns the HTTP cache off: not used here)."""
     path = "pyodide/python_stdlib.zip"
-    server, base_url, state = damaging_server(site, path, max_age=600)
+    server, base_url, state, answers = damaging_server(site, path, max_age=600)
     context = browser.new_context(service_workers="block")
     page = context.new_page()
     status = page.get_by_test_id("status")
@@ -159,7 +179,7 @@ def test_reload_gets_a_file_of_python_again_that_the_http_cache_kept_cut_off(bro
         if CUT_OFF in status.inner_text():  # (fetched again during the first failure, still damaged then)
             page.reload()
         wait_ready(page)
-        assert state["whole"] >= 1
+        assert answers["whole"] >= 1
     finally:
         context.close()
         server.shutdown()
@@ -169,7 +189,7 @@ def test_a_page_file_cut_off_is_never_kept_by_the_service_worker(browser: Browse
     """sw.js caches the page's files at install only if they are the build's: otherwise the install
     fails (and is tried again at the next visit), so that no damaged copy is served from then on."""
     path = "style.css"  # (the page still starts with half of it)
-    server, base_url, state = damaging_server(site, path)
+    server, base_url, state, _ = damaging_server(site, path)
     page, watch = open_app(browser, base_url, service_workers="allow")
     prefix = cache_prefix(site)
     try:
@@ -198,7 +218,7 @@ def test_a_page_file_cut_off_is_never_kept_by_the_service_worker(browser: Browse
 def test_a_script_of_python_s_worker_cut_off_says_so(browser: Browser, site: Path, path: str) -> None:
     """A module the worker imports that cannot run: the worker dies before it says anything (or,
     for worker-start.js, the page's first script, which starts it: none starts)."""
-    server, base_url, _ = damaging_server(site, path)
+    server, base_url, _, _ = damaging_server(site, path)
     page, watch = open_app(browser, base_url)
     try:
         expect(page.get_by_test_id("status")).to_contain_text("its scripts did not load", timeout=30_000)
@@ -210,7 +230,7 @@ def test_a_script_of_python_s_worker_cut_off_says_so(browser: Browser, site: Pat
 
 
 def test_a_page_script_cut_off_says_so_instead_of_loading_for_ever(browser: Browser, site: Path) -> None:
-    server, base_url, _ = damaging_server(site, "results.js")
+    server, base_url, _, _ = damaging_server(site, "results.js")
     page, watch = open_app(browser, base_url)
     try:
         expect(page.get_by_test_id("boot-message")).to_contain_text("did not arrive whole")
@@ -235,7 +255,7 @@ def test_a_wasm_served_with_the_wrong_type_is_not_kept_and_a_fixed_server_is_ask
                 return wrong
             return super().guess_type(path)
 
-    server, base_url = serve(site, WrongType)
+    server, base_url = site_server.serve_in_thread(site, handler=WrongType)
     page, watch = open_app(browser, base_url, service_workers="allow")
     wasm = base_url + "pyodide/pyodide.asm.wasm"
     try:
@@ -263,7 +283,7 @@ def test_a_host_that_sends_the_data_gzip_encoded_still_trains_and_keeps_copies(b
                 self.send_header("Content-Encoding", "gzip")
             super().end_headers()
 
-    server, base_url = serve(site, GzipEncoded)
+    server, base_url = site_server.serve_in_thread(site, handler=GzipEncoded)
     page, watch = open_app(browser, base_url, service_workers="allow")
     tests = [f"{base_url}data/mnist-012-test-{part}.idx.gz" for part in ("images", "labels")]
     try:
@@ -282,7 +302,7 @@ def test_a_failed_0_9_switch_keeps_its_message_while_the_other_files_were_downlo
 ) -> None:
     """The first file that fails stops the others: their progress would hide its message."""
     labels, images = "data/mnist-all-train-labels.idx.gz", "data/mnist-all-train-images.idx.gz"
-    state = {"images": 0}
+    answers = Answers()
 
     class LabelsMissing(site_server.SiteHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -293,16 +313,17 @@ def test_a_failed_0_9_switch_keeps_its_message_while_the_other_files_were_downlo
             try:
                 super().do_GET()
             finally:
-                state["images"] += path == "/" + images  # (sent, or given up by the page)
+                if path == "/" + images:
+                    answers.add("images")  # (sent, or given up by the page)
 
-    server, base_url = serve(site, LabelsMissing)
+    server, base_url = site_server.serve_in_thread(site, handler=LabelsMissing)
     page, watch = open_app(browser, base_url)
     status = page.get_by_test_id("status")
     try:
         wait_ready(page)
         page.get_by_test_id("mode").select_option("0-9")
         expect(status).to_contain_text(labels, timeout=60_000)
-        wait_until(page, lambda: state["images"] >= 1)  # the images' download is over
+        answers.wait_for(page, "images", 1)  # the images' download is over
         expect(status).to_contain_text(labels)
         expect(status).to_have_attribute("data-kind", "error")
         expect(page.get_by_test_id("load-progress")).to_be_hidden()

@@ -5,8 +5,6 @@ file it fetches in the service worker's cache (web/offline-copies.js)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import threading
 from collections import Counter
@@ -24,15 +22,6 @@ from tests.e2e.offline import (
     wait_for_no_copies,
     wait_for_service_worker,
 )
-
-
-def serve(site: Path, handler: type) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """The site served by ``handler`` (a site_server.SiteHandler) on a free port; returns the server
-    and its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    server.verbose = False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def worker_names(page: Page) -> list[str]:
@@ -125,7 +114,7 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
                 release.wait(timeout=60)  # (until the test has seen the page wait for it)
             super().do_GET()
 
-    server, base_url = serve(site, HeldCopy)
+    server, base_url = site_server.serve_in_thread(site, handler=HeldCopy)
     page, watch = open_app(browser, base_url, service_workers="allow")
     try:
         expect(page.get_by_test_id("status")).to_contain_text("Keeping Python's files", timeout=90_000)
@@ -167,7 +156,7 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
             self.end_headers()
             self.wfile.write(body)
 
-    server, base_url = serve(site, Deploys)
+    server, base_url = site_server.serve_in_thread(site, handler=Deploys)
     page, watch = open_app(browser, base_url, service_workers="allow")
     prefix = cache_prefix(site)
     try:
