@@ -30,7 +30,8 @@ export async function deleteCopiesOf(urls) {
   }
 }
 
-const urlOf = (resource) => new URL(resource instanceof Request ? resource.url : String(resource), location.href).href;
+/** The URL a fetch of `resource` (a string, a URL or a Request) asks for. */
+export const urlOf = (resource) => new URL(resource instanceof Request ? resource.url : String(resource), location.href).href;
 
 /** The copies one worker keeps. */
 export class OfflineCopies {

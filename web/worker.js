@@ -1,7 +1,7 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
 import { damagedFiles, fetchAgain, intact, servedAsNeeded, sitePath } from "./file-integrity.js";
-import { deleteCopiesOf, KEEP_COPIES, OfflineCopies } from "./offline-copies.js";
+import { deleteCopiesOf, KEEP_COPIES, OfflineCopies, urlOf } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -38,7 +38,7 @@ function keepScriptsOnceLoaded() {
 const asked = new Set(RUNTIME_SCRIPTS);
 const plainFetch = self.fetch.bind(self);
 function askingFetch(resource, options) {
-  asked.add(new URL(resource instanceof Request ? resource.url : String(resource), location.href).href);
+  asked.add(urlOf(resource));
   return plainFetch(resource, options);
 }
 self.fetch = copies ? copies.wrap(askingFetch, keepScriptsOnceLoaded) : askingFetch;
@@ -99,20 +99,16 @@ async function fetchFiles(names, need, onBytes = null) {
 // past the HTTP cache, which may have kept it so); onBytes, if given, hears the size of every chunk.
 async function fetchBytes(name, onBytes = null, signal = undefined) {
   const url = DATA_URL + name;
-  let bytes = null;
-  try {
-    bytes = await download(url, onBytes, { signal });
-  } catch (error) {
-    if (!(error instanceof TypeError) || !navigator.onLine) throw error; // (offline: fetchFiles says so)
+  // (a connection cut mid-file, or a damaged copy: once more, without progress; the first one is
+  // not held meanwhile)
+  for (const [init, progress] of [[{ signal }, onBytes], [{ cache: "reload", signal }, null]]) {
+    try {
+      const bytes = await download(url, progress, init);
+      if (await intact(url, bytes)) return bytes;
+    } catch (error) {
+      if (!(error instanceof TypeError) || !navigator.onLine) throw error; // (offline: fetchFiles says so)
+    }
   }
-  if (bytes && (await intact(url, bytes))) return bytes;
-  bytes = null; // (the damaged one, not held during the second download)
-  try {
-    bytes = await download(url, null, { cache: "reload", signal }); // (a connection cut mid-file, or a damaged copy)
-  } catch (error) {
-    if (!(error instanceof TypeError) || !navigator.onLine) throw error;
-  }
-  if (bytes && (await intact(url, bytes))) return bytes;
   throw new KeyedError("worker.damaged", { files: [sitePath(url)] });
 }
 
