@@ -35,10 +35,12 @@ CACHE_PREFIX = "digits-from-scratch-"  # the service worker's caches (one per de
 # The files the build stamps, with the placeholders each must have: the prefix of the caches' names
 # ("BUILD_CACHE_PREFIX"), the deploy's version ("BUILD_VERSION"), the files cached at install with their
 # sha256 ("BUILD_PRECACHE"), and the site's other files with their sha256 and whether Python needs them
-# to start ("BUILD_LATER_FILES").
+# to start ("BUILD_LATER_FILES"), and the words file-check.js says where the catalogs did not load
+# ("BUILD_FALLBACK_WORDS").
 STAMPED = {
     "offline-copies.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"'),
     "file-integrity.js": ("/* BUILD_LATER_FILES */ {}",),
+    "file-check.js": ("/* BUILD_FALLBACK_WORDS */ {}",),
     "sw.js": ('"BUILD_CACHE_PREFIX"', '"BUILD_VERSION"', "/* BUILD_PRECACHE */ {}", "/* BUILD_LATER_FILES */ {}"),
 }
 
@@ -261,6 +263,8 @@ def bundle_editor(site: Path) -> int:
 I18N_DIR = ROOT / "web" / "i18n"
 LANGUAGES = [code for code, _ in json.loads((I18N_DIR / "languages.json").read_text(encoding="utf-8"))]
 CATALOGS_FILE = "i18n/catalogs.js"  # in the site: a classic script, loaded before the page's modules
+# What file-check.js says, in every language, where the catalogs themselves did not load
+FALLBACK_WORDS = ("file.missing", "file.missingOffline", "file.missingStatus")
 
 
 def page_catalogs() -> dict[str, dict[str, str]]:
@@ -478,6 +482,10 @@ def stamp_files(site: Path) -> None:
         '"BUILD_CACHE_PREFIX"': json.dumps(CACHE_PREFIX),
         '"BUILD_VERSION"': json.dumps(digest.hexdigest()[:16]),
         "/* BUILD_LATER_FILES */ {}": json.dumps(later),
+        # (ASCII: \u escapes, whatever the locale the file is written in)
+        "/* BUILD_FALLBACK_WORDS */ {}": json.dumps(
+            {code: {key: words[key] for key in FALLBACK_WORDS} for code, words in page_catalogs().items()}
+        ),
     }
     for name in STAMPED:
         if name != "sw.js":

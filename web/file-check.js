@@ -5,22 +5,40 @@
 // that loads but cannot run (cut off halfway: "Unexpected end of input"), or any error before the
 // page started. The words
 // come from the catalogs (i18n/catalogs.js, a classic script too), in the visitor's language.
+// Where the catalogs themselves (or i18n-boot.js) did not load, from WITHOUT_CATALOGS: the build
+// stamps there, from the catalogs, the words of a page whose files did not all load, in every language.
+const WITHOUT_CATALOGS = /* BUILD_FALLBACK_WORDS */ {};
+
 function explain(messageKey, statusKey, params = {}) {
   const { catalogs, languages, start } = self.DIGITS_I18N; // i18n-boot.js chose the language
   const text = (key) => catalogs[start][key] ?? catalogs[languages[0][0]][key];
-  document.documentElement.lang = start;
   // the page's own words in that language too (those with placeholders for elements stay as they are)
   for (const el of document.querySelectorAll("[data-i18n]")) {
     const words = text(el.dataset.i18n);
     if (words !== undefined && !el.children.length && !words.includes("{")) el.textContent = words;
   }
   document.title = text("page.title") ?? document.title;
+  const message = text(messageKey).replace(/\{(\w+)\}/g, (whole, name) => params[name] ?? whole);
+  show(start, message, text(statusKey));
+}
+
+// The page's files did not all load, said in the browser's first language we have words for.
+function explainWithoutCatalogs() {
+  const codes = Object.keys(WITHOUT_CATALOGS);
+  const wanted = (navigator.languages || [navigator.language]).map((tag) => String(tag).toLowerCase().split(/[-_]/)[0]);
+  const code = wanted.find((c) => codes.includes(c)) || codes[0];
+  const words = WITHOUT_CATALOGS[code];
+  if (words) show(code, words[navigator.onLine ? "file.missing" : "file.missingOffline"], words["file.missingStatus"]);
+}
+
+function show(language, message, statusText) {
+  document.documentElement.lang = language;
   delete document.documentElement.dataset.i18nPending;
   const box = document.getElementById("boot-message");
   box.hidden = false;
-  box.textContent = text(messageKey).replace(/\{(\w+)\}/g, (whole, name) => params[name] ?? whole);
+  box.textContent = message;
   const status = document.getElementById("status");
-  status.textContent = text(statusKey);
+  status.textContent = statusText;
   status.dataset.kind = "error";
 }
 
@@ -47,15 +65,24 @@ if (location.protocol === "file:") {
   );
   // The page's modules have run by DOMContentLoaded: if the page did not start, say why.
   whenParsed(() => {
-    if (self.digitsApp || !self.DIGITS_I18N) return;
+    if (self.digitsApp) return;
+    if (!self.DIGITS_I18N?.start) { // (the catalogs, or the script that chooses the language, did not load or run)
+      refetchScripts();
+      explainWithoutCatalogs();
+      return;
+    }
     if (cause === "missing") explain(navigator.onLine ? "file.missing" : "file.missingOffline", "file.missingStatus");
     else if (cause === null || cause === "damaged") {
-      if (cause === null) { // (no error: one cut off between two statements, which one is not known)
-        for (const entry of performance.getEntriesByType("resource")) {
-          if (/\.js$/.test(new URL(entry.name).pathname)) fetch(entry.name, { cache: "reload" }).catch(() => {});
-        }
-      }
+      if (cause === null) refetchScripts(); // (no error: one cut off between two statements, which one is not known)
       explain("file.damaged", "file.missingStatus");
     } else explain("file.failed", "file.failedStatus", { error: String(cause) });
   });
 }
+
+// Every script of the page, fetched again past the HTTP cache (which may hold one cut off), so that a reload gets them whole.
+function refetchScripts() {
+  for (const entry of performance.getEntriesByType("resource")) {
+    if (/\.js$/.test(new URL(entry.name).pathname)) fetch(entry.name, { cache: "reload" }).catch(() => {});
+  }
+}
+

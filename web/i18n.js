@@ -9,6 +9,8 @@
 // re-renders every status line, error and label in place (`track`), without reloading the page.
 
 const DATA = globalThis.DIGITS_I18N; // i18n/catalogs.js, completed by i18n-boot.js
+// (if either did not run, cut off say, the page does not start: file-check.js says so without them)
+if (!DATA?.start) throw new Error("the page's catalogs, or the script that picks their language, did not run");
 /** [[code, name in its own language], …]: web/i18n/languages.json, the one list of languages. */
 export const LANGUAGES = DATA.languages;
 const CODES = LANGUAGES.map(([code]) => code);

@@ -332,3 +332,16 @@ def test_the_service_worker_and_the_first_visit_copies_share_one_cache(site: Pat
     assert version.search(sw).group(1) == version.search(copies).group(1)
     keep_copies = re.search(r'export const KEEP_COPIES = ("[^"]+")', copies).group(1)
     assert f"? {keep_copies} :" in (site / "worker-start.js").read_text()
+
+
+def test_file_check_has_the_words_for_a_page_whose_catalogs_did_not_load(site: Path) -> None:
+    """Where i18n/catalogs.js itself is cut off or missing, file-check.js still says what happened,
+    in every language: the build stamps those words from the catalogs."""
+    build_site = load_build_site()
+    text = (site / "file-check.js").read_text()
+    assert "BUILD_" not in text
+    words = json.loads(re.search(r"const WITHOUT_CATALOGS = (\{.*?\});", text).group(1))
+    catalogs = json.loads(re.search(r"self\.DIGITS_I18N = (\{.*\});", (site / "i18n/catalogs.js").read_text()).group(1))
+    assert sorted(words) == sorted(code for code, _ in catalogs["languages"]) == ["en", "ja"]
+    for code, said in words.items():
+        assert said == {key: catalogs["catalogs"][code][key] for key in build_site.FALLBACK_WORDS}

@@ -7,6 +7,7 @@ web/sw.js), and starts once the server has the right file again."""
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import threading
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import open_app, site_server, wait_ready
+from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, site_server, wait_ready
 from tests.e2e.offline import (
     cache_prefix,
     cached_urls,
@@ -27,6 +28,7 @@ from tests.e2e.offline import (
 )
 
 CUT_OFF = "did not arrive as this site was built"
+I18N = Path(__file__).resolve().parents[2] / "web" / "i18n"
 
 
 class Answers:
@@ -236,6 +238,35 @@ def test_a_page_script_cut_off_says_so_instead_of_loading_for_ever(browser: Brow
         expect(page.get_by_test_id("boot-message")).to_contain_text("did not arrive whole")
         expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
         assert re.search("SyntaxError|Unexpected|Invalid", " ".join(watch.errors)), watch.errors
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("path", "locale"),
+    [("i18n/catalogs.js", "en-US"), ("i18n/catalogs.js", "ja-JP"), ("i18n-boot.js", "ja-JP")],
+)
+def test_the_page_says_so_in_the_visitor_s_language_when_its_words_did_not_arrive_whole(
+    browser: Browser, site: Path, path: str, locale: str
+) -> None:
+    """The catalogs (or the script that picks their language) cut off: the page has no catalog to
+    say it in, so it says it with the words the build stamped into file-check.js, not "Loading the
+    page…" for ever; once the server is right, a reload starts."""
+    words = json.loads((I18N / f"{locale[:2]}.json").read_text(encoding="utf-8"))
+    server, base_url, state, _ = damaging_server(site, path)
+    page, watch = open_app(browser, base_url, locale=locale)
+    try:
+        expect(page.get_by_test_id("boot-message")).to_have_text(words["file.missing"])
+        expect(page.get_by_test_id("status")).to_have_text(words["file.missingStatus"])
+        expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
+        assert page.evaluate("document.documentElement.lang") == locale[:2]
+        assert re.search("SyntaxError|Unexpected|Invalid", " ".join(watch.errors)), watch.errors
+        state["on"] = False
+        page.reload()
+        expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "ready", timeout=READY_TIMEOUT_MS)
+        expect(page.get_by_test_id("boot-message")).to_be_hidden()
+        assert watch.foreign == []
     finally:
         page.context.close()
         server.shutdown()

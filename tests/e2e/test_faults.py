@@ -11,6 +11,7 @@ import io
 import zipfile
 
 import numpy as np
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, predictions_settled, screenshot, wait_ready
@@ -272,16 +273,20 @@ def test_a_drawing_says_what_to_do_when_pillow_did_not_load_and_works_once_it_do
         page.context.close()
 
 
-def test_a_missing_file_of_the_page_says_so_instead_of_loading_for_ever(browser, base_url):
-    """A module of the page that does not load (a file missing from a deploy) stops all of them."""
+@pytest.mark.parametrize("missing", ["results.js", "i18n/catalogs.js"])
+def test_a_missing_file_of_the_page_says_so_instead_of_loading_for_ever(browser, base_url, missing):
+    """A module of the page that does not load (a file missing from a deploy) stops all of them; so
+    do the catalogs (file-check.js then says it with the words the build stamped into it)."""
     page, watch = open_app(browser, base_url + "#", service_workers="block")
-    page.context.route("**/results.js", lambda route: route.fulfill(status=404, body="gone"))
+    page.context.route(f"**/{missing}", lambda route: route.fulfill(status=404, body="gone"))
     try:
         page.reload()
         expect(page.get_by_test_id("status")).to_contain_text("some of this page's files did not load")
         expect(page.get_by_test_id("boot-message")).to_contain_text("could not load all of its files")
         expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
         expect(page.get_by_test_id("boot-message")).to_be_visible()
-        assert watch.foreign == [] and all("404" in e for e in watch.errors), watch.errors  # (the browser's own)
+        # the browser's own; without catalogs, also the scripts that need them
+        expected = lambda e: "404" in e or (missing != "results.js" and e.startswith("pageerror"))  # noqa: E731
+        assert watch.foreign == [] and all(expected(e) for e in watch.errors), watch.errors
     finally:
         page.context.close()
