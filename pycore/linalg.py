@@ -25,9 +25,29 @@ def einsum(subscripts: str, *operands: np.ndarray, out: np.ndarray | None = None
     return c_einsum(subscripts, *operands) if out is None else c_einsum(subscripts, *operands, out=out)
 
 
+# einsum walks every combination of its indices with one iterator, whose size is an intp: in 32-bit
+# Pyodide at most 2**31 − 1 ("iterator is too large": 1,000 test images through a 2048-by-1500
+# layer). A product longer than that is made in slices of its samples.
+MAX_ITERATION = int(np.iinfo(np.intp).max)
+
+
+def _slices(n: int, d: int, h: int) -> list[slice]:
+    """The slices of the N samples that einsum can take at once, for a (D, H) weight matrix."""
+    rows = max(1, MAX_ITERATION // max(1, d * h))
+    return [slice(start, start + rows) for start in range(0, n, rows)]
+
+
 def forward(x: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_einsum: bool = USE_EINSUM) -> np.ndarray:
     """``x @ W``: (N, D) × (D, H) -> (N, H), into ``out`` if given."""
-    return einsum("nd,dh->nh", x, W, out=out) if use_einsum else np.matmul(x, W, out=out)
+    if not use_einsum:
+        return np.matmul(x, W, out=out)
+    parts = _slices(len(x), *W.shape)
+    if len(parts) == 1:
+        return einsum("nd,dh->nh", x, W, out=out)
+    out = np.empty((len(x), W.shape[1]), dtype=np.result_type(x, W)) if out is None else out
+    for part in parts:
+        einsum("nd,dh->nh", x[part], W, out=out[part])
+    return out
 
 
 def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, use_einsum: bool = USE_EINSUM) -> np.ndarray:
@@ -35,16 +55,28 @@ def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, use_einsum: bo
 
     For one sample this is an outer product, where BLAS's matmul is slow (3× here) and einsum is not.
     """
-    if use_einsum or x.shape[0] == 1:
-        return einsum("nd,nh->dh", x, dout, out=out)
-    return np.matmul(x.T, dout, out=out)
+    if not use_einsum and x.shape[0] > 1:
+        return np.matmul(x.T, dout, out=out)
+    parts = _slices(len(x), x.shape[1], dout.shape[1])
+    einsum("nd,nh->dh", x[parts[0]], dout[parts[0]], out=out)
+    for part in parts[1:]:  # (the sum over the samples, slice by slice)
+        out += einsum("nd,nh->dh", x[part], dout[part])
+    return out
 
 
 def input_grad(
     dout: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_einsum: bool = USE_EINSUM
 ) -> np.ndarray:
     """``dout @ W.T``: (N, H) × (D, H) -> (N, D), into ``out`` if given."""
-    return einsum("nh,dh->nd", dout, W, out=out) if use_einsum else np.matmul(dout, W.T, out=out)
+    if not use_einsum:
+        return np.matmul(dout, W.T, out=out)
+    parts = _slices(len(dout), *W.shape)
+    if len(parts) == 1:
+        return einsum("nh,dh->nd", dout, W, out=out)
+    out = np.empty((len(dout), W.shape[0]), dtype=np.result_type(dout, W)) if out is None else out
+    for part in parts:
+        einsum("nh,dh->nd", dout[part], W, out=out[part])
+    return out
 
 
 def sparse_rows_forward(x: np.ndarray, W: np.ndarray, scratch: np.ndarray, use_einsum: bool = USE_EINSUM) -> np.ndarray:
