@@ -69,7 +69,7 @@ def test_the_slices_are_where_einsum_needs_them():
     combinations: "iterator is too large"); the layer's product takes them in two slices."""
     bits = np.iinfo(np.intp).bits
     n, d, h = 1000, 1500, 1432
-    assert linalg.MAX_ITERATION == 2 ** (bits - 1) - 1
+    assert 2 ** (bits - 1) - 1 == linalg.MAX_ITERATION
     assert len(linalg._slices(n, d, h)) == (2 if bits == 32 else 1)
     if bits == 32:  # (Pyodide: tests/pyodide runs this file there)
         x, W = np.ones((n, d), dtype=np.float32), np.full((d, h), 0.5, dtype=np.float32)
