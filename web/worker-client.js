@@ -15,6 +15,9 @@ import { browserError, messageError } from "./ui.js";
 const WORKER_SCRIPTS = ["worker.js", "file-integrity.js", "offline-copies.js", "pyodide/pyodide.mjs"];
 const PING_EVERY_MS = 1_000; // how often a live worker is asked to answer
 const DEAD_AFTER_MS = 8_000; // silent this long with a ping unanswered: gone (noticed within 9 s)
+// While Python boots, the worker is busy for a second or two at a time (up to 2.1 s here, so perhaps
+// 10 s on a slow phone) and cannot answer: it is given longer.
+const DEAD_AFTER_BOOTING_MS = 30_000;
 
 export class WorkerClient {
   constructor(url, onEvent, onDeath) {
@@ -67,8 +70,9 @@ export class WorkerClient {
     }
   }
 
-  /** Start pinging: called once the worker has booted (booting can block it for seconds). */
-  watch() {
+  /** Ping the worker from now on, with the longer allowance while it boots (booting blocks it for seconds). */
+  watch({ booting = false } = {}) {
+    this.deadAfterMs = booting ? DEAD_AFTER_BOOTING_MS : DEAD_AFTER_MS;
     if (this.pingTimer || this.dead) return;
     this.pingTimer = setInterval(() => this.#checkAlive(), PING_EVERY_MS);
   }
@@ -85,7 +89,7 @@ export class WorkerClient {
   #checkAlive() {
     const now = performance.now();
     const waiting = this.pingSentAt !== null && this.lastHeard < this.pingSentAt;
-    if (waiting && now - this.lastHeard > DEAD_AFTER_MS) {
+    if (waiting && now - this.lastHeard > this.deadAfterMs) {
       this.#die(msg("worker.silent", { seconds: Math.round((now - this.lastHeard) / 1000) }));
       return;
     }

@@ -28,6 +28,7 @@ export class WorkerLife {
       return;
     }
     app.worker = worker;
+    worker.watch({ booting: true }); // (a worker that dies while booting is noticed, not left to the boot timeout)
     this.bootTimer = setTimeout(() => {
       if (app.ready) return;
       this.fail(msg("boot.tooLong"));

@@ -18,6 +18,7 @@ from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, predictions_settled, 
 from tests.e2e.drawing import ALL_DIGITS, DIGITS, PLACES, draw
 
 KILL_WORKER = "window.digitsApp.worker.worker.terminate()"
+BOOT_NOTICED_WITHIN_MS = 40_000  # worker-client.js: 30 s of silence while booting, checked every second
 NOTICED_WITHIN_MS = 10_000  # the page must notice a dead worker within 10 s
 
 
@@ -62,6 +63,25 @@ def test_a_killed_worker_is_noticed_and_restart_brings_the_page_back(app):
     page.get_by_test_id("evaluate").click()
     expect(page.get_by_test_id("test-accuracy")).to_contain_text("97.74 %")
     watch.assert_clean()
+
+
+def test_a_worker_killed_while_python_boots_is_noticed_and_restart_brings_the_page_back(browser, base_url):
+    """Killed before "ready": noticed by its unanswered pings (30 s of silence while booting), not
+    left to the 90 s boot timeout, whose message would blame the connection."""
+    page, watch = open_app(browser, base_url)
+    try:
+        page.wait_for_function("window.digitsApp?.worker && !window.digitsApp.ready")
+        page.evaluate(KILL_WORKER)
+        expect(page.get_by_test_id("status")).to_contain_text("Python stopped", timeout=BOOT_NOTICED_WITHIN_MS)
+        expect(page.get_by_test_id("status")).to_contain_text("has not answered")
+        expect(page.get_by_test_id("restart")).to_be_visible()
+        page.get_by_test_id("restart").click()
+        wait_ready(page)
+        draw(page, DIGITS[1](), PLACES["centred"])
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+        watch.assert_clean()
+    finally:
+        page.context.close()
 
 
 def test_a_worker_killed_during_training_releases_every_control(app):
