@@ -54,6 +54,20 @@ export async function damagedFiles(fetch, signal, asked) {
   return damaged;
 }
 
+/** Whether the server now holds another deploy of the site than `version` (this page's): a file
+ * that is not this deploy's may be the next one's, not damaged. Its sw.js names its version (as
+ * `const CACHE = SITE_CACHES + "…"`, which tests/build checks), and is never served from a cache. */
+export async function siteChanged(fetch, version) {
+  if (!navigator.onLine) return false;
+  try {
+    const response = await fetch(SITE + "sw.js", { cache: "no-store" });
+    const found = /const CACHE = SITE_CACHES \+ "([0-9a-f]{16})"/.exec(response.ok ? await response.text() : "");
+    return Boolean(found) && found[1] !== version;
+  } catch {
+    return false; // (offline, say: nothing can be told)
+  }
+}
+
 /** Fetch `urls` again past the browser's HTTP cache (which may hold what arrived damaged), so that
  * a reload gets the server's files; until `signal` aborts. */
 export async function fetchAgain(fetch, urls, signal) {

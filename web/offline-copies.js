@@ -10,7 +10,9 @@ export const KEEP_COPIES = "keep-copies"; // the worker's name when it keeps cop
 // This site's caches, one per deploy (as sw.js names them): the build stamps the prefix and the
 // deploy's version; the site's folder keeps two sites on one origin apart.
 const SITE_CACHES = "BUILD_CACHE_PREFIX" + new URL("./", import.meta.url).pathname;
-export const CACHE = SITE_CACHES + "BUILD_VERSION";
+/** This deploy's version (a hash of the site, stamped by the build). */
+export const VERSION = "BUILD_VERSION";
+export const CACHE = SITE_CACHES + VERSION;
 
 /** Delete every deploy's copies of this site (nobody would serve them); not those of a site in a
  * folder below it. */

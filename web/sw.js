@@ -115,6 +115,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const method = request.method;
   if ((method !== "GET" && method !== "HEAD") || new URL(request.url).origin !== self.location.origin) return;
+  if (request.url.split(/[?#]/)[0] === self.location.href) return; // (this file: what the server has now says whether the site changed)
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);

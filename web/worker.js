@@ -1,7 +1,7 @@
 // The worker owns Pyodide. It boots Python, loads pycore from the site's own lock file, and
 // answers the page's requests by calling pycore.app.Session. Protocol: PROTOCOL.md.
-import { damagedFiles, fetchAgain, intact, servedAsNeeded, sitePath } from "./file-integrity.js";
-import { deleteCopiesOf, KEEP_COPIES, OfflineCopies, urlOf } from "./offline-copies.js";
+import { damagedFiles, fetchAgain, intact, servedAsNeeded, siteChanged, sitePath } from "./file-integrity.js";
+import { deleteCopiesOf, KEEP_COPIES, OfflineCopies, urlOf, VERSION } from "./offline-copies.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("./pyodide/", import.meta.url).href;
@@ -109,7 +109,14 @@ async function fetchBytes(name, onBytes = null, signal = undefined) {
       if (!(error instanceof TypeError) || !navigator.onLine) throw error; // (offline: fetchFiles says so)
     }
   }
-  throw new KeyedError("worker.damaged", { files: [sitePath(url)] });
+  throw await notAsBuilt([url]);
+}
+
+// The error for files that are not this deploy's: damaged, unless the site was updated while the
+// page was open (they are then the new deploy's, which a reload takes).
+async function notAsBuilt(urls) {
+  if (await siteChanged(plainFetch, VERSION)) return new KeyedError("worker.siteUpdated");
+  return new KeyedError("worker.damaged", { files: urls.map(sitePath) });
 }
 
 async function download(url, onBytes, init = {}) {
@@ -362,7 +369,7 @@ const booting = boot().catch(async (error) => {
   // not kept on this device, and fetched again from the server: a reload gets the server's files
   await (copies ? copies.drop(damaged, COPIES_WAIT_MS) : deleteCopiesOf(damaged));
   await fetchAgain(plainFetch, damaged, signal);
-  throw new KeyedError("worker.damaged", { files: damaged.map(sitePath) });
+  throw await notAsBuilt(damaged);
 });
 booting.catch(() => {}); // reported to the "boot" request
 

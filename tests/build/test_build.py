@@ -328,8 +328,10 @@ def test_the_service_worker_and_the_first_visit_copies_share_one_cache(site: Pat
     assert "BUILD_" not in sw and "BUILD_" not in copies
     prefix = json.dumps(build_site.CACHE_PREFIX)
     assert f"const SITE_CACHES = {prefix} + new URL(" in sw and f"const SITE_CACHES = {prefix} + new URL(" in copies
-    version = re.compile(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})";')
-    assert version.search(sw).group(1) == version.search(copies).group(1)
+    # (file-integrity.js's siteChanged reads sw.js's version in this form)
+    version = re.search(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})";', sw).group(1)
+    assert re.search(r'export const VERSION = "([0-9a-f]{16})";', copies).group(1) == version
+    assert 'const found = /const CACHE = SITE_CACHES \\+ "([0-9a-f]{16})"/' in (site / "file-integrity.js").read_text()
     keep_copies = re.search(r'export const KEEP_COPIES = ("[^"]+")', copies).group(1)
     assert f"? {keep_copies} :" in (site / "worker-start.js").read_text()
 

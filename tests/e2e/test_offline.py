@@ -5,6 +5,7 @@ file it fetches in the service worker's cache (web/offline-copies.js)."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import Counter
@@ -183,6 +184,48 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
         page.reload()
         wait_ready(page)
         watch.assert_clean()
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_page_open_during_a_deploy_says_to_reload_not_that_the_new_files_are_damaged(
+    browser: Browser, site: Path
+) -> None:
+    """A page of the last deploy asks for a file it had not fetched yet (the 0–9 model) after a new
+    deploy changed it: the file is not this page's deploy's, yet not damaged. The page says the site
+    was updated and to reload; a reload takes the new deploy."""
+    sw = (site / "sw.js").read_text()
+    version = re.search(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})"', sw).group(1)
+    model = "data/" + json.loads((site / "data" / "manifest.json").read_text())["pretrained_all"]["file"]
+    deploy = {"new": False}
+
+    class Deploys(site_server.SiteHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            path = self.path.split("?")[0]
+            if not deploy["new"] or path not in ("/sw.js", "/" + model):
+                return super().do_GET()
+            body = (site / path[1:]).read_bytes()
+            body = body.replace(version.encode(), b"0123456789abcdef") if path == "/sw.js" else body + b"\0"
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server, base_url = site_server.serve_in_thread(site, handler=Deploys)
+    page, watch = open_app(browser, base_url, service_workers="allow")
+    status = page.get_by_test_id("status")
+    try:
+        wait_ready(page)
+        wait_for_service_worker(page)
+        deploy["new"] = True
+        page.get_by_test_id("mode").select_option("0-9")
+        expect(status).to_contain_text("this site was updated while the page was open", timeout=60_000)
+        expect(status).not_to_contain_text("did not arrive as this site was built")
+        expect(page.get_by_test_id("mode")).to_have_value("0-2")
+        watch.errors = []  # (the refused file)
+        assert watch.foreign == []
     finally:
         page.context.close()
         server.shutdown()
