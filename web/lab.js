@@ -10,6 +10,9 @@ import { $, errorMessage, showMessage } from "./ui.js";
 const STORE_KEY = "digits-from-scratch-lab-code"; // the editor's text, kept across visits
 const SAVE_AFTER_MS = 500;
 const STOP_AFTER_MS = 400; // a run longer than this shows Stop
+// Code that a restart ran again, after which Python stopped within this long, is not run again at the
+// next restart (it would stop it again and again).
+const NOT_AGAIN_IF_STOPPED_WITHIN_MS = 30_000;
 
 export class LabPanel {
   /** `app.worker`, `app.ready`, `app.settings` (menus), `app.life` (restart) and `app.models` are used. */
@@ -19,7 +22,9 @@ export class LabPanel {
     this.view = null;
     this.example = ""; // from Python's page config
     this.checkable = [];
-    this.lastGood = null; // the last code that ran without error: registered again after a restart
+    this.lastGood = null; // the last code that ran without error (a shared link carries it)
+    this.runAgain = false; // whether a restart runs it again: it registered components the form offers
+    this.ranAgainAt = -Infinity; // when a restart last ran it again (performance.now())
     this.running = false;
     this.pendingText = null; // code to show once the editor exists (from a link)
     this.saveTimer = 0;
@@ -153,8 +158,8 @@ export class LabPanel {
     const result = await this.busy("lab-run", { code }, msg("lab.running"));
     if (!result) return;
     showMessage("lab-notice", "");
-    this.lastGood = code;
     const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
+    [this.lastGood, this.runAgain, this.ranAgainAt] = [code, names.length > 0, -Infinity];
     const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
       list.map((name) => msg("lab.component", { kind: msg(`code.kind.${kind}`), name })));
     let said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
@@ -217,13 +222,26 @@ export class LabPanel {
     if (missed.length) showMessage("settings-message", msg("link.ignoredOnly", { names: missed }));
   }
 
-  /** After a restart, register the last good code again (quietly); returns the new menus, or null. */
+  /**
+   * After a restart, run the last good code again (quietly) if it registered components: the form
+   * may use them. Other code is not run again (what it changed went with the old Python), nor code
+   * that stopped Python soon after the last restart ran it (it would again). Returns the new menus, or null.
+   */
   async reregister() {
-    if (this.lastGood === null) return null;
+    if (this.lastGood === null || !this.runAgain) return null;
+    const diedAt = this.app.life.diedAt;
+    if (diedAt > this.ranAgainAt && diedAt - this.ranAgainAt < NOT_AGAIN_IF_STOPPED_WITHIN_MS) {
+      this.runAgain = false;
+      this.output(msg("lab.notRunAgain"), "error");
+      return null;
+    }
     try {
-      return (await this.app.worker.request("lab-run", { code: this.lastGood })).choices;
+      const { choices } = await this.app.worker.request("lab-run", { code: this.lastGood });
+      this.ranAgainAt = performance.now();
+      return choices;
     } catch {
       this.lastGood = null;
+      this.runAgain = false;
       return null;
     }
   }

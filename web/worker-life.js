@@ -47,6 +47,7 @@ export class WorkerLife {
   // and offer Restart, which starts a new worker with the same Digits mode and model.
   onDeath(worker, reason) {
     if (worker !== this.app.worker) return;
+    this.diedAt = performance.now(); // (the Lab does not run again code after which Python stopped soon)
     clearTimeout(this.bootTimer);
     this.app.ready = false;
     this.app.training = false;
