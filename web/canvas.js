@@ -12,6 +12,7 @@ export class DrawingPad {
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.strokes = []; // each stroke: array of [x, y] in canvas pixels
     this.current = null;
+    this.pointer = null; // the pointer drawing the current stroke: one at a time (a second finger is ignored)
     this.onStrokeEnd = onStrokeEnd;
     this.onDraw = onDraw;
     canvas.addEventListener("pointerdown", (e) => this.#down(e));
@@ -29,7 +30,9 @@ export class DrawingPad {
   #down(e) {
     if (e.button !== undefined && e.button > 0) return;
     e.preventDefault();
+    if (this.current) return; // (another finger while one draws)
     this.canvas.setPointerCapture(e.pointerId);
+    this.pointer = e.pointerId;
     this.current = [this.#point(e)];
     this.strokes.push(this.current);
     this.redraw();
@@ -37,7 +40,7 @@ export class DrawingPad {
   }
 
   #move(e) {
-    if (!this.current) return;
+    if (!this.current || e.pointerId !== this.pointer) return;
     e.preventDefault();
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
     for (const ce of events.length ? events : [e]) this.current.push(this.#point(ce));
@@ -46,7 +49,7 @@ export class DrawingPad {
   }
 
   #up(e) {
-    if (!this.current) return;
+    if (!this.current || e.pointerId !== this.pointer) return;
     e.preventDefault();
     this.current = null;
     this.onStrokeEnd();

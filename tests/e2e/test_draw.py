@@ -76,3 +76,32 @@ def test_layout_fits_phone_and_desktop(browser, base_url, width):
             screenshot(page, "phone")
     finally:
         page.context.close()
+
+
+def test_a_second_finger_does_not_take_over_the_stroke(browser, base_url):
+    """Two fingers down together (real touch events, through the DevTools protocol): the first one
+    draws its stroke; the second is ignored, not joined to it in a zigzag that reads as a digit."""
+    page, watch = open_app(browser, base_url, has_touch=True)
+    try:
+        wait_ready(page)
+        box = page.get_by_test_id("draw-canvas").bounding_box()
+        x1, x2, top = box["x"] + box["width"] * 0.3, box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.2
+        cdp = page.context.new_cdp_session(page)
+
+        def touch(kind: str, points: list[tuple[int, float, float]]) -> None:
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, x, y in points]})
+
+        touch("touchStart", [(0, x1, top)])
+        touch("touchStart", [(0, x1, top), (1, x2, top)])
+        for step in range(1, 11):
+            y = top + step * box["height"] * 0.06
+            touch("touchMove", [(0, x1, y), (1, x2, y)])
+        touch("touchEnd", [])
+        strokes = page.evaluate("window.digitsApp.prediction.pad.strokes")
+        assert len(strokes) == 1 and len(strokes[0]) > 5, strokes
+        xs = [x for x, _ in strokes[0]]
+        assert max(xs) - min(xs) < 0.05 * 280, xs  # the first finger's vertical line only
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+        watch.assert_clean()
+    finally:
+        page.context.close()
