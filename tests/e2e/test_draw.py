@@ -89,7 +89,8 @@ def test_a_second_finger_does_not_take_over_the_stroke(browser, base_url):
         cdp = page.context.new_cdp_session(page)
 
         def touch(kind: str, points: list[tuple[int, float, float]]) -> None:
-            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, x, y in points]})
+            fingers = [{"x": x, "y": y, "id": i} for i, x, y in points]
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": fingers})
 
         touch("touchStart", [(0, x1, top)])
         touch("touchStart", [(0, x1, top), (1, x2, top)])
