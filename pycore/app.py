@@ -135,6 +135,7 @@ def page_config() -> dict:
         "modes": {
             name: {**mode, "classes": list(recipes.get(mode["recipe"]).classes)} for name, mode in PAGE_MODES.items()
         },
+        "step_settings": list(STEP_SETTINGS),  # the fields one watched step reads (the others may be anything)
         "limits": {
             **{k: list(v) for k, v in LIMITS.items() if k != "momentum"},
             "whole_numbers": list(WHOLE_NUMBERS),

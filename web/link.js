@@ -3,7 +3,7 @@
 // that the form refuses (wrong type, out of range, unknown) is ignored and named in a message.
 import { switchMode } from "./modes.js";
 import { CHOICE_FIELDS, FIELDS } from "./settings.js";
-import { has, language, LINK_PARAM, msg, raw } from "./i18n.js";
+import { has, language, LINK_PARAM, matchLanguage, msg, raw, setLanguage } from "./i18n.js";
 import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 const MAX_FRAGMENT = 8192; // settings are about 250 characters, plus Lab code up to MAX_LINK_CODE
@@ -77,10 +77,11 @@ export function parseFragment(hash) {
   for (const [name, value] of params) fields.set(name, value);
   const mode = fields.get("mode");
   const code = fields.get("code");
+  const lang = fields.get(LINK_PARAM); // the page's language (at start-up, i18n-boot.js chose it already)
   fields.delete("mode");
   fields.delete("code");
-  fields.delete(LINK_PARAM); // the page's language, chosen by i18n.js at start-up
-  return { mode, code, fields };
+  fields.delete(LINK_PARAM);
+  return { mode, code, lang, fields };
 }
 
 /** A link field's name as the form labels it ("lr": Learning rate), or as written when it is no field. */
@@ -108,7 +109,8 @@ export function applyFields(form, fields) {
       continue;
     }
     el.value = text;
-    let ok = el.value === text && (el.tagName !== "INPUT" || el.type !== "number" || (text !== "" && el.checkValidity()));
+    let ok = el.value === text && (el.tagName !== "SELECT" || el.selectedIndex >= 0); // (a menu has no empty choice)
+    ok &&= el.tagName !== "INPUT" || el.type !== "number" || (text !== "" && el.checkValidity());
     if (ok && name === "hidden") {
       try {
         form.readHidden();
@@ -135,10 +137,12 @@ export function reportLink(ignored, problem) {
 
 /** Restore the experiment in the URL's fragment, if any, into `app`'s mode and form. */
 export async function restoreLink(app) {
-  const { mode, code, fields, problem } = parseFragment(location.hash);
+  const { mode, code, lang, fields, problem } = parseFragment(location.hash);
   if (problem) return reportLink([], problem);
-  if (mode === undefined && code === undefined && !fields.size) return;
+  if (mode === undefined && code === undefined && !fields.size && lang === undefined) return;
   const ignored = [];
+  if (lang !== undefined && !matchLanguage(lang)) ignored.push(msg("link.badValue", { name: raw(LINK_PARAM), value: lang.slice(0, 20) }));
+  else if (lang !== undefined && matchLanguage(lang) !== language()) setLanguage(lang, { remember: false }); // (a link opened in this tab)
   if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(msg("link.badValue", { name: fieldName("mode"), value: String(mode).slice(0, 20) }));
   else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode);
   const recipe = fields.get("recipe"); // the preset the link's run started from
@@ -160,6 +164,13 @@ export async function restoreLink(app) {
   ignored.push(...missed.filter((m) => !waiting.has(m.params.field)));
   app.settings.showShape();
   reportLink(ignored);
+  // each field is in range, but together they may not train (too many parameters, say): say so now
+  try {
+    if (!waiting.size) await app.settings.describe(app.settings.read());
+  } catch (error) {
+    showMessage("settings-message", msg("link.cannotTrain", { error: errorMessage(error) }));
+    return;
+  }
   if (waiting.size) {
     const names = [...waiting].map(([name, value]) => `${name} ${value.slice(0, 20)}`);
     showMessage("settings-message", msg("link.waiting", { names }), "ok");

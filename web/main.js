@@ -81,6 +81,7 @@ class App {
     }
     if (this.worker.dead) return;
     this.ready = true;
+    if (!restarting) this.linkPending = false; // (the link in the address now is restored below)
     $("load-progress").hidden = true;
     this.settings.showShape();
     refreshWeights(this.worker);
@@ -111,6 +112,10 @@ class App {
   /** Enable what can be used now: nothing before Python is ready, only Stop while training. */
   updateControls() {
     const busy = !this.ready || this.training;
+    if (this.linkPending && !busy) {
+      this.linkPending = false;
+      restoreLink(this); // a link opened while Python was loading or a run went on
+    }
     for (const id of ["train", "evaluate", "mode", "copy-link"]) $(id).disabled = busy || this.lab.running;
     this.lab.setDisabled(busy);
     $("step-run").disabled = busy || this.stepView.busy; // one step waits for Python and for a run to end
@@ -146,7 +151,8 @@ class App {
   /** A link opened in this tab (only its fragment changed, so nothing reloaded): restore it now,
    * or say how once Python is ready and no run is going. */
   linkChanged() {
-    if (this.ready && !this.training) restoreLink(this);
+    this.linkPending = !(this.ready && !this.training); // (applied by updateControls once they are)
+    if (!this.linkPending) restoreLink(this);
     else showMessage("settings-message", msg("link.later"));
   }
 

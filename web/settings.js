@@ -26,8 +26,9 @@ export class SettingsForm {
   }
 
   /** Take the recipes, modes, limits and menus from the boot reply; returns the menu values dropped (see setChoices). */
-  configure({ recipes, modes, limits, choices }) {
+  configure({ recipes, modes, limits, choices, step_settings: stepSettings }) {
     const dropped = this.setChoices(choices);
+    this.stepFields = stepSettings; // what one watched step reads (readForStep)
     this.recipes = recipes;
     this.modes = modes;
     this.limits = limits;
@@ -158,13 +159,15 @@ export class SettingsForm {
     if (asked === this.shapeAsked) track($("shape"), text);
   }
 
-  /** The form's settings for a run of the current mode; throws an Error that names a bad field. */
-  read() {
+  /** The form's settings for a run of the current mode (only the fields `names`, if given); throws
+   * an Error that names a bad field. */
+  read(names = FIELDS) {
     const settings = { recipe: this.recipe };
-    for (const name of CHOICE_FIELDS) settings[name] = $(name).value;
-    for (const name of CHECK_FIELDS) settings[name] = $(name).checked;
-    settings.hidden = this.readHidden();
-    for (const name of NUMBER_FIELDS) {
+    const wanted = (name) => names.includes(name);
+    for (const name of CHOICE_FIELDS.filter(wanted)) settings[name] = $(name).value;
+    for (const name of CHECK_FIELDS.filter(wanted)) settings[name] = $(name).checked;
+    if (wanted("hidden")) settings.hidden = this.readHidden();
+    for (const name of NUMBER_FIELDS.filter(wanted)) {
       const input = $(name);
       const value = Number(input.value);
       if (input.value === "" || !Number.isFinite(value) || !input.checkValidity()) {
@@ -174,6 +177,11 @@ export class SettingsForm {
       settings[name] = value;
     }
     return settings;
+  }
+
+  /** The settings one watched step uses (the other fields may be out of range meanwhile). */
+  readForStep() {
+    return this.read(this.stepFields);
   }
 
   /** Enable or disable every field and preset. */

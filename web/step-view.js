@@ -135,7 +135,7 @@ export class StepView {
 
   settings() {
     try {
-      return this.app.settings.read();
+      return this.app.settings.readForStep();
     } catch (error) {
       throw messageError("step.settings", { error: errorMessage(error) });
     }

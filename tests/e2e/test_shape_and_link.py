@@ -174,3 +174,24 @@ def test_loading_a_model_sets_the_form_to_its_shape(app, tmp_path):
     expect(page.get_by_test_id("model-message")).to_contain_text("Loaded small.npz")
     assert page.get_by_test_id("hidden").input_value() == "40"
     assert page.get_by_test_id("activation").input_value() == "sigmoid"
+
+
+def test_a_link_opened_during_a_run_is_applied_after_it_and_one_that_cannot_train_says_so(app):
+    """A link pasted into the tab while a run goes on waits for its end, then applies (its language
+    too; an empty menu value is refused, not left blank). A link whose fields are each in range but
+    give too big a network says so, instead of "restored"."""
+    page, watch = app
+    message = page.get_by_test_id("settings-message")
+    page.get_by_test_id("train").click()
+    page.wait_for_function("window.digitsApp.training")
+    page.evaluate("location.hash = 'lr=0.05&optimizer=&lang=ja'")
+    expect(message).to_contain_text("will be applied once Python is ready and no run is going")
+    assert page.get_by_test_id("lr").input_value() == "0.01"
+    expect(page.get_by_test_id("lr")).to_have_value("0.05", timeout=120_000)  # the run is over
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_test_id("optimizer")).to_have_value("momentum")
+    expect(message).to_contain_text("最適化手法（）を無視")  # "ignored Optimizer ()", in Japanese
+    page.evaluate("location.hash = 'hidden=2048,2048,2048,2048&lang=en'")
+    expect(message).to_contain_text("the form cannot train with them")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    watch.assert_clean()
