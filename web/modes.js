@@ -17,6 +17,7 @@ export async function switchMode(app, mode, { restoring = false } = {}) {
     showMode(app, mode);
     app.models.show(info);
     if (restoring) return;
+    showMessage("model-message", ""); // (what it said was about the last mode's model)
     app.settings.applyModeDefaults();
     refreshWeights(app.worker);
     setStatus(msg(mode === "0-9" ? "status.readyAll" : "status.readySeed"), "ready");

@@ -174,6 +174,10 @@ def test_loading_a_model_sets_the_form_to_its_shape(app, tmp_path):
     expect(page.get_by_test_id("model-message")).to_contain_text("Loaded small.npz")
     assert page.get_by_test_id("hidden").input_value() == "40"
     assert page.get_by_test_id("activation").input_value() == "sigmoid"
+    # a switch of Digits mode loads that mode's model: what was said about the loaded one goes
+    page.get_by_test_id("mode").select_option("0-9")
+    expect(page.get_by_test_id("status")).to_contain_text("(all ten digits)", timeout=120_000)
+    expect(page.get_by_test_id("model-message")).to_be_hidden()
 
 
 def test_a_link_opened_during_a_run_is_applied_after_it_and_one_that_cannot_train_says_so(app):
