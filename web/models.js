@@ -94,8 +94,9 @@ export class ModelsPanel {
       const { bytes, info } = await this.app.worker.request("model-bytes");
       await saveModel(bytes, info);
       $("model-forget").hidden = false;
-    } catch {
-      // Private windows may refuse IndexedDB: the model still works for this visit.
+    } catch (error) {
+      // (storage full, or refused: the model still works for this visit, and can be downloaded)
+      showMessage("model-message", msg("model.notKept", { error: errorMessage(error) }));
     }
   }
 

@@ -118,6 +118,30 @@ def test_restart_restores_the_ten_digit_mode(app):
     watch.assert_clean()
 
 
+def test_a_trained_model_that_storage_cannot_keep_says_so(browser, base_url):
+    """The browser's storage for the site is full (a 200 kB quota, through the DevTools protocol):
+    the run's model works, and the page says it will not come back next time, instead of nothing."""
+    page, watch = open_app(browser, base_url)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        origin = base_url.split("/", 3)
+        cdp.send("Storage.overrideQuotaForOrigin", {"origin": "/".join(origin[:3]), "quotaSize": 200_000})
+        wait_ready(page)
+        page.get_by_test_id("samples").fill("300")
+        page.get_by_test_id("train").click()
+        expect(page.get_by_test_id("status")).to_contain_text("Training done: 300 steps", timeout=120_000)
+        message = page.get_by_test_id("model-message")
+        expect(message).to_contain_text("could not be kept for your next visit (the browser's storage for this site is full)")
+        expect(page.get_by_test_id("model-forget")).to_be_hidden()
+        draw(page, DIGITS[1](), PLACES["centred"])
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
+        assert watch.errors == ["QuotaExceededError: "], watch.errors  # (the browser's words, for the console)
+        watch.errors = []
+        watch.assert_clean()
+    finally:
+        page.context.close()
+
+
 def test_a_diverged_run_keeps_the_previous_model_current_and_saved(app):
     page, watch = app
     page.get_by_test_id("samples").fill("300")
