@@ -131,7 +131,9 @@ def test_a_trained_model_that_storage_cannot_keep_says_so(browser, base_url):
         page.get_by_test_id("train").click()
         expect(page.get_by_test_id("status")).to_contain_text("Training done: 300 steps", timeout=120_000)
         message = page.get_by_test_id("model-message")
-        expect(message).to_contain_text("could not be kept for your next visit (the browser's storage for this site is full)")
+        expect(message).to_contain_text(
+            "could not be kept for your next visit (the browser's storage for this site is full)"
+        )
         expect(page.get_by_test_id("model-forget")).to_be_hidden()
         draw(page, DIGITS[1](), PLACES["centred"])
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
