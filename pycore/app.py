@@ -100,6 +100,14 @@ def page_recipe(settings: dict) -> recipes.Recipe:
 STEP_SETTINGS = ("optimizer", "lr", "momentum", "label_smoothing")
 
 
+def _shown_notes(notes: dict) -> dict:
+    """A model's notes as the page shows them: a test accuracy that is no fraction from 0 to 1 (a
+    file's notes may claim anything: 1e308, -3, "99 %") is left out rather than shown as fact."""
+    accuracy = notes.get("test_accuracy")
+    fraction = isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1
+    return notes if fraction or "test_accuracy" not in notes else {k: v for k, v in notes.items() if k != "test_accuracy"}
+
+
 def step_recipe(settings: dict) -> recipes.Recipe:
     """The recipe of a page's settings, as far as one watched step uses them (:data:`STEP_SETTINGS`):
     a form whose other fields are out of range does not stop it."""
@@ -239,7 +247,7 @@ class Session:
             "loss": net.config.loss,
             "init": net.config.init,
             "description": repr(net),
-            "notes": self.notes.get(self.current, {}),
+            "notes": _shown_notes(self.notes.get(self.current, {})),
         }
 
     def model_bytes(self) -> bytes:
@@ -514,6 +522,8 @@ class Session:
     @staticmethod
     def _step_label(label: object) -> int:
         """The digit a person chose for their drawing, as an ``int``; a clear error for anything else."""
+        if label is None:
+            raise ConfigError("app.step_label_missing")
         number = isinstance(label, (int, float)) and not isinstance(label, bool) and np.isfinite(label)
         if not (number and label == int(label)):
             shown = repr(label) if isinstance(label, (int, float, str)) else type(label).__name__

@@ -63,6 +63,7 @@ MESSAGES: dict[str, str] = {
     "app.step_drawing_pixels": "the drawing is {width}×{height} pixels; at most {limit:,} are read",
     "app.step_drawing_size": "the drawing is {size:,} bytes; a {width}×{height} canvas has {need:,}",
     "app.step_label_choose": "choose the digit your drawing shows (got {value})",
+    "app.step_label_missing": "choose the digit your drawing shows",
     # pycore.trainer
     "trainer.out_of_range": "{label} must be {kind} from {min} to {max}, got {value!r}",
     "trainer.whole_number": "a whole number",

@@ -10,7 +10,7 @@
 
 const DATA = globalThis.DIGITS_I18N; // i18n/catalogs.js, completed by i18n-boot.js
 // (if either did not run, cut off say, the page does not start: file-check.js says so without them)
-if (!DATA?.start) throw new Error("the page's catalogs, or the script that picks their language, did not run");
+if (!DATA?.start) throw new ReferenceError("DIGITS_I18N.start");
 /** [[code, name in its own language], …]: web/i18n/languages.json, the one list of languages. */
 export const LANGUAGES = DATA.languages;
 const CODES = LANGUAGES.map(([code]) => code);
@@ -23,6 +23,9 @@ export const LINK_PARAM = DATA.linkParam;
 const PLACEHOLDER = /\{(\w+)(?:![rsa])?(?::([^{}]*))?\}/g;
 
 const FULL_STOPS = ".。"; // sentence ends that a template and the message inside it may both have
+// {steps, plural, one {# step} other {# steps}}: the words for the number `steps` (Intl.PluralRules
+// of the language chooses; # is the number, grouped). A language without plurals writes {steps:,}.
+export const PLURAL = /\{(\w+), plural, one \{([^{}]*)\} other \{([^{}]*)\}\}/g;
 
 let current = CODES[0];
 const tracked = new Map(); // element -> {text: message, attrs: {name: message}}
@@ -49,7 +52,12 @@ export function t(key, params = {}, { slots = false } = {}) {
     return key;
   }
   if (!(key in (DATA.catalogs[current] || {}))) complain(`no message "${key}" in the ${current} catalog`);
-  return template.replace(PLACEHOLDER, (whole, name, spec = "", at) => {
+  const plurals = new Intl.PluralRules(current);
+  const worded = template.replace(PLURAL, (whole, name, one, other) => {
+    if (typeof params[name] !== "number") complain(`message "${key}" was given no number {${name}}`);
+    return (plurals.select(params[name]) === "one" ? one : other).replaceAll("#", `{${name}:,}`);
+  });
+  return worded.replace(PLACEHOLDER, (whole, name, spec = "", at) => {
     if (!(name in params)) {
       if (!slots) complain(`message "${key}" was given no {${name}}`);
       return whole;
@@ -58,7 +66,7 @@ export function t(key, params = {}, { slots = false } = {}) {
     if (typeof value === "number") return formatParam(value, spec.includes(","));
     const text = render(value);
     // a sentence inside a sentence ("Could not …: {error}。"): its own full stop is the template's
-    const next = template[at + whole.length];
+    const next = worded[at + whole.length];
     return next && FULL_STOPS.includes(next) && FULL_STOPS.includes(text.at(-1)) ? text.slice(0, -1) : text;
   });
 }

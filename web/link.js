@@ -85,7 +85,7 @@ export function parseFragment(hash) {
 }
 
 /** A link field's name as the form labels it ("lr": Learning rate), or as written when it is no field. */
-const fieldName = (name) => (has(`field.${name}`) ? msg(`field.${name}`) : raw(name));
+const fieldName = (name) => (has(`field.${name}`) ? msg(`field.${name}`) : raw(name || '""'));
 
 /**
  * Put a link's fields into the form, one by one, each checked by the form's own rules (the limits

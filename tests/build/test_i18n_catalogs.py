@@ -14,6 +14,8 @@ I18N = Path(__file__).resolve().parents[2] / "web" / "i18n"
 LANGUAGES = [code for code, _ in json.loads((I18N / "languages.json").read_text(encoding="utf-8"))]
 # the page's own placeholders: {name}, with Python's optional conversion and format spec
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+# and the page's plurals: {name, plural, one {# thing} other {# things}} (web/i18n.js's PLURAL)
+PLURAL = re.compile(r"\{(\w+), plural, one \{([^{}]*)\} other \{([^{}]*)\}\}")
 
 
 def load(code: str) -> dict[str, str]:
@@ -21,7 +23,7 @@ def load(code: str) -> dict[str, str]:
 
 
 def names(template: str) -> set[str]:
-    return set(PLACEHOLDER.findall(template))
+    return set(PLACEHOLDER.findall(template)) | {m.group(1) for m in PLURAL.finditer(template)}
 
 
 def full(code: str) -> dict[str, str]:
@@ -74,3 +76,13 @@ def test_the_site_ships_every_catalog_in_one_script(site):
         assert data["catalogs"][code] == load(code)
     assert not list((site / "i18n").glob("*.json"))  # the sources stay out of the site
     assert '"i18n/catalogs.js"' in (site / "sw.js").read_text(encoding="utf-8")
+
+
+def test_the_page_and_this_test_read_plurals_alike():
+    """The plural form web/i18n.js reads is the one these tests read, and every plural in a catalog
+    is in that form (a plural written otherwise would show its braces)."""
+    script = (I18N.parent / "i18n.js").read_text(encoding="utf-8")
+    assert f"export const PLURAL = /{PLURAL.pattern}/g;" in script
+    for code in LANGUAGES:
+        for key, text in load(code).items():
+            assert ", plural," not in PLURAL.sub("", text), (code, key)

@@ -334,3 +334,20 @@ def test_the_code_panel_the_lab_and_offline_states_speak_japanese(browser, base_
     screenshot(page, "en-lab")
     watch.assert_clean()
     page.context.close()
+
+
+def test_one_of_a_thing_is_said_in_the_singular(app):
+    """English plurals come from the catalog's {n, plural, one {…} other {…}} (Intl.PluralRules):
+    "1 step", "1 unit", then "2 steps" in the same message."""
+    page, watch = app
+    page.get_by_test_id("hidden").fill("1")
+    page.get_by_test_id("samples").fill("1")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text(re.compile(r"Training done: 1 step in "), timeout=60_000)
+    page.get_by_test_id("clear").click()
+    draw(page, DIGITS[1](), PLACES["centred"])  # (the activations are shown for a drawing)
+    expect(page.get_by_test_id("activations")).to_contain_text(re.compile(r"hidden layer 1: 1 unit\b"))
+    page.get_by_test_id("samples").fill("2")
+    page.get_by_test_id("train").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Training done: 2 steps in ", timeout=60_000)
+    watch.assert_clean()

@@ -49,6 +49,17 @@ def test_train_evaluate_and_switch_models(session):
     assert session.use_model("pretrained")["slot"] == "pretrained"
 
 
+@pytest.mark.parametrize("claimed", [1e308, -3, float("nan"), "99 %", True, None])
+def test_a_test_accuracy_a_file_claims_is_shown_only_if_it_is_a_fraction(session, claimed):
+    """A model file's notes may say anything: an accuracy that is no fraction from 0 to 1 is not
+    passed to the page (which showed "∞ %"); a real one is, with the other notes."""
+    net = Network(NetworkConfig(sizes=(784, 8, 3)), seed=0)
+    for accuracy, shown in ((claimed, False), (0.9774, True)):
+        session.load_model(model_io.to_bytes(net, {"test_accuracy": accuracy, "steps": 5}), "trained")
+        notes = session.model_info()["notes"]
+        assert notes["steps"] == 5 and ("test_accuracy" in notes) == shown, notes
+
+
 def test_bad_model_leaves_the_current_one(session):
     before = session.model_bytes()
     with pytest.raises(ModelFileError):

@@ -292,8 +292,9 @@ def test_no_drawing_is_refused(session, rgba, width, height):
 @pytest.mark.parametrize("label", [7, -1, 3.5, None, "1", True, float("nan")])
 def test_a_label_not_among_the_models_digits_is_refused(session, label):
     rgba, w, h = drawing()
-    with pytest.raises(ConfigError, match=r"not one of the current model's digits|choose the digit"):
+    with pytest.raises(ConfigError, match=r"not one of the current model's digits|choose the digit") as refused:
         session.one_step(SEED, rgba=rgba, width=w, height=h, label=label)
+    assert "NoneType" not in str(refused.value)  # (no label chosen: no type name for people)
 
 
 def test_a_training_image_the_model_does_not_know(session, mnist_dir):
