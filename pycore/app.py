@@ -105,7 +105,9 @@ def _shown_notes(notes: dict) -> dict:
     file's notes may claim anything: 1e308, -3, "99 %") is left out rather than shown as fact."""
     accuracy = notes.get("test_accuracy")
     fraction = isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1
-    return notes if fraction or "test_accuracy" not in notes else {k: v for k, v in notes.items() if k != "test_accuracy"}
+    if fraction or "test_accuracy" not in notes:
+        return notes
+    return {key: value for key, value in notes.items() if key != "test_accuracy"}
 
 
 def step_recipe(settings: dict) -> recipes.Recipe:
