@@ -41,11 +41,10 @@ def forward(x: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_ein
     """``x @ W``: (N, D) × (D, H) -> (N, H), into ``out`` if given."""
     if not use_einsum:
         return np.matmul(x, W, out=out)
-    parts = _slices(len(x), *W.shape)
-    if len(parts) == 1:
+    if x.shape[0] * W.size <= MAX_ITERATION:  # (a training step's products always are)
         return einsum("nd,dh->nh", x, W, out=out)
     out = np.empty((len(x), W.shape[1]), dtype=np.result_type(x, W)) if out is None else out
-    for part in parts:
+    for part in _slices(len(x), *W.shape):
         einsum("nd,dh->nh", x[part], W, out=out[part])
     return out
 
@@ -57,6 +56,8 @@ def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, use_einsum: bo
     """
     if not use_einsum and x.shape[0] > 1:
         return np.matmul(x.T, dout, out=out)
+    if x.size * dout.shape[1] <= MAX_ITERATION:
+        return einsum("nd,nh->dh", x, dout, out=out)
     parts = _slices(len(x), x.shape[1], dout.shape[1])
     einsum("nd,nh->dh", x[parts[0]], dout[parts[0]], out=out)
     for part in parts[1:]:  # (the sum over the samples, slice by slice)
@@ -70,11 +71,10 @@ def input_grad(
     """``dout @ W.T``: (N, H) × (D, H) -> (N, D), into ``out`` if given."""
     if not use_einsum:
         return np.matmul(dout, W.T, out=out)
-    parts = _slices(len(dout), *W.shape)
-    if len(parts) == 1:
+    if dout.shape[0] * W.size <= MAX_ITERATION:
         return einsum("nh,dh->nd", dout, W, out=out)
     out = np.empty((len(dout), W.shape[0]), dtype=np.result_type(dout, W)) if out is None else out
-    for part in parts:
+    for part in _slices(len(dout), *W.shape):
         einsum("nh,dh->nd", dout[part], W, out=out[part])
     return out
 
