@@ -158,6 +158,7 @@ export class LabPanel {
     const result = await this.busy("lab-run", { code }, msg("lab.running"));
     if (!result) return;
     showMessage("lab-notice", "");
+    result.registered ??= {}; // (a message the code itself posted as the worker's answer has none)
     const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
     [this.lastGood, this.runAgain, this.ranAgainAt] = [code, names.length > 0, -Infinity];
     const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
@@ -165,7 +166,7 @@ export class LabPanel {
     let said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
     // Python's notes (built-ins put back), each a message, on lines of their own after the result
     for (const note of result.notes || []) said = msg("lab.outputThen", { output: said, said: note });
-    const printed = result.output_key ? msg(result.output_key, result.output_params) : result.output.trimEnd();
+    const printed = result.output_key ? msg(result.output_key, result.output_params) : String(result.output ?? "").trimEnd();
     this.output(result.output ? msg("lab.outputThen", { output: printed, said }) : said, "ok");
     $("lab-output").dataset.registered = names.join(",");
     this.applyChoices(result.choices, result.registered);
