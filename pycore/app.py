@@ -100,16 +100,6 @@ def page_recipe(settings: dict) -> recipes.Recipe:
 STEP_SETTINGS = ("optimizer", "lr", "momentum", "label_smoothing")
 
 
-def _shown_notes(notes: dict) -> dict:
-    """A model's notes as the page shows them: a test accuracy that is no fraction from 0 to 1 (a
-    file's notes may claim anything: 1e308, -3, "99 %") is left out rather than shown as fact."""
-    accuracy = notes.get("test_accuracy")
-    fraction = isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1
-    if fraction or "test_accuracy" not in notes:
-        return notes
-    return {key: value for key, value in notes.items() if key != "test_accuracy"}
-
-
 def step_recipe(settings: dict) -> recipes.Recipe:
     """The recipe of a page's settings, as far as one watched step uses them (:data:`STEP_SETTINGS`):
     a form whose other fields are out of range does not stop it."""
@@ -182,6 +172,16 @@ def as_bytes(data: object) -> bytes:
     """``bytes`` from bytes-like data or, in the browser, a JsProxy of a ``Uint8Array``."""
     to_bytes = getattr(data, "to_bytes", None)
     return bytes(to_bytes()) if callable(to_bytes) else bytes(data)
+
+
+def _shown_notes(notes: dict) -> dict:
+    """A model's notes as the page shows them: a test accuracy that is no fraction from 0 to 1 (a
+    file's notes may claim anything: 1e308, -3, "99 %") is left out rather than shown as fact."""
+    accuracy = notes.get("test_accuracy")
+    fraction = isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1
+    if fraction or "test_accuracy" not in notes:
+        return notes
+    return {key: value for key, value in notes.items() if key != "test_accuracy"}
 
 
 class Session:

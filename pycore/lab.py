@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import io
 import linecache
+import sys
 import traceback
 import warnings
+
+import numpy as np
 
 from . import extend
 from .errors import ExtensionError
@@ -112,7 +115,34 @@ def run(code: str) -> dict:
     if extend.built_ins_changed():  # e.g. ACTIVATIONS.clear(): the menus must keep pycore's own
         extend.restore_built_ins()
         notes.append(Message("lab.built_ins_restored").to_dict())
+    problem = core_broken()
+    if problem:  # (it replaced NumPy's or pycore's own functions, say): nothing of it is kept
+        extend.restore(before)
+        raise LabError("lab.broke_pycore", error=problem)
     return {"registered": extend.custom(), **fields("output", output.text()), "notes": notes}
+
+
+def core_broken() -> str | None:
+    """What no longer works in pycore after the visitor's code ("TypeError: …"), or ``None``: a
+    network is made, takes one training step, predicts, and (once Pillow is loaded) a drawing is
+    read. Code may replace NumPy's or pycore's own functions; what it broke would otherwise only
+    show later, as unexplained errors, and a restart would run it again."""
+    from . import onestep, preprocess
+    from .network import Network, NetworkConfig
+    from .optimizers import make_optimizer
+
+    try:
+        rng = np.random.default_rng(0)
+        network = Network(NetworkConfig(sizes=(784, 8, 3)), seed=0)
+        onestep.watch_step(network, make_optimizer("momentum", 0.01, 0.9), rng.random((1, 784)), np.eye(3)[:1])
+        network.predict(rng.random((2, 784)))
+        if "PIL" in sys.modules:  # (the page loads Pillow just after "ready")
+            rgba = np.zeros((28, 28, 4), dtype=np.uint8)
+            rgba[6:22, 12:16] = 255
+            preprocess.from_rgba(rgba.tobytes(), 28, 28)
+    except Exception as exc:  # (whatever it is, it is the visitor's code's doing)
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None
 
 
 def explain(exc: BaseException) -> str | Message | None:

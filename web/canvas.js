@@ -19,6 +19,7 @@ export class DrawingPad {
     canvas.addEventListener("pointermove", (e) => this.#move(e));
     canvas.addEventListener("pointerup", (e) => this.#up(e));
     canvas.addEventListener("pointercancel", (e) => this.#up(e));
+    canvas.addEventListener("lostpointercapture", (e) => this.#up(e)); // (the stroke's end, whatever else was missed)
     this.redraw();
   }
 
@@ -30,9 +31,13 @@ export class DrawingPad {
   #down(e) {
     if (e.button !== undefined && e.button > 0) return;
     e.preventDefault();
-    if (this.current) return; // (another finger while one draws)
+    if (this.current && e.pointerId !== this.pointer) {
+      if (e.pointerType !== "pen" || this.pointerType === "pen") return; // (another finger while one draws)
+      this.strokes.pop(); // a pen after a finger: the finger was the hand resting on the screen
+    }
     this.canvas.setPointerCapture(e.pointerId);
     this.pointer = e.pointerId;
+    this.pointerType = e.pointerType;
     this.current = [this.#point(e)];
     this.strokes.push(this.current);
     this.redraw();

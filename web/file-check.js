@@ -85,4 +85,3 @@ function refetchScripts() {
     if (/\.js$/.test(new URL(entry.name).pathname)) fetch(entry.name, { cache: "reload" }).catch(() => {});
   }
 }
-

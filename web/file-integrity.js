@@ -54,14 +54,17 @@ export async function damagedFiles(fetch, signal, asked) {
   return damaged;
 }
 
+// How sw.js (and offline-copies.js) state their deploy's version, stamped by the build.
+const DEPLOY_VERSION = /const VERSION = "([0-9a-f]{16})"/;
+
 /** Whether the server now holds another deploy of the site than `version` (this page's): a file
- * that is not this deploy's may be the next one's, not damaged. Its sw.js names its version (as
- * `const CACHE = SITE_CACHES + "…"`, which tests/build checks), and is never served from a cache. */
+ * that is not this deploy's may be the next one's, not damaged. Its sw.js states its version, and
+ * is never served from a cache; an answer that does not come within 5 s tells nothing. */
 export async function siteChanged(fetch, version) {
   if (!navigator.onLine) return false;
   try {
-    const response = await fetch(SITE + "sw.js", { cache: "no-store" });
-    const found = /const CACHE = SITE_CACHES \+ "([0-9a-f]{16})"/.exec(response.ok ? await response.text() : "");
+    const response = await fetch(SITE + "sw.js", { cache: "no-store", signal: AbortSignal.timeout(5000) });
+    const found = DEPLOY_VERSION.exec(response.ok ? await response.text() : "");
     return Boolean(found) && found[1] !== version;
   } catch {
     return false; // (offline, say: nothing can be told)

@@ -52,10 +52,9 @@ export function t(key, params = {}, { slots = false } = {}) {
     return key;
   }
   if (!(key in (DATA.catalogs[current] || {}))) complain(`no message "${key}" in the ${current} catalog`);
-  const plurals = new Intl.PluralRules(current);
   const worded = template.replace(PLURAL, (whole, name, one, other) => {
     if (typeof params[name] !== "number") complain(`message "${key}" was given no number {${name}}`);
-    return (plurals.select(params[name]) === "one" ? one : other).replaceAll("#", `{${name}:,}`);
+    return (pluralRules(current).select(params[name]) === "one" ? one : other).replaceAll("#", `{${name}:,}`);
   });
   return worded.replace(PLACEHOLDER, (whole, name, spec = "", at) => {
     if (!(name in params)) {
@@ -70,6 +69,9 @@ export function t(key, params = {}, { slots = false } = {}) {
     return next && FULL_STOPS.includes(next) && FULL_STOPS.includes(text.at(-1)) ? text.slice(0, -1) : text;
   });
 }
+
+const rules = new Map(); // language -> its Intl.PluralRules
+const pluralRules = (code) => rules.get(code) ?? rules.set(code, new Intl.PluralRules(code)).get(code);
 
 const complaints = new Set();
 function complain(what) {

@@ -10,9 +10,10 @@ import { $, errorMessage, showMessage } from "./ui.js";
 const STORE_KEY = "digits-from-scratch-lab-code"; // the editor's text, kept across visits
 const SAVE_AFTER_MS = 500;
 const STOP_AFTER_MS = 400; // a run longer than this shows Stop
-// Code that a restart ran again, after which Python stopped within this long, is not run again at the
-// next restart (it would stop it again and again).
+// Code that a restart ran again, after which Python stopped within this long while doing nothing else
+// of weight (none of OTHER_WORK), is not run again at the next restart (it would stop it again and again).
 const NOT_AGAIN_IF_STOPPED_WITHIN_MS = 30_000;
+const OTHER_WORK = new Set(["train", "evaluate", "set-mode", "one-step", "load-model", "lab-run", "lab-check"]);
 
 export class LabPanel {
   /** `app.worker`, `app.ready`, `app.settings` (menus), `app.life` (restart) and `app.models` are used. */
@@ -25,6 +26,7 @@ export class LabPanel {
     this.lastGood = null; // the last code that ran without error (a shared link carries it)
     this.runAgain = false; // whether a restart runs it again: it registered components the form offers
     this.ranAgainAt = -Infinity; // when a restart last ran it again (performance.now())
+    this.stoppedPython = false; // whether Python stopped soon after that, doing nothing else
     this.running = false;
     this.pendingText = null; // code to show once the editor exists (from a link)
     this.saveTimer = 0;
@@ -160,7 +162,9 @@ export class LabPanel {
     showMessage("lab-notice", "");
     result.registered ??= {}; // (a message the code itself posted as the worker's answer has none)
     const names = Object.entries(result.registered).flatMap(([kind, list]) => list.map((n) => `${kind} "${n}"`));
-    [this.lastGood, this.runAgain, this.ranAgainAt] = [code, names.length > 0, -Infinity];
+    this.lastGood = code;
+    this.runAgain = names.length > 0; // (code that registered nothing is not run again)
+    this.ranAgainAt = -Infinity;
     const registered = Object.entries(result.registered).flatMap(([kind, list]) =>
       list.map((name) => msg("lab.component", { kind: msg(`code.kind.${kind}`), name })));
     let said = registered.length ? msg("lab.registered", { names: registered }) : msg("lab.nothing");
@@ -204,6 +208,7 @@ export class LabPanel {
       if (!this.stopped) {
         const dead = this.app.worker.dead;
         this.output(dead ? msg("lab.didNotFinish", { error: errorMessage(error) }) : errorMessage(error), "error");
+        if (error.key === "lab.broke_pycore") this.app.life.restart(); // (a Python it broke is of no use; the last good code runs again)
       }
       return null;
     } finally {
@@ -230,9 +235,8 @@ export class LabPanel {
    */
   async reregister() {
     if (this.lastGood === null || !this.runAgain) return null;
-    const diedAt = this.app.life.diedAt;
-    if (diedAt > this.ranAgainAt && diedAt - this.ranAgainAt < NOT_AGAIN_IF_STOPPED_WITHIN_MS) {
-      this.runAgain = false;
+    if (this.stoppedPython) {
+      this.runAgain = this.stoppedPython = false;
       this.output(msg("lab.notRunAgain"), "error");
       return null;
     }
@@ -245,6 +249,12 @@ export class LabPanel {
       this.runAgain = false;
       return null;
     }
+  }
+
+  /** Python stopped (worker-life.js), while working on requests of the types `busyWith`. */
+  pythonStopped(busyWith) {
+    const soon = performance.now() - this.ranAgainAt < NOT_AGAIN_IF_STOPPED_WITHIN_MS;
+    this.stoppedPython = soon && !busyWith.some((type) => OTHER_WORK.has(type));
   }
 
   /** Stop a run that does not finish: the worker is restarted (the page keeps its state). */

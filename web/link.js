@@ -126,13 +126,15 @@ export function applyFields(form, fields) {
   return ignored;
 }
 
-/** Show what a link did: restored, or which fields it ignored. */
-export function reportLink(ignored, problem) {
-  if (problem) showMessage("settings-message", msg("link.problem", { problem }));
-  else if (ignored.length > 5) {
-    showMessage("settings-message", msg("link.ignoredMore", { names: ignored.slice(0, 5), more: ignored.length - 5 }));
-  } else if (ignored.length) showMessage("settings-message", msg("link.ignored", { names: ignored }));
-  else showMessage("settings-message", msg("link.restored"), "ok");
+/** Show what a link did: restored, or which fields it ignored; and, if given, why the form
+ * cannot train with them (`cannotTrain`: each field in range, too big a network together, say). */
+export function reportLink(ignored, problem, cannotTrain = null) {
+  if (problem) return showMessage("settings-message", msg("link.problem", { problem }));
+  let said = msg("link.restored");
+  if (ignored.length > 5) said = msg("link.ignoredMore", { names: ignored.slice(0, 5), more: ignored.length - 5 });
+  else if (ignored.length) said = msg("link.ignored", { names: ignored });
+  if (cannotTrain) said = msg("link.then", { first: said, second: msg("link.cannotTrain", { error: errorMessage(cannotTrain) }) });
+  showMessage("settings-message", said, ignored.length || cannotTrain ? "error" : "ok");
 }
 
 /** Restore the experiment in the URL's fragment, if any, into `app`'s mode and form. */
@@ -143,6 +145,10 @@ export async function restoreLink(app) {
   const ignored = [];
   if (lang !== undefined && !matchLanguage(lang)) ignored.push(msg("link.badValue", { name: raw(LINK_PARAM), value: lang.slice(0, 20) }));
   else if (lang !== undefined && matchLanguage(lang) !== language()) setLanguage(lang, { remember: false }); // (a link opened in this tab)
+  if (mode === undefined && code === undefined && !fields.size) { // (only a language: nothing was restored)
+    if (ignored.length) showMessage("settings-message", msg("link.ignoredOnly", { names: ignored }));
+    return;
+  }
   if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(msg("link.badValue", { name: fieldName("mode"), value: String(mode).slice(0, 20) }));
   else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode);
   const recipe = fields.get("recipe"); // the preset the link's run started from
@@ -162,15 +168,9 @@ export async function restoreLink(app) {
   }
   const waiting = app.lab.pendingFields;
   ignored.push(...missed.filter((m) => !waiting.has(m.params.field)));
-  app.settings.showShape();
-  reportLink(ignored);
-  // each field is in range, but together they may not train (too many parameters, say): say so now
-  try {
-    if (!waiting.size) await app.settings.describe(app.settings.read());
-  } catch (error) {
-    showMessage("settings-message", msg("link.cannotTrain", { error: errorMessage(error) }));
-    return;
-  }
+  // each field may be in range, and together they may still not train (too many parameters, say)
+  const cannotTrain = await app.settings.showShape();
+  reportLink(ignored, null, waiting.size || app.worker.dead ? null : cannotTrain);
   if (waiting.size) {
     const names = [...waiting].map(([name, value]) => `${name} ${value.slice(0, 20)}`);
     showMessage("settings-message", msg("link.waiting", { names }), "ok");

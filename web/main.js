@@ -21,6 +21,8 @@ class App {
   constructor() {
     this.ready = false;
     this.training = false;
+    this.linkPending = false; // a link opened while Python loaded or a run went on: applied once idle
+    this.linkRestores = Promise.resolve(); // links are restored one after another (the last one wins)
     this.mode = "0-2";
     this.modes = {}; // from Python's page config in the boot reply
     this.limits = {};
@@ -89,7 +91,13 @@ class App {
     setStatus(READY, "ready");
     performance.mark("python-ready");
     this.prediction.predict();
-    if (!restarting) await restoreLink(this);
+    if (!restarting) await this.restoreLink();
+  }
+
+  /** Restore the link in the address once the restores under way are done (each one awaits Python). */
+  restoreLink() {
+    this.linkRestores = this.linkRestores.then(() => restoreLink(this)).catch((error) => console.error(error));
+    return this.linkRestores;
   }
 
   onWorkerEvent(event) {
@@ -112,16 +120,16 @@ class App {
   /** Enable what can be used now: nothing before Python is ready, only Stop while training. */
   updateControls() {
     const busy = !this.ready || this.training;
-    if (this.linkPending && !busy) {
-      this.linkPending = false;
-      restoreLink(this); // a link opened while Python was loading or a run went on
-    }
     for (const id of ["train", "evaluate", "mode", "copy-link"]) $(id).disabled = busy || this.lab.running;
     this.lab.setDisabled(busy);
     $("step-run").disabled = busy || this.stepView.busy; // one step waits for Python and for a run to end
     this.settings.setDisabled(busy);
     this.models.setDisabled(busy);
     $("stop").disabled = !this.training;
+    if (this.linkPending && !busy) { // (idle again: the link opened meanwhile)
+      this.linkPending = false;
+      this.restoreLink();
+    }
   }
 
   setTraining(training) {
@@ -151,8 +159,8 @@ class App {
   /** A link opened in this tab (only its fragment changed, so nothing reloaded): restore it now,
    * or say how once Python is ready and no run is going. */
   linkChanged() {
-    this.linkPending = !(this.ready && !this.training); // (applied by updateControls once they are)
-    if (!this.linkPending) restoreLink(this);
+    this.linkPending = !this.ready || this.training; // (applied by updateControls once they are not)
+    if (!this.linkPending) this.restoreLink();
     else showMessage("settings-message", msg("link.later"));
   }
 

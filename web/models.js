@@ -90,13 +90,21 @@ export class ModelsPanel {
 
   /** Keep the current model in IndexedDB, so that it comes back on the next visit. */
   async saveCurrent() {
+    let model;
     try {
-      const { bytes, info } = await this.app.worker.request("model-bytes");
-      await saveModel(bytes, info);
+      model = await this.app.worker.request("model-bytes");
+    } catch {
+      return; // (Python stopped meanwhile: it says so itself)
+    }
+    try {
+      await saveModel(model.bytes, model.info);
       $("model-forget").hidden = false;
     } catch (error) {
-      // (storage full, or refused: the model still works for this visit, and can be downloaded)
+      // Storage full, or refused: the model works for this visit and can be downloaded. An older one
+      // kept from before would come back next time instead: it goes (which also frees its room).
       showMessage("model-message", msg("model.notKept", { error: errorMessage(error) }));
+      await forgetModel().catch(() => {});
+      $("model-forget").hidden = true;
     }
   }
 

@@ -143,20 +143,24 @@ export class SettingsForm {
     return sizes;
   }
 
-  /** Show the network the form describes, with its size (Python counts; the page only shows). */
+  /** Show the network the form describes, with its size (Python counts; the page only shows).
+   * Resolves to why the form cannot train as it is (a message-carrying Error), or null. */
   async showShape() {
     $("alpha-label").hidden = $("activation").value !== "leaky_relu";
-    if (!this.describe || !this.modes[this.mode]) return;
+    if (!this.describe || !this.modes[this.mode]) return null;
     const asked = (this.shapeAsked = (this.shapeAsked || 0) + 1);
     let text;
+    let problem = null;
     try {
       const settings = this.read();
       const { sizes, parameters, multiply_adds: macs } = await this.describe(settings);
       text = msg("settings.shape", { sizes: sizes.join("-"), parameters, macs });
     } catch (error) {
       text = errorMessage(error);
+      problem = error.key ? error : null; // (a field, or Python's limits; not a worker that is busy or gone)
     }
     if (asked === this.shapeAsked) track($("shape"), text);
+    return problem;
   }
 
   /** The form's settings for a run of the current mode (only the fields `names`, if given); throws

@@ -4,7 +4,8 @@
 // This site's caches, one per deploy (as offline-copies.js names them): the build stamps the prefix and
 // the deploy's version; the site's folder keeps two sites on one origin apart.
 const SITE_CACHES = "BUILD_CACHE_PREFIX" + new URL("./", self.location.href).pathname;
-const CACHE = SITE_CACHES + "BUILD_VERSION";
+const VERSION = "BUILD_VERSION"; // (file-integrity.js's siteChanged reads it in this form)
+const CACHE = SITE_CACHES + VERSION;
 const isOurs = (name) => name.startsWith(SITE_CACHES) && /^[0-9a-f]{16}$/.test(name.slice(SITE_CACHES.length));
 // Filled in by the build: the page's own files. Everything else is cached when first fetched: here,
 // or, on a first visit (this worker does not control the page yet), by Python's worker itself

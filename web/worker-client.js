@@ -3,7 +3,8 @@
 //
 // The client also notices a worker that died: its error event, a message that cannot be read,
 // a Pyodide fatal error reported by the worker, or no answer to a ping. Then every pending
-// request is rejected and onDeath(reason) is called, once. Errors carry the worker's message key
+// request is rejected and onDeath(reason, busyWith) is called, once (busyWith: the types of the
+// requests it was working on). Errors carry the worker's message key
 // and parameters (`error.key`, `error.params`), so that the page shows them in its language.
 
 import { msg, render } from "./i18n.js";
@@ -31,6 +32,7 @@ export class WorkerClient {
     this.onEvent = onEvent;
     this.onDeath = onDeath;
     this.lastHeard = performance.now();
+    this.deadAfterMs = DEAD_AFTER_MS; // (see watch)
     this.heard = false; // whether the worker ever said anything (if not, its scripts did not run)
     this.pingSentAt = null; // when the unanswered ping was sent, or null
     this.pingTimer = null;
@@ -72,7 +74,7 @@ export class WorkerClient {
 
   /** Ping the worker from now on, with the longer allowance while it boots (booting blocks it for seconds). */
   watch({ booting = false } = {}) {
-    this.deadAfterMs = booting ? DEAD_AFTER_BOOTING_MS : DEAD_AFTER_MS;
+    this.deadAfterMs = booting ? DEAD_AFTER_BOOTING_MS : DEAD_AFTER_MS; // (the silence after which it is dead)
     if (this.pingTimer || this.dead) return;
     this.pingTimer = setInterval(() => this.#checkAlive(), PING_EVERY_MS);
   }
@@ -81,7 +83,7 @@ export class WorkerClient {
     if (this.dead) return Promise.reject(keyedError(this.deathReason));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, type });
       this.worker.postMessage({ id, type, args }, transfer);
     });
   }
@@ -128,8 +130,9 @@ export class WorkerClient {
     this.deathReason = msg("status.pythonStopped", { reason });
     clearInterval(this.pingTimer);
     this.worker.terminate();
+    const busyWith = [...this.pending.values()].map((p) => p.type);
     this.#rejectAll(this.deathReason);
-    this.onDeath(reason);
+    this.onDeath(reason, busyWith);
   }
 
   /** Stop the worker on purpose (boot timeout, restart): pending requests are rejected. */

@@ -22,7 +22,7 @@ export class WorkerLife {
     this.bootFailed = false;
     let worker;
     try {
-      worker = new WorkerClient(new URL("./worker.js", import.meta.url), (e) => app.onWorkerEvent(e), (reason) => this.onDeath(worker, reason));
+      worker = new WorkerClient(new URL("./worker.js", import.meta.url), (e) => app.onWorkerEvent(e), (reason, busyWith) => this.onDeath(worker, reason, busyWith));
     } catch (error) { // (no worker can start here)
       this.fail(msg("boot.failed", { error: errorMessage(error) }));
       return;
@@ -45,9 +45,9 @@ export class WorkerLife {
 
   // The worker died (killed, out of memory, a Pyodide fatal error, no answer to a ping): say so
   // and offer Restart, which starts a new worker with the same Digits mode and model.
-  onDeath(worker, reason) {
+  onDeath(worker, reason, busyWith = []) {
     if (worker !== this.app.worker) return;
-    this.diedAt = performance.now(); // (the Lab does not run again code after which Python stopped soon)
+    this.app.lab.pythonStopped(busyWith); // (it does not run again code that stopped Python)
     clearTimeout(this.bootTimer);
     this.app.ready = false;
     this.app.training = false;

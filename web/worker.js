@@ -121,7 +121,11 @@ async function notAsBuilt(urls) {
 
 async function download(url, onBytes, init = {}) {
   const response = await fetch(url, init);
-  if (!response.ok) throw new KeyedError("worker.http", { name: sitePath(url), status: response.status });
+  if (!response.ok) {
+    // (missing: perhaps renamed by a deploy made while the page was open)
+    if (response.status === 404 && (await siteChanged(plainFetch, VERSION))) throw new KeyedError("worker.siteUpdated");
+    throw new KeyedError("worker.http", { name: sitePath(url), status: response.status });
+  }
   if (!onBytes) return new Uint8Array(await response.arrayBuffer());
   const chunks = [];
   const reader = response.body.getReader();

@@ -328,10 +328,11 @@ def test_the_service_worker_and_the_first_visit_copies_share_one_cache(site: Pat
     assert "BUILD_" not in sw and "BUILD_" not in copies
     prefix = json.dumps(build_site.CACHE_PREFIX)
     assert f"const SITE_CACHES = {prefix} + new URL(" in sw and f"const SITE_CACHES = {prefix} + new URL(" in copies
-    # (file-integrity.js's siteChanged reads sw.js's version in this form)
-    version = re.search(r'const CACHE = SITE_CACHES \+ "([0-9a-f]{16})";', sw).group(1)
-    assert re.search(r'export const VERSION = "([0-9a-f]{16})";', copies).group(1) == version
-    assert 'const found = /const CACHE = SITE_CACHES \\+ "([0-9a-f]{16})"/' in (site / "file-integrity.js").read_text()
+    # the version as file-integrity.js's siteChanged reads it (its own regular expression)
+    deploy_version = re.search(r"const DEPLOY_VERSION = /(.+)/;", (site / "file-integrity.js").read_text()).group(1)
+    version = re.search(deploy_version, sw).group(1)
+    assert re.search(deploy_version, copies).group(1) == version
+    assert "const CACHE = SITE_CACHES + VERSION;" in sw and "export const CACHE = SITE_CACHES + VERSION;" in copies
     keep_copies = re.search(r'export const KEEP_COPIES = ("[^"]+")', copies).group(1)
     assert f"? {keep_copies} :" in (site / "worker-start.js").read_text()
 
@@ -347,3 +348,6 @@ def test_file_check_has_the_words_for_a_page_whose_catalogs_did_not_load(site: P
     assert sorted(words) == sorted(code for code, _ in catalogs["languages"]) == ["en", "ja"]
     for code, said in words.items():
         assert said == {key: catalogs["catalogs"][code][key] for key in build_site.FALLBACK_WORDS}
+    # (every key file-check.js reads from them is one the build stamps)
+    used = re.search(r"function explainWithoutCatalogs\(\) \{(.*?)\n\}", text, re.S).group(1)
+    assert set(re.findall(r'"(file\.\w+)"', used)) == set(build_site.FALLBACK_WORDS)

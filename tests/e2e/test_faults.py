@@ -8,6 +8,7 @@ behind the client's back is what the browser does to a worker that runs out of m
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -18,7 +19,7 @@ from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, predictions_settled, 
 from tests.e2e.drawing import ALL_DIGITS, DIGITS, PLACES, draw
 
 KILL_WORKER = "window.digitsApp.worker.worker.terminate()"
-BOOT_NOTICED_WITHIN_MS = 40_000  # worker-client.js: 30 s of silence while booting, checked every second
+BOOT_NOTICED_WITHIN_MS = 90_000  # worker-client.js: 30 s of silence while booting (a loaded machine: more)
 NOTICED_WITHIN_MS = 10_000  # the page must notice a dead worker within 10 s
 
 
@@ -68,12 +69,15 @@ def test_a_killed_worker_is_noticed_and_restart_brings_the_page_back(app):
 def test_a_worker_killed_while_python_boots_is_noticed_and_restart_brings_the_page_back(browser, base_url):
     """Killed before "ready": noticed by its unanswered pings (30 s of silence while booting), not
     left to the 90 s boot timeout, whose message would blame the connection."""
-    page, watch = open_app(browser, base_url)
+    page, watch = open_app(browser, base_url + "?boot-timeout-ms=600000")  # (not the boot timeout)
     try:
-        page.wait_for_function("window.digitsApp?.worker && !window.digitsApp.ready")
-        page.evaluate(KILL_WORKER)
-        expect(page.get_by_test_id("status")).to_contain_text("Python stopped", timeout=BOOT_NOTICED_WITHIN_MS)
-        expect(page.get_by_test_id("status")).to_contain_text("has not answered")
+        page.wait_for_function("window.digitsApp?.worker")
+        killed = page.evaluate(f"() => !window.digitsApp.ready && ({KILL_WORKER}, true)")
+        assert killed, "Python was ready before the worker could be killed"
+        status = page.get_by_test_id("status")
+        expect(status).to_contain_text("Python stopped", timeout=BOOT_NOTICED_WITHIN_MS)
+        silent = int(re.search(r"has not answered for (\d+) s", status.inner_text()).group(1))
+        assert silent >= 30, silent  # (booting's allowance, not the 8 s of a ready worker)
         expect(page.get_by_test_id("restart")).to_be_visible()
         page.get_by_test_id("restart").click()
         wait_ready(page)
@@ -137,7 +141,8 @@ def test_a_trained_model_that_storage_cannot_keep_says_so(browser, base_url):
         expect(page.get_by_test_id("model-forget")).to_be_hidden()
         draw(page, DIGITS[1](), PLACES["centred"])
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
-        assert watch.errors == ["QuotaExceededError: "], watch.errors  # (the browser's words, for the console)
+        # (the browser's words, for the console)
+        assert len(watch.errors) == 1 and watch.errors[0].startswith("QuotaExceededError"), watch.errors
         watch.errors = []
         watch.assert_clean()
     finally:
@@ -331,8 +336,11 @@ def test_a_missing_file_of_the_page_says_so_instead_of_loading_for_ever(browser,
         expect(page.get_by_test_id("boot-message")).to_contain_text("could not load all of its files")
         expect(page.get_by_test_id("status")).to_have_attribute("data-kind", "error")
         expect(page.get_by_test_id("boot-message")).to_be_visible()
-        # the browser's own; without catalogs, also the scripts that need them
-        expected = lambda e: "404" in e or (missing != "results.js" and e.startswith("pageerror"))  # noqa: E731
-        assert watch.foreign == [] and all(expected(e) for e in watch.errors), watch.errors
+        # the browser's own; without catalogs, also i18n-boot.js's and i18n.js's refusal to go on
+        without = ["pageerror: Cannot read properties of undefined", "pageerror: DIGITS_I18N.start"]
+        unexpected = [
+            e for e in watch.errors if "404" not in e and not (missing != "results.js" and e.startswith(tuple(without)))
+        ]
+        assert watch.foreign == [] and unexpected == [], watch.errors
     finally:
         page.context.close()

@@ -191,11 +191,12 @@ def test_a_link_opened_during_a_run_is_applied_after_it_and_one_that_cannot_trai
     page.evaluate("location.hash = 'lr=0.05&optimizer=&lang=ja'")
     expect(message).to_contain_text("will be applied once Python is ready and no run is going")
     assert page.get_by_test_id("lr").input_value() == "0.01"
-    expect(page.get_by_test_id("lr")).to_have_value("0.05", timeout=120_000)  # the run is over
+    page.get_by_test_id("stop").click()
+    expect(page.get_by_test_id("lr")).to_have_value("0.05", timeout=60_000)  # the run is over
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     expect(page.get_by_test_id("optimizer")).to_have_value("momentum")
     expect(message).to_contain_text("最適化手法（）を無視")  # "ignored Optimizer ()", in Japanese
     page.evaluate("location.hash = 'hidden=2048,2048,2048,2048&lang=en'")
-    expect(message).to_contain_text("the form cannot train with them")
+    expect(message).to_contain_text("The form cannot train with them as they are")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     watch.assert_clean()

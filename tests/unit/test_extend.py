@@ -221,6 +221,21 @@ def test_lab_runs_code_registers_and_reports_errors_in_its_own_line_numbers():
         lab.run("#" * (lab.MAX_CODE + 1))
 
 
+@pytest.mark.parametrize("breaking", ["np.zeros = None", "pycore.network.Network.predict = None"])
+def test_lab_code_that_leaves_pycore_broken_is_refused_whole(breaking, monkeypatch):
+    """Code that registers a component but replaces NumPy's or pycore's own functions: the run is
+    refused (the page then restarts Python without it), and what it registered is not kept."""
+    monkeypatch.setattr(np, "zeros", np.zeros)  # (put back after the test, whatever the code does)
+    monkeypatch.setattr(Network, "predict", Network.predict)
+    lab.run(lab.EXAMPLE)
+    code = lab.EXAMPLE.replace("swish", "swish2") + f"import pycore.network\n{breaking}\n"
+    with pytest.raises(lab.LabError) as refused:
+        lab.run(code)
+    assert refused.value.key == "lab.broke_pycore"
+    assert "TypeError" in str(refused.value) and "NoneType" in str(refused.value)
+    assert extend.custom()["activation"] == ["swish"]  # the last good run's, as before
+
+
 def test_a_lab_error_during_training_is_explained_from_its_traceback_text(mnist_small):
     lab.run("import pycore\nclass Boom:\n    def forward(self, x):\n        if x.shape[1] == 7:\n"
             "            raise ValueError('seven')\n        return x\n    def backward(self, d):\n        return d\n"
