@@ -173,7 +173,7 @@ export class LabPanel {
     const printed = result.output_key ? msg(result.output_key, result.output_params) : String(result.output ?? "").trimEnd();
     this.output(result.output ? msg("lab.outputThen", { output: printed, said }) : said, "ok");
     $("lab-output").dataset.registered = names.join(",");
-    this.applyChoices(result.choices, result.registered);
+    if (result.choices) this.applyChoices(result.choices, result.registered);
     this.applyPendingFields();
     await this.app.onLabRun();
   }
