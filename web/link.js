@@ -143,8 +143,9 @@ export async function restoreLink(app) {
   if (problem) return reportLink([], problem);
   if (mode === undefined && code === undefined && !fields.size && lang === undefined) return;
   const ignored = [];
-  if (lang !== undefined && !matchLanguage(lang)) ignored.push(msg("link.badValue", { name: raw(LINK_PARAM), value: lang.slice(0, 20) }));
-  else if (lang !== undefined && matchLanguage(lang) !== language()) setLanguage(lang, { remember: false }); // (a link opened in this tab)
+  const linked = lang === undefined ? undefined : matchLanguage(lang);
+  if (linked === null) ignored.push(msg("link.badValue", { name: raw(LINK_PARAM), value: lang.slice(0, 20) }));
+  else if (linked && linked !== language()) setLanguage(linked, { remember: false }); // (a link opened in this tab)
   if (mode === undefined && code === undefined && !fields.size) { // (only a language: nothing was restored)
     if (ignored.length) showMessage("settings-message", msg("link.ignoredOnly", { names: ignored }));
     return;

@@ -115,16 +115,19 @@ async function fetchBytes(name, onBytes = null, signal = undefined) {
 // The error for files that are not this deploy's: damaged, unless the site was updated while the
 // page was open (they are then the new deploy's, which a reload takes).
 async function notAsBuilt(urls) {
-  if (await siteChanged(plainFetch, VERSION)) return new KeyedError("worker.siteUpdated");
-  return new KeyedError("worker.damaged", { files: urls.map(sitePath) });
+  return (await siteUpdated()) || new KeyedError("worker.damaged", { files: urls.map(sitePath) });
+}
+
+// worker.siteUpdated if the server holds another deploy than this page's, else null.
+async function siteUpdated() {
+  return (await siteChanged(plainFetch, VERSION)) ? new KeyedError("worker.siteUpdated") : null;
 }
 
 async function download(url, onBytes, init = {}) {
   const response = await fetch(url, init);
   if (!response.ok) {
-    // (missing: perhaps renamed by a deploy made while the page was open)
-    if (response.status === 404 && (await siteChanged(plainFetch, VERSION))) throw new KeyedError("worker.siteUpdated");
-    throw new KeyedError("worker.http", { name: sitePath(url), status: response.status });
+    const updated = response.status === 404 && (await siteUpdated()); // (renamed by a deploy, perhaps)
+    throw updated || new KeyedError("worker.http", { name: sitePath(url), status: response.status });
   }
   if (!onBytes) return new Uint8Array(await response.arrayBuffer());
   const chunks = [];

@@ -4,11 +4,22 @@ the benchmark."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
 from pathlib import Path
 
 from playwright.sync_api import Page
+
+
+def answer(handler: http.server.BaseHTTPRequestHandler, body: bytes, content_type: str) -> None:
+    """Answer a test server's GET with ``body`` (200, its true length): what a fault-injecting
+    server sends instead of the site's file (cut off, or another deploy's)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def wait_for_service_worker(page: Page, timeout_s: float = 30) -> None:

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import READY_TIMEOUT_MS, open_app, site_server, wait_ready
 from tests.e2e.offline import (
+    answer,
     cache_prefix,
     cached_urls,
     python_files,
@@ -79,12 +80,7 @@ def damaging_server(site: Path, path: str, max_age: int | None = None) -> tuple[
                     answers.add("whole")
                 return
             body = (site / path).read_bytes()
-            body = body[: len(body) // 2]
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(str(site / path)))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer(self, body[: len(body) // 2], self.guess_type(str(site / path)))
             answers.add("damaged")
 
     server, url = site_server.serve_in_thread(site, handler=Damaging)

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.conftest import open_app, site_server, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
 from tests.e2e.offline import (
+    answer,
     cache_prefix,
     cached_urls,
     python_files,
@@ -150,12 +151,7 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             if not self.path.endswith("/sw.js"):
                 return super().do_GET()
-            body = deploy["sw"].encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/javascript")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer(self, deploy["sw"].encode(), "text/javascript")
 
     server, base_url = site_server.serve_in_thread(site, handler=Deploys)
     page, watch = open_app(browser, base_url, service_workers="allow")
@@ -207,11 +203,7 @@ def test_a_page_open_during_a_deploy_says_to_reload_not_that_the_new_files_are_d
                 return super().do_GET()
             body = (site / path[1:]).read_bytes()
             body = body.replace(version.encode(), b"0123456789abcdef") if path == "/sw.js" else body + b"\0"
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(path))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer(self, body, self.guess_type(path))
 
     server, base_url = site_server.serve_in_thread(site, handler=Deploys)
     page, watch = open_app(browser, base_url, service_workers="allow")
