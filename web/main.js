@@ -28,7 +28,7 @@ class App {
     this.limits = {};
     this.prediction = new PredictionPanel(this);
     this.settings = new SettingsForm({
-      describe: (settings) => (this.ready ? this.worker.request("describe", { settings }) : Promise.reject(new Error(""))),
+      describe: (settings) => (this.worker?.booted && !this.worker.dead ? this.worker.request("describe", { settings }) : Promise.reject(new Error(""))),
     });
     this.models = new ModelsPanel(this, () => this.modelChanged());
     this.trainingPanel = new TrainingPanel(this, new LossChart($("loss-chart")), (ev) => this.runFinished(ev));
@@ -81,15 +81,16 @@ class App {
     if (slotBefore && slotBefore !== this.models.slot && !this.worker.dead) {
       await this.worker.request("use-model", { slot: slotBefore }).then((info) => this.models.show(info), () => {});
     }
+    await this.settings.showShape(); // the form is whole when "ready" is said: nothing moves after it
     if (this.worker.dead) return;
     this.ready = true;
     if (!restarting) this.linkPending = false; // (the link in the address now is restored below)
     $("load-progress").hidden = true;
-    this.settings.showShape();
     refreshWeights(this.worker);
     this.updateControls();
     setStatus(READY, "ready");
     performance.mark("python-ready");
+    this.worker.request("load-pillow").catch(() => {}); // (drawings are read with it; see worker.js)
     this.prediction.predict();
     if (!restarting) await this.restoreLink();
   }

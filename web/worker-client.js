@@ -29,6 +29,7 @@ export class WorkerClient {
     this.pending = new Map();
     this.nextId = 1;
     this.dead = false;
+    this.booted = false; // whether its boot request was answered (set by worker-life.js)
     this.onEvent = onEvent;
     this.onDeath = onDeath;
     this.lastHeard = performance.now();

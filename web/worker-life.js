@@ -37,6 +37,7 @@ export class WorkerLife {
     worker.request("boot").then((result) => {
       clearTimeout(this.bootTimer);
       worker.watch();
+      worker.booted = true;
       return app.onReady(result);
     }).catch((error) => {
       if (!this.bootFailed && !worker.dead) this.fail(msg("boot.failed", { error: errorMessage(error) }));

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.axe import axe_source, axe_violations
@@ -118,6 +119,47 @@ def test_nothing_moves_on_a_phone_while_python_loads(browser: Browser, base_url:
         assert "ready" not in page.evaluate("() => window.statusWhileLoading")
         main_top = page.evaluate("() => document.querySelector('main').getBoundingClientRect().top")
         assert main_top == page.evaluate("() => window.mainTopWhileLoading")
+    finally:
+        context.close()
+
+
+# Where every visible control is (page coordinates), when the status first says "ready" (its kind).
+RECORD_CONTROLS_AT_READY = """
+window.controlPlaces = () => Object.fromEntries(
+  [...document.querySelectorAll("[data-testid]")]
+    .filter((el) => el.matches("button, input, select, canvas, a, [role=button]") && el.getClientRects().length)
+    .map((el) => {
+      const r = el.getBoundingClientRect();
+      return [el.dataset.testid, [r.left + scrollX, r.top + scrollY, r.width, r.height]];
+    }));
+addEventListener("DOMContentLoaded", () => {
+  const status = document.getElementById("status");
+  new MutationObserver(() => {
+    if (status.dataset.kind === "ready" && !window.placesAtReady) window.placesAtReady = window.controlPlaces();
+  }).observe(status, { attributes: true });
+});
+"""
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_no_control_moves_once_python_is_ready(browser: Browser, base_url: str, device: str):
+    """A click just after "ready" lands where the visitor aimed: the form is whole (its network's size shown)
+    when the status says so, and what comes after (the weights, Pillow, the first answers) moves nothing."""
+    context = browser.new_context(
+        **(PHONE if device == "phone" else {"viewport": {"width": 1200, "height": 1000}}), service_workers="block"
+    )
+    try:
+        context.add_init_script(RECORD_CONTROLS_AT_READY)
+        page = context.new_page()
+        page.goto(base_url)
+        wait_ready(page)
+        at_ready = page.evaluate("() => window.placesAtReady")
+        assert "preset-best-012" in at_ready and "train" in at_ready
+        expect(page.get_by_test_id("shape")).to_contain_text("parameters")
+        page.wait_for_function("() => window.digitsApp.worker.pending.size === 0")  # (weights, Pillow)
+        page.evaluate(AFTER_NEXT_FRAME)
+        now = page.evaluate("() => window.controlPlaces()")
+        assert {name: (at_ready.get(name), place) for name, place in now.items() if at_ready.get(name) != place} == {}
     finally:
         context.close()
 
