@@ -27,9 +27,7 @@ class App {
     this.modes = {}; // from Python's page config in the boot reply
     this.limits = {};
     this.prediction = new PredictionPanel(this);
-    this.settings = new SettingsForm({
-      describe: (settings) => (this.worker?.booted && !this.worker.dead ? this.worker.request("describe", { settings }) : Promise.reject(new Error(""))),
-    });
+    this.settings = new SettingsForm({ describe: (settings) => this.describe(settings) });
     this.models = new ModelsPanel(this, () => this.modelChanged());
     this.trainingPanel = new TrainingPanel(this, new LossChart($("loss-chart")), (ev) => this.runFinished(ev));
     this.stepView = new StepView(this);
@@ -88,11 +86,22 @@ class App {
     $("load-progress").hidden = true;
     refreshWeights(this.worker);
     this.updateControls();
+    this.prediction.showRows(); // (laid out before "ready": the answer to a drawing fills them in)
+    this.prediction.predict();
     setStatus(READY, "ready");
     performance.mark("python-ready");
     this.worker.request("load-pillow").catch(() => {}); // (drawings are read with it; see worker.js)
-    this.prediction.predict();
     if (!restarting) await this.restoreLink();
+  }
+
+  /** The network `settings` give, as Python counts it; once the worker booted (a worker that is not
+   * there, or stops meanwhile, gives an empty text: the status line says what happened). */
+  describe(settings) {
+    const worker = this.worker;
+    if (!worker?.booted || worker.dead) return Promise.reject(new Error(""));
+    return worker.request("describe", { settings }).catch((error) => {
+      throw worker.dead ? new Error("") : error;
+    });
   }
 
   /** Restore the link in the address once the restores under way are done (each one awaits Python). */

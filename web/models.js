@@ -34,6 +34,7 @@ export class ModelsPanel {
     select.value = info.slot;
     this.slot = info.slot;
     this.classes = info.classes; // the current model's digits (the one-step view's label menu)
+    this.sizes = info.sizes; // its layers' sizes, inputs to outputs
     const outputs = msg(`model.outputs.${info.outputs}`);
     const sizes = info.sizes.join("-");
     track($("model-info"), info.notes && Number.isFinite(info.notes.test_accuracy)

@@ -91,13 +91,21 @@ export class PredictionPanel {
     renderActivations($("activations"), result.activations);
   }
 
+  /** The current model's rows without values (a score per digit, a dark strip per hidden layer), so
+   * that nothing moves when its answers come and go. Nothing while Python loads (no model yet). */
+  showRows() {
+    const { classes, sizes } = this.app.models;
+    if (!classes) return;
+    renderScores(classes);
+    renderActivations($("activations"), sizes.slice(1, -1).map((units) => new Uint8Array(4 * units)));
+  }
+
   showNothingDrawn() {
     const prediction = $("prediction");
     prediction.textContent = "–";
     prediction.dataset.seq = String(++this.shown);
     delete prediction.dataset.digit;
-    $("scores").replaceChildren();
-    $("activations").replaceChildren();
+    this.showRows();
     paintDigit($("preview"), new Uint8Array(784));
   }
 }

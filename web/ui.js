@@ -72,11 +72,14 @@ export function formatScore(v, digits = 3) {
   return formatNumber(v, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
 }
 
-export function renderScores(classes, scores, outputs) {
+/** A row per digit of `classes` with its score; with no `scores` (nothing drawn), rows without one,
+ * so that the list keeps its height and nothing below it moves as the visitor draws and clears. */
+export function renderScores(classes, scores = null, outputs = null) {
   const box = $("scores");
-  track($("scores-label"), msg(outputs === "probabilities" ? "scores.probabilities" : "scores.raw"));
+  const label = !scores ? "scores.title" : outputs === "probabilities" ? "scores.probabilities" : "scores.raw";
+  track($("scores-label"), msg(label));
   box.replaceChildren();
-  const best = scores.indexOf(Math.max(...scores));
+  const best = scores ? scores.indexOf(Math.max(...scores)) : -1;
   classes.forEach((digit, i) => {
     const row = document.createElement("div");
     row.className = "score" + (i === best ? " best" : "");
@@ -88,11 +91,11 @@ export function renderScores(classes, scores, outputs) {
     bar.className = "bar";
     const fill = document.createElement("span");
     fill.className = "fill";
-    fill.style.width = `${Math.round(100 * Math.min(1, Math.max(0, scores[i])))}%`;
+    if (scores) fill.style.width = `${Math.round(100 * Math.min(1, Math.max(0, scores[i])))}%`;
     bar.append(fill);
     const value = document.createElement("span");
     value.className = "value";
-    value.textContent = formatScore(scores[i]);
+    value.textContent = scores ? formatScore(scores[i]) : "–";
     row.append(name, bar, value);
     box.append(row);
   });

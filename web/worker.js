@@ -11,9 +11,9 @@ const CHUNK_TARGET_MS = 200; // one training chunk's duration: Stop waits at mos
 const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent while training
 const COPIES_WAIT_MS = 5000; // at most, before "ready", for the copies of Python's files (offline-copies.js)
 const DAMAGED_CHECK_MS = 15_000; // at most, when Python could not start, to name the files that did not arrive whole
-const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow just after (see loadPillow)
+const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow after it (see loadPillow)
 // Which requests wait for Pillow: "needs" (a drawing is read with it: fails if it did not load) or
-// "may" (the Lab's code can import it: waits for the load under way, never fails or retries for it).
+// "may" (the Lab's code can import it: waits for its load, starting it if none was, never fails or retries for it).
 const PILLOW = {
   predict: () => "needs",
   "one-step": (args) => (args.rgba !== null && args.rgba !== undefined ? "needs" : null),
@@ -49,7 +49,7 @@ let manifest = null;
 let config = null; // pycore.app.page_config(): recipes, modes, limits, the error types meant for people
 let userErrors = new Set();
 let stopRequested = false;
-let pillow = null; // Promise of Pillow's loading, started once Python is ready
+let pillow = null; // Promise of Pillow's loading, started by the first request that waits for it (load-pillow)
 let dataLoads = {}; // part -> Promise, so each part is fetched once
 let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
 const fileSizes = {}; // data file name -> bytes, from the manifest (for the offline messages)

@@ -351,3 +351,14 @@ def test_file_check_has_the_words_for_a_page_whose_catalogs_did_not_load(site: P
     # (every key file-check.js reads from them is one the build stamps)
     used = re.search(r"function explainWithoutCatalogs\(\) \{(.*?)\n\}", text, re.S).group(1)
     assert set(re.findall(r'"(file\.\w+)"', used)) == set(build_site.FALLBACK_WORDS)
+
+
+def test_the_protocol_lists_every_request_the_worker_answers():
+    """web/PROTOCOL.md's table of requests has a row for each handler in worker.js, and no other."""
+    worker = (ROOT / "web" / "worker.js").read_text()
+    handlers = re.search(r"^const handlers = \{\n(.*?)^\};", worker, re.M | re.S).group(1)
+    answered = set(re.findall(r'^  (?:async )?"?([a-z][\w-]*)"?\s*[(:,]', handlers, re.M))
+    assert {"boot", "predict", "train", "load-pillow", "one-step"} <= answered  # (the pattern reads them all)
+    protocol = (ROOT / "web" / "PROTOCOL.md").read_text()
+    table = protocol.split("## Requests and replies", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `([\w-]+)` \|", table, re.M)) == answered

@@ -135,31 +135,53 @@ window.controlPlaces = () => Object.fromEntries(
 addEventListener("DOMContentLoaded", () => {
   const status = document.getElementById("status");
   new MutationObserver(() => {
-    if (status.dataset.kind === "ready" && !window.placesAtReady) window.placesAtReady = window.controlPlaces();
+    if (status.dataset.kind !== "ready" || window.placesAtReady) return;
+    window.placesAtReady = window.controlPlaces();
+    window.drawnAtReady = !window.digitsApp.prediction.pad.isEmpty;
   }).observe(status, { attributes: true });
 });
 """
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_no_control_moves_once_python_is_ready(browser: Browser, base_url: str, device: str):
+def moved(before: dict, after: dict) -> dict:
+    """The controls whose place differs between two ``controlPlaces()`` (appeared or gone: None)."""
+    return {
+        name: (before.get(name), after.get(name))
+        for name in before.keys() | after.keys()
+        if before.get(name) != after.get(name)
+    }
+
+
+@pytest.mark.parametrize("case", ["desktop", "phone", "phone, drawn while Python loads"])
+def test_no_control_moves_once_python_is_ready(browser: Browser, base_url: str, case: str):
     """A click just after "ready" lands where the visitor aimed: the form is whole (its network's size shown)
-    when the status says so, and what comes after (the weights, Pillow, the first answers) moves nothing."""
-    context = browser.new_context(
-        **(PHONE if device == "phone" else {"viewport": {"width": 1200, "height": 1000}}), service_workers="block"
-    )
+    when the status says so, and what comes after (the weights, Pillow, the answer to a drawing made while
+    Python loaded) moves nothing; nor does clearing the drawing (the scores keep their rows)."""
+    device = PHONE if case.startswith("phone") else {"viewport": {"width": 1200, "height": 1000}}
+    context = browser.new_context(**device, service_workers="block")
     try:
         context.add_init_script(RECORD_CONTROLS_AT_READY)
         page = context.new_page()
         page.goto(base_url)
+        drawn = "drawn" in case
+        if drawn:
+            page.wait_for_function("() => window.digitsApp")  # (the pad works before Python is ready)
+            draw(page, ALL_DIGITS[1](), PLACES["centred"])
         wait_ready(page)
         at_ready = page.evaluate("() => window.placesAtReady")
         assert "preset-best-012" in at_ready and "train" in at_ready
+        assert page.evaluate("() => window.drawnAtReady") == drawn  # (drawn before "ready", as the case says)
         expect(page.get_by_test_id("shape")).to_contain_text("parameters")
+        if drawn:
+            expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
         page.wait_for_function("() => window.digitsApp.worker.pending.size === 0")  # (weights, Pillow)
         page.evaluate(AFTER_NEXT_FRAME)
-        now = page.evaluate("() => window.controlPlaces()")
-        assert {name: (at_ready.get(name), place) for name, place in now.items() if at_ready.get(name) != place} == {}
+        assert moved(at_ready, page.evaluate("() => window.controlPlaces()")) == {}
+        if drawn:
+            page.get_by_test_id("clear").click()
+            expect(page.get_by_test_id("prediction")).to_have_text("–")
+            page.evaluate(AFTER_NEXT_FRAME)
+            assert moved(at_ready, page.evaluate("() => window.controlPlaces()")) == {}
     finally:
         context.close()
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from pycore import layers, trainer
 from tests.e2e.axe import axe_violations
-from tests.e2e.conftest import card_screenshot, open_app, screenshot, wait_ready
+from tests.e2e.conftest import READY_TIMEOUT_MS, card_screenshot, open_app, screenshot, wait_ready
 from tests.e2e.drawing import DIGITS, PLACES, draw
 
 EDITOR = "vendor/editor.js"
@@ -241,9 +241,10 @@ def test_lab_code_that_breaks_python_does_not_outlive_a_restart(app):
     run_lab(page)
     expect(out).to_have_attribute("data-registered", 'activation "softsign"')
     expect(status).to_contain_text("Python stopped", timeout=30_000)
-    page.get_by_test_id("restart").click()  # runs it again (ready, with softsign): Python stops again
-    wait_ready(page)
-    expect(page.get_by_test_id("activation").locator("option[value=softsign]")).to_have_count(1)
+    page.get_by_test_id("restart").click()  # runs it again (softsign is back): Python stops again, before "ready"
+    expect(page.get_by_test_id("activation").locator("option[value=softsign]")).to_have_count(
+        1, timeout=READY_TIMEOUT_MS
+    )
     expect(status).to_contain_text("Python stopped", timeout=30_000)
     page.get_by_test_id("restart").click()  # not again
     wait_ready(page)

@@ -47,7 +47,10 @@ def test_undo_and_clear(app):
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "0")
     page.get_by_test_id("clear").click()
     expect(page.get_by_test_id("prediction")).to_have_text("–")
-    expect(page.get_by_test_id("scores").locator(".score")).to_have_count(0)
+    rows = page.get_by_test_id("scores").locator(".score")  # the digits stay, without scores (nothing moves)
+    expect(rows).to_have_count(3)
+    expect(rows.locator(".value")).to_have_text(["–", "–", "–"])
+    expect(page.get_by_test_id("scores").locator(".score.best")).to_have_count(0)
 
 
 def test_drawing_works_before_python_is_ready(browser, base_url):
