@@ -35,6 +35,7 @@ export class ModelsPanel {
     this.slot = info.slot;
     this.classes = info.classes; // the current model's digits (the one-step view's label menu)
     this.sizes = info.sizes; // its layers' sizes, inputs to outputs
+    this.outputs = info.outputs; // "scores" or "probabilities"
     const outputs = msg(`model.outputs.${info.outputs}`);
     const sizes = info.sizes.join("-");
     track($("model-info"), info.notes && Number.isFinite(info.notes.test_accuracy)

@@ -21,7 +21,6 @@ export async function switchMode(app, mode, { restoring = false } = {}) {
     app.settings.applyModeDefaults();
     refreshWeights(app.worker);
     setStatus(msg(mode === "0-9" ? "status.readyAll" : "status.readySeed"), "ready");
-    app.prediction.predict();
   } catch (error) {
     if (app.worker.dead) return;
     if (restoring) {
@@ -37,6 +36,7 @@ export async function switchMode(app, mode, { restoring = false } = {}) {
       app.ready = true;
       app.updateControls();
       app.settings.showShape();
+      app.prediction.predict(); // the drawing, read by the mode's model (or its rows, if nothing is drawn)
     }
   }
 }

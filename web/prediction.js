@@ -94,9 +94,9 @@ export class PredictionPanel {
   /** The current model's rows without values (a score per digit, a dark strip per hidden layer), so
    * that nothing moves when its answers come and go. Nothing while Python loads (no model yet). */
   showRows() {
-    const { classes, sizes } = this.app.models;
+    const { classes, sizes, outputs } = this.app.models;
     if (!classes) return;
-    renderScores(classes);
+    renderScores(classes, null, outputs);
     renderActivations($("activations"), sizes.slice(1, -1).map((units) => new Uint8Array(4 * units)));
   }
 

@@ -72,12 +72,12 @@ export function formatScore(v, digits = 3) {
   return formatNumber(v, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
 }
 
-/** A row per digit of `classes` with its score; with no `scores` (nothing drawn), rows without one,
- * so that the list keeps its height and nothing below it moves as the visitor draws and clears. */
-export function renderScores(classes, scores = null, outputs = null) {
+/** A row per digit of `classes` with its score, labelled by what the model's `outputs` are; with no
+ * `scores` (nothing drawn), rows without one: the list and its label keep their height, and nothing
+ * below them moves as the visitor draws and clears. */
+export function renderScores(classes, scores, outputs) {
   const box = $("scores");
-  const label = !scores ? "scores.title" : outputs === "probabilities" ? "scores.probabilities" : "scores.raw";
-  track($("scores-label"), msg(label));
+  track($("scores-label"), msg(outputs === "probabilities" ? "scores.probabilities" : "scores.raw"));
   box.replaceChildren();
   const best = scores ? scores.indexOf(Math.max(...scores)) : -1;
   classes.forEach((digit, i) => {

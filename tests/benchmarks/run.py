@@ -158,7 +158,7 @@ def training_native(reps: int) -> dict:
 
 
 def wait_ready(page) -> None:
-    # (not by its words: has_text ignores case, and the loading status "Ready 100 %" comes first)
+    # (not by its words, which differ by language)
     page.locator("[data-testid=status][data-kind=ready]").wait_for(timeout=120_000)
 
 

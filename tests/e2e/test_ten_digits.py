@@ -1,5 +1,7 @@
 """The 0–9 mode: all of MNIST fetched on demand, the pretrained 0–9 model, training on ten digits."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,4 +54,37 @@ def test_train_briefly_on_ten_digits(app):
     expect(page.get_by_test_id("model-select")).to_have_value("trained")
     page.get_by_test_id("mode").select_option("0-2")
     expect(page.get_by_test_id("model-info")).to_contain_text("784-500-100-3")
+    watch.assert_clean()
+
+
+def test_a_mode_switch_reads_the_drawing_again_with_the_modes_model(app):
+    """The drawing card follows the model a switch brings: a drawing is read again (the 0–2 model never
+    keeps a 3 on screen), and with nothing drawn the rows are the new model's digits, without scores."""
+    page, watch = app
+    rows, label, prediction = (
+        page.get_by_test_id("scores").locator(".score"),
+        page.locator("#scores-label"),
+        page.get_by_test_id("prediction"),
+    )
+    draw(page, ALL_DIGITS[2](), PLACES["centred"])
+    expect(prediction).to_have_attribute("data-digit", "2")
+    expect(rows).to_have_count(3)
+    switch_to_ten_digits(page)
+    expect(rows).to_have_count(10)  # the 2, read again by the 0–9 model
+    expect(label).to_have_text("Probabilities")
+    expect(prediction).to_have_attribute("data-digit", "2")
+    page.get_by_test_id("clear").click()
+    expect(rows.locator(".value")).to_have_text(["–"] * 10)
+    draw(page, ALL_DIGITS[3](), PLACES["centred"])
+    expect(prediction).to_have_attribute("data-digit", "3")
+    page.get_by_test_id("mode").select_option("0-2")
+    expect(page.get_by_test_id("status")).to_contain_text("(0, 1 and 2)", timeout=60_000)
+    expect(rows).to_have_count(3)
+    expect(prediction).to_have_attribute("data-digit", re.compile("^[012]$"))  # the 0–2 model's reading of the 3
+    expect(label).to_have_text("Scores (raw outputs, not probabilities)")
+    page.get_by_test_id("clear").click()
+    page.get_by_test_id("mode").select_option("0-9")  # nothing drawn: ten rows, without scores
+    expect(page.get_by_test_id("status")).to_contain_text("all ten digits", timeout=60_000)
+    expect(rows.locator(".value")).to_have_text(["–"] * 10)
+    expect(label).to_have_text("Probabilities")
     watch.assert_clean()
