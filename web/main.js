@@ -86,7 +86,7 @@ class App {
     $("load-progress").hidden = true;
     refreshWeights(this.worker);
     this.updateControls();
-    this.prediction.showRows(); // (laid out before "ready": the answer to a drawing fills them in)
+    if (!restarting) this.prediction.showRows(); // (laid out before "ready": a drawing's answer fills them in)
     this.prediction.predict();
     setStatus(READY, "ready");
     performance.mark("python-ready");

@@ -226,7 +226,7 @@ async function boot() {
     await copies.written(COPIES_WAIT_MS);
   }
   done("copies");
-  status("ready", 100);
+  status("setup", 100); // (the page sets itself up, then says "ready")
   return { model, manifest, config, timings };
 }
 
@@ -254,9 +254,9 @@ function startPillow() {
 
 // Wait for Pillow before a request that "needs" it: if it did not load (offline, say), try again
 // (the connection may be back), and fail with a message if it still does not. A request that "may"
-// use it only waits for the load under way.
+// use it waits for its load and never fails for it. The first request that waits starts the load.
 async function pillowFor(need) {
-  if (!pillow) startPillow(); // (a request during boot, after Python itself)
+  if (!pillow) startPillow();
   const loading = pillow;
   try {
     return await loading;

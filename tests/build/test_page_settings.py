@@ -40,3 +40,20 @@ def test_the_page_reads_every_menu_python_offers():
     js = (ROOT / "web" / "settings.js").read_text()
     names = re.search(r"const CHOICE_FIELDS = \[([^\]]*)\]", js).group(1)
     assert sorted(re.findall(r'"(\w+)"', names)) == sorted(CHOICES)
+
+
+def test_the_score_rows_in_the_page_are_the_first_modes_as_python_gives_them():
+    """index.html lays out the first mode's score rows before Python loads (so that nothing moves when
+    it is ready): their digits and label are those of that mode's classes and its model's outputs."""
+    from pycore import recipes
+    from pycore.network import Network
+
+    html = (ROOT / "web" / "index.html").read_text()
+    main = (ROOT / "web" / "main.js").read_text()
+    first = re.search(r'this\.mode = "([\w-]+)"', main).group(1)  # the mode the page starts in
+    mode = page_config()["modes"][first]
+    box = html[html.index('<div id="scores"') : html.index('<p class="label"', html.index('<div id="scores"'))]
+    assert re.findall(r'data-digit="(\d+)"><span>(\d+)</span>', box) == [(str(c), str(c)) for c in mode["classes"]]
+    outputs = Network(recipes.get(mode["recipe"]).network, seed=0).outputs
+    label = re.search(r'id="scores-label"[^>]*data-i18n="([\w.]+)"', html).group(1)
+    assert label == ("scores.probabilities" if outputs == "probabilities" else "scores.raw")

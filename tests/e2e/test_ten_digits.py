@@ -69,10 +69,12 @@ def test_a_mode_switch_reads_the_drawing_again_with_the_modes_model(app):
     draw(page, ALL_DIGITS[2](), PLACES["centred"])
     expect(prediction).to_have_attribute("data-digit", "2")
     expect(rows).to_have_count(3)
+    answers = int(prediction.get_attribute("data-seq"))
     switch_to_ten_digits(page)
     expect(rows).to_have_count(10)  # the 2, read again by the 0–9 model
     expect(label).to_have_text("Probabilities")
     expect(prediction).to_have_attribute("data-digit", "2")
+    assert int(prediction.get_attribute("data-seq")) > answers  # (a new answer, not the 0–2 model's)
     page.get_by_test_id("clear").click()
     expect(rows.locator(".value")).to_have_text(["–"] * 10)
     draw(page, ALL_DIGITS[3](), PLACES["centred"])
