@@ -122,6 +122,8 @@ class App {
       $("load-progress").hidden = false;
       $("load-progress").value = event.percent;
       setStatus(msg("status.fetchingAll", { percent: event.percent }), "busy");
+    } else if (event.type === "pillow-wait" && event.request === "predict") {
+      this.prediction.waitingForPillow();
     } else if (event.type === "weights") {
       showWeights(event.weights);
     }

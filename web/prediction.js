@@ -18,7 +18,7 @@ export class PredictionPanel {
         this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
         this.changed();
       },
-      onDraw: () => this.changed(),
+      onDraw: () => this.changed({ live: true }),
     });
     $("clear").addEventListener("click", () => {
       this.pad.clear();
@@ -28,9 +28,11 @@ export class PredictionPanel {
       this.pad.undo();
       this.changed();
     });
+    this.live = false; // whether the drawing is read while its stroke goes on (the worker then never retries Pillow)
   }
 
-  changed() {
+  changed({ live = false } = {}) {
+    this.live = live;
     this.drawing++;
     if (this.pad.isEmpty) this.showNothingDrawn();
     else this.predict();
@@ -49,15 +51,15 @@ export class PredictionPanel {
     this.strokeEndAt = null;
     const drawing = this.drawing;
     try {
-      const pixels = this.pad.pixels();
+      const pixels = { ...this.pad.pixels(), live: this.live };
       const result = await app.worker.request("predict", pixels, [pixels.rgba.buffer]);
-      if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
-      if (result.empty) this.showNothingDrawn();
-      else this.show(result);
-      if (this.failedStatus !== null) { // the last drawing's error is over: say so, if it is still shown
+      if (this.failedStatus !== null) { // (an answer, even a stale one: the last error or wait is over; say so, if still shown)
         if (!app.training && $("status").textContent === this.failedStatus) setStatus(READY, "ready");
         this.failedStatus = null;
       }
+      if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
+      if (result.empty) this.showNothingDrawn();
+      else this.show(result);
       if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
       if (!app.worker.dead) {
@@ -89,6 +91,14 @@ export class PredictionPanel {
     renderScores(result.classes, result.scores, result.outputs);
     paintDigit($("preview"), result.image);
     renderActivations($("activations"), result.activations);
+  }
+
+  /** The worker waits for Pillow (still loading: a slow connection) before it reads the drawing: say so
+   * until an answer comes (not over a run's status). */
+  waitingForPillow() {
+    if (!this.app.ready || this.app.training) return;
+    setStatus(msg("status.pillowLoading"), "busy");
+    this.failedStatus = $("status").textContent;
   }
 
   /** The current model's rows without values (a score per digit, a dark strip per hidden layer), so

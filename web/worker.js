@@ -12,10 +12,12 @@ const WEIGHTS_EVERY_MS = 500; // how often the first layer's weights are sent wh
 const COPIES_WAIT_MS = 5000; // at most, before "ready", for the copies of Python's files (offline-copies.js)
 const DAMAGED_CHECK_MS = 15_000; // at most, when Python could not start, to name the files that did not arrive whole
 const REQUIRED_PACKAGES = ["numpy", "pycore"]; // loaded before "ready"; Pillow after it (see loadPillow)
-// Which requests wait for Pillow: "needs" (a drawing is read with it: fails if it did not load) or
-// "may" (the Lab's code can import it: waits for its load, starting it if none was, never fails or retries for it).
+// Which requests wait for Pillow: "needs" (a drawing is read with it: fails if it did not load, after
+// one more try), "loaded" (a drawing read while its stroke goes on: fails at once if the last load
+// failed; the stroke's end tries again) or "may" (the Lab's code can import it: waits for its load,
+// never fails for it). The first request that waits starts the load.
 const PILLOW = {
-  predict: () => "needs",
+  predict: (args) => (args.live ? "loaded" : "needs"),
   "one-step": (args) => (args.rgba !== null && args.rgba !== undefined ? "needs" : null),
   "lab-run": () => "may",
 };
@@ -50,6 +52,7 @@ let config = null; // pycore.app.page_config(): recipes, modes, limits, the erro
 let userErrors = new Set();
 let stopRequested = false;
 let pillow = null; // Promise of Pillow's loading, started by the first request that waits for it (load-pillow)
+let pillowLoading = false; // whether a load of Pillow is under way
 let dataLoads = {}; // part -> Promise, so each part is fetched once
 let allDigits = null; // Promise of all of MNIST (the 0–9 mode), fetched when first asked for
 const fileSizes = {}; // data file name -> bytes, from the manifest (for the offline messages)
@@ -248,21 +251,28 @@ async function loadPillow() {
 }
 
 function startPillow() {
+  pillowLoading = true;
   pillow = loadPillow();
-  pillow.catch(() => {}); // reported to the requests that need it
+  const settled = () => {
+    pillowLoading = false;
+  };
+  pillow.then(settled, settled); // (a failure is reported to the requests that need it)
 }
 
-// Wait for Pillow before a request that "needs" it: if it did not load (offline, say), try again
-// (the connection may be back), and fail with a message if it still does not. A request that "may"
-// use it waits for its load and never fails for it. The first request that waits starts the load.
-async function pillowFor(need) {
+// Wait for Pillow before `request` (see PILLOW for what `need` does). While a drawing waits for a
+// load under way (a slow connection), the page is told, so that it can say so.
+async function pillowFor(need, request) {
   if (!pillow) startPillow();
+  const waiting = () => postMessage({ type: "pillow-wait", request });
+  if (need !== "may" && pillowLoading) waiting();
   const loading = pillow;
   try {
     return await loading;
-  } catch {
-    if (need !== "needs") return;
-    if (pillow === loading) startPillow(); // (not already tried again by another request)
+  } catch (error) {
+    if (need === "may") return;
+    if (need === "loaded") throw error;
+    if (pillow === loading) startPillow(); // (the connection may be back; not already tried again by another request)
+    waiting();
   }
   await pillow;
 }
@@ -539,7 +549,7 @@ self.onmessage = async (event) => {
     if (!handler) throw new KeyedError("worker.unknownRequest", { type: String(type) });
     if (!ANYTIME.has(type) && !session) throw new KeyedError("worker.loading");
     const pillowNeed = Object.hasOwn(PILLOW, type) ? PILLOW[type](args || {}) : null;
-    if (pillowNeed) await pillowFor(pillowNeed);
+    if (pillowNeed) await pillowFor(pillowNeed, type);
     const result = await handler(args || {});
     const transfer = [];
     if (result && result.bytes instanceof Uint8Array) transfer.push(result.bytes.buffer);
