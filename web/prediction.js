@@ -1,7 +1,7 @@
 // The drawing card: predict the drawing on every stroke (and live while drawing), show the answer.
 import { DrawingPad, paintDigit } from "./canvas.js";
 import { renderActivations } from "./inside.js";
-import { msg, track } from "./i18n.js";
+import { msg, track, trackedMessage } from "./i18n.js";
 import { $, errorMessage, READY, renderScores, setStatus } from "./ui.js";
 
 export class PredictionPanel {
@@ -12,7 +12,7 @@ export class PredictionPanel {
     this.drawing = 0; // bumped on every change to the drawing: an answer for an older one is dropped
     this.shown = 0; // answers shown, on the prediction element as data-seq (tests wait on it)
     this.strokeEndAt = null;
-    this.failedStatus = null; // the status text a failed prediction showed, until one succeeds
+    this.failedStatus = null; // the status message a failed or waiting prediction showed, until one is answered
     this.pad = new DrawingPad($("draw-canvas"), {
       onStrokeEnd: () => {
         this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
@@ -54,7 +54,7 @@ export class PredictionPanel {
       const pixels = { ...this.pad.pixels(), live: this.live };
       const result = await app.worker.request("predict", pixels, [pixels.rgba.buffer]);
       if (this.failedStatus !== null) { // (an answer, even a stale one: the last error or wait is over; say so, if still shown)
-        if (!app.training && $("status").textContent === this.failedStatus) setStatus(READY, "ready");
+        if (!app.training && trackedMessage($("status")) === this.failedStatus) setStatus(READY, "ready");
         this.failedStatus = null;
       }
       if (drawing !== this.drawing) return; // the drawing changed meanwhile: this answer is stale
@@ -64,7 +64,7 @@ export class PredictionPanel {
     } catch (error) {
       if (!app.worker.dead) {
         setStatus(msg("status.error", { error: errorMessage(error) }), "error");
-        this.failedStatus = $("status").textContent;
+        this.failedStatus = trackedMessage($("status")); // (the message, in any language)
       }
     } finally {
       this.predicting = false;
@@ -98,7 +98,7 @@ export class PredictionPanel {
   waitingForPillow() {
     if (!this.app.ready || this.app.training) return;
     setStatus(msg("status.pillowLoading"), "busy");
-    this.failedStatus = $("status").textContent;
+    this.failedStatus = trackedMessage($("status")); // (the message, in any language)
   }
 
   /** The current model's rows without values (a score per digit, a dark strip per hidden layer), so

@@ -362,6 +362,8 @@ def test_a_drawing_that_waits_for_pillow_says_so(browser, base_url):
         draw(page, DIGITS[1](), PLACES["centred"])
         expect(page.get_by_test_id("status")).to_contain_text("Loading the image library that reads drawings")
         expect(page.get_by_test_id("prediction")).to_have_text("–")
+        page.get_by_test_id("language").select_option("ja")  # (the status is the same message, in Japanese)
+        expect(page.get_by_test_id("status")).to_contain_text("画像ライブラリを読み込み中")
         assert held, "the Pillow wheel was never asked for"
         held.pop().continue_()
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1", timeout=30_000)
