@@ -4,6 +4,9 @@ import { renderActivations } from "./inside.js";
 import { msg, track, trackedMessage } from "./i18n.js";
 import { $, errorMessage, READY, renderScores, setStatus } from "./ui.js";
 
+// Pillow loads in about 0.2 s here: a drawing that waits longer for it is said to wait (a slow connection).
+const SAY_PILLOW_WAIT_AFTER_MS = 500;
+
 export class PredictionPanel {
   constructor(app) {
     this.app = app;
@@ -13,6 +16,7 @@ export class PredictionPanel {
     this.shown = 0; // answers shown, on the prediction element as data-seq (tests wait on it)
     this.strokeEndAt = null;
     this.failedStatus = null; // the status message a failed or waiting prediction showed, until one is answered
+    this.pillowTimer = null; // (see waitingForPillow)
     this.pad = new DrawingPad($("draw-canvas"), {
       onStrokeEnd: () => {
         this.strokeEndAt = performance.now(); // for the stroke-to-prediction measure
@@ -53,6 +57,7 @@ export class PredictionPanel {
     try {
       const pixels = { ...this.pad.pixels(), live: this.live };
       const result = await app.worker.request("predict", pixels, [pixels.rgba.buffer]);
+      clearTimeout(this.pillowTimer);
       if (this.failedStatus !== null) { // (an answer, even a stale one: the last error or wait is over; say so, if still shown)
         if (!app.training && trackedMessage($("status")) === this.failedStatus) setStatus(READY, "ready");
         this.failedStatus = null;
@@ -62,6 +67,7 @@ export class PredictionPanel {
       else this.show(result);
       if (strokeEnd) requestAnimationFrame(() => performance.measure("stroke-to-prediction", { start: strokeEnd }));
     } catch (error) {
+      clearTimeout(this.pillowTimer);
       if (!app.worker.dead) {
         setStatus(msg("status.error", { error: errorMessage(error) }), "error");
         this.failedStatus = trackedMessage($("status")); // (the message, in any language)
@@ -93,12 +99,18 @@ export class PredictionPanel {
     renderActivations($("activations"), result.activations);
   }
 
-  /** The worker waits for Pillow (still loading: a slow connection) before it reads the drawing: say so
-   * until an answer comes (not over a run's status). */
+  /** The worker waits for Pillow, still loading, before it reads the drawing: if no answer has come
+   * after a usual load's time (a slow connection), say so until one comes, unless the status says
+   * something else than "ready" (a run, a mode switch, another panel's error) or this panel's last error. */
   waitingForPillow() {
-    if (!this.app.ready || this.app.training) return;
-    setStatus(msg("status.pillowLoading"), "busy");
-    this.failedStatus = trackedMessage($("status")); // (the message, in any language)
+    clearTimeout(this.pillowTimer);
+    this.pillowTimer = setTimeout(() => {
+      const status = $("status");
+      if (!this.predicting || !this.app.ready || this.app.training) return;
+      if (status.dataset.kind !== "ready" && trackedMessage(status) !== this.failedStatus) return;
+      setStatus(msg("status.pillowLoading"), "busy");
+      this.failedStatus = trackedMessage(status); // (the message, in any language)
+    }, SAY_PILLOW_WAIT_AFTER_MS);
   }
 
   /** The current model's rows without values (a score per digit, a dark strip per hidden layer), so
