@@ -138,7 +138,7 @@ export function reportLink(ignored, problem, cannotTrain = null) {
 }
 
 /** Restore the experiment in the URL's fragment, if any, into `app`'s mode and form. */
-export async function restoreLink(app) {
+export async function restoreLink(app, { beforeReady = false } = {}) {
   const { mode, code, lang, fields, problem } = parseFragment(location.hash);
   if (problem) return reportLink([], problem);
   if (mode === undefined && code === undefined && !fields.size && lang === undefined) return;
@@ -151,7 +151,7 @@ export async function restoreLink(app) {
     return;
   }
   if (mode !== undefined && !Object.hasOwn(app.modes, mode)) ignored.push(msg("link.badValue", { name: fieldName("mode"), value: String(mode).slice(0, 20) }));
-  else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode);
+  else if (mode !== undefined && mode !== app.mode) await switchMode(app, mode, { quiet: beforeReady });
   const recipe = fields.get("recipe"); // the preset the link's run started from
   fields.delete("recipe");
   if (recipe !== undefined && app.modes[app.mode].presets.includes(recipe)) app.settings.preset = recipe;

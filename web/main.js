@@ -6,7 +6,7 @@ import { languageSwitch, msg, onLanguageChange, startLanguage } from "./i18n.js"
 import { refreshWeights, showWeights } from "./inside.js";
 import { LabPanel } from "./lab.js";
 import { copyLink, restoreLink } from "./link.js";
-import { switchMode } from "./modes.js";
+import { readyStatus, switchMode } from "./modes.js";
 import { ModelsPanel } from "./models.js";
 import { PredictionPanel } from "./prediction.js";
 import { evaluateModel, showEvaluation } from "./results.js";
@@ -87,11 +87,13 @@ class App {
     refreshWeights(this.worker);
     this.updateControls();
     if (!restarting) this.prediction.showRows(); // (laid out before "ready": a drawing's answer fills them in)
+    if (!restarting) await this.restoreLink({ beforeReady: true }); // (its mode and settings: nothing moves after "ready")
+    if (this.worker.dead) return;
     this.prediction.predict();
-    setStatus(READY, "ready");
+    // (a link's mode that could not be switched to keeps its message)
+    if ($("status").dataset.kind !== "error") setStatus(this.mode === "0-2" ? READY : readyStatus(this.mode), "ready");
     performance.mark("python-ready");
     this.worker.request("load-pillow").catch(() => {}); // (drawings are read with it; see worker.js)
-    if (!restarting) await this.restoreLink();
   }
 
   /** The network `settings` give, as Python counts it; once the worker booted (a worker that is not
@@ -105,8 +107,8 @@ class App {
   }
 
   /** Restore the link in the address once the restores under way are done (each one awaits Python). */
-  restoreLink() {
-    this.linkRestores = this.linkRestores.then(() => restoreLink(this)).catch((error) => console.error(error));
+  restoreLink(options = {}) {
+    this.linkRestores = this.linkRestores.then(() => restoreLink(this, options)).catch((error) => console.error(error));
     return this.linkRestores;
   }
 

@@ -4,11 +4,15 @@ import { refreshWeights } from "./inside.js";
 import { msg } from "./i18n.js";
 import { $, errorMessage, setStatus, showMessage } from "./ui.js";
 
+/** What the status says once `mode` is in use. */
+export const readyStatus = (mode) => msg(mode === "0-9" ? "status.readyAll" : "status.readySeed");
+
 /**
  * Switch `app` to `mode`. `restoring`: after a restart, bring the new worker back to the mode
- * the page is in, without touching the form.
+ * the page is in, without touching the form. `quiet`: leave the status to the caller (a link
+ * opened with the page, which says "ready" once it is applied).
  */
-export async function switchMode(app, mode, { restoring = false } = {}) {
+export async function switchMode(app, mode, { restoring = false, quiet = false } = {}) {
   const previous = app.mode;
   app.ready = false; // controls off while the data and model load
   app.updateControls();
@@ -20,7 +24,7 @@ export async function switchMode(app, mode, { restoring = false } = {}) {
     showMessage("model-message", ""); // (what it said was about the last mode's model)
     app.settings.applyModeDefaults();
     refreshWeights(app.worker);
-    setStatus(msg(mode === "0-9" ? "status.readyAll" : "status.readySeed"), "ready");
+    if (!quiet) setStatus(readyStatus(mode), "ready"); // (quiet: a link applied before the page says "ready")
   } catch (error) {
     if (app.worker.dead) return;
     if (restoring) {

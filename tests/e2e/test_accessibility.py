@@ -152,7 +152,7 @@ def moved(before: dict, after: dict) -> dict:
     }
 
 
-@pytest.mark.parametrize("case", ["desktop", "phone", "phone, drawn while Python loads"])
+@pytest.mark.parametrize("case", ["desktop", "phone", "phone, drawn while Python loads", "desktop, opened from a link"])
 def test_no_control_moves_once_python_is_ready(browser: Browser, base_url: str, case: str):
     """A click just after "ready" lands where the visitor aimed: the form is whole (its network's size shown)
     when the status says so, and what comes after (the weights, Pillow, the answer to a drawing made while
@@ -162,16 +162,21 @@ def test_no_control_moves_once_python_is_ready(browser: Browser, base_url: str, 
     try:
         context.add_init_script(RECORD_CONTROLS_AT_READY)
         page = context.new_page()
-        page.goto(base_url)
+        linked = "link" in case  # (a 0–9 link: the mode switch, its fields and their message come before "ready")
+        page.goto(base_url + ("#mode=0-9&batch_size=50&hidden=100" if linked else ""))
         drawn = "drawn" in case
         if drawn:
             page.wait_for_function("() => window.digitsApp")  # (the pad works before Python is ready)
             draw(page, ALL_DIGITS[1](), PLACES["centred"])
         wait_ready(page)
         at_ready = page.evaluate("() => window.placesAtReady")
-        assert "preset-best-012" in at_ready and "train" in at_ready
+        assert "train" in at_ready and any(name.startswith("preset-") for name in at_ready)
         assert page.evaluate("() => window.drawnAtReady") == drawn  # (drawn before "ready", as the case says)
         expect(page.get_by_test_id("shape")).to_contain_text("parameters")
+        if linked:
+            expect(page.get_by_test_id("status")).to_contain_text("all ten digits")
+            expect(page.get_by_test_id("settings-message")).to_contain_text("restored from the link")
+            expect(page.get_by_test_id("shape")).to_contain_text("784-100-10")
         if drawn:
             expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
         page.wait_for_function("() => window.digitsApp.worker.pending.size === 0")  # (weights, Pillow)
