@@ -109,10 +109,11 @@ export class LabPanel {
   }
 
   /** Code that came from a link: shown, never run until Run is pressed, with a notice. */
-  async showFromLink(code) {
+  showFromLink(code) {
     this.pendingText = code;
     showMessage("lab-notice", msg("lab.fromLink"), "ok");
-    await this.show();
+    // (the editor loads meanwhile: the page does not wait for it to say "ready")
+    this.show().catch((error) => this.output(msg("lab.openFailed", { error: errorMessage(error) }), "error"));
   }
 
   /** The code to put in a shared link: the last code that ran (it registered what the form may

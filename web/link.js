@@ -159,7 +159,7 @@ export async function restoreLink(app, { beforeReady = false } = {}) {
   const missed = applyFields(app.settings, fields);
   if (code !== undefined) {
     try {
-      await app.lab.showFromLink(await unpackCode(code, app.lab.maxCode));
+      app.lab.showFromLink(await unpackCode(code, app.lab.maxCode));
       // a menu value the link's Lab code registers: set once the visitor runs that code
       app.lab.pendingFields = new Map([...fields].filter(([name]) => CHOICE_FIELDS.includes(name) &&
         missed.some((m) => m.params.field === name)));

@@ -81,7 +81,7 @@ class App {
     }
     await this.settings.showShape(); // the form is whole when "ready" is said: nothing moves after it
     if (this.worker.dead) return;
-    this.ready = true;
+    this.ready = true; // (the form's fields are checked only while enabled: a link's are)
     if (!restarting) this.linkPending = false; // (the link in the address now is restored below)
     $("load-progress").hidden = true;
     refreshWeights(this.worker);
@@ -90,8 +90,10 @@ class App {
     if (!restarting) await this.restoreLink({ beforeReady: true }); // (its mode and settings: nothing moves after "ready")
     if (this.worker.dead) return;
     this.prediction.predict();
-    // (a link's mode that could not be switched to keeps its message)
-    if ($("status").dataset.kind !== "error") setStatus(this.mode === "0-2" ? READY : readyStatus(this.mode), "ready");
+    // unless something else is under way or was said meanwhile: a run or a mode switch started in those
+    // milliseconds, or a link's mode that could not be switched to
+    const said = $("status").dataset.kind === "error";
+    if (this.ready && !this.training && !said) setStatus(this.mode === "0-2" ? READY : readyStatus(this.mode), "ready");
     performance.mark("python-ready");
     this.worker.request("load-pillow").catch(() => {}); // (drawings are read with it; see worker.js)
   }
