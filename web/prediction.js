@@ -69,8 +69,7 @@ export class PredictionPanel {
     } catch (error) {
       clearTimeout(this.pillowTimer);
       if (!app.worker.dead) {
-        setStatus(msg("status.error", { error: errorMessage(error) }), "error");
-        this.failedStatus = trackedMessage($("status")); // (the message, in any language)
+        this.sayInStatus(msg("status.error", { error: errorMessage(error) }), "error");
       }
     } finally {
       this.predicting = false;
@@ -108,9 +107,15 @@ export class PredictionPanel {
       const status = $("status");
       if (!this.predicting || !this.app.ready || this.app.training) return;
       if (status.dataset.kind !== "ready" && trackedMessage(status) !== this.failedStatus) return;
-      setStatus(msg("status.pillowLoading"), "busy");
-      this.failedStatus = trackedMessage(status); // (the message, in any language)
+      this.sayInStatus(msg("status.pillowLoading"), "busy");
     }, SAY_PILLOW_WAIT_AFTER_MS);
+  }
+
+  /** Say `message` in the status until a drawing is answered (remembered as a message, so that a
+   * language switch meanwhile does not make it stay). */
+  sayInStatus(message, kind) {
+    setStatus(message, kind);
+    this.failedStatus = trackedMessage($("status"));
   }
 
   /** The current model's rows without values (a score per digit, a dark strip per hidden layer), so

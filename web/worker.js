@@ -20,6 +20,7 @@ const PILLOW = {
   predict: (args) => (args.live ? "loaded" : "needs"),
   "one-step": (args) => (args.rgba !== null && args.rgba !== undefined ? "needs" : null),
   "lab-run": () => "may",
+  "load-pillow": () => "may", // (the page asks for the load once it has said "ready")
 };
 
 // A first visit (see offline-copies.js): every file fetched from here on is also kept for offline use.
@@ -394,10 +395,7 @@ booting.catch(() => {}); // reported to the "boot" request
 const handlers = {
   boot: () => booting,
   "forget-copies": () => (copies ? copies.forget().catch(() => {}) : null),
-  async "load-pillow"() {
-    await pillowFor("may"); // (a request that needs it reports a failure, and tries again)
-    return {};
-  },
+  "load-pillow": () => ({}), // (answered once Pillow's load is over: see PILLOW)
   async predict({ rgba, width, height }) {
     return toJs(session.predict_rgba(rgba, width, height));
   },
