@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 # Flags that work on our machines (no sandbox as root, no GPU, no background calls to the network).
 CHROMIUM_FLAGS = [
@@ -72,6 +72,16 @@ def launch_chromium(playwright: Playwright) -> Browser:
     if path is None:
         raise RuntimeError(missing_message(playwright))
     return playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_FLAGS)
+
+
+def launch_with_profile(playwright: Playwright, profile: Path) -> BrowserContext:
+    """Chromium as ``launch_chromium`` picks it, with an on-disk profile in ``profile``: a visitor's
+    browser. (Playwright's ``new_context()`` is a private window, where V8 keeps no compiled-code
+    cache, so a repeat visit there never gets one.)"""
+    path = find_chromium(playwright)
+    if path is None:
+        raise RuntimeError(missing_message(playwright))
+    return playwright.chromium.launch_persistent_context(profile, executable_path=str(path), args=CHROMIUM_FLAGS)
 
 
 def main() -> int:
