@@ -133,13 +133,16 @@ export function formatSignificant(n, digits) {
   });
 }
 
+/** What the page shows where a value is missing or not a number (index.html starts with it too). */
+export const NO_VALUE = "–";
+
 /** A percentage from a fraction, with `digits` decimals (0.9774 → "97.74 %" / "97.74%"). */
-export const formatPercent = (fraction, digits = 2) => !Number.isFinite(fraction) ? "–" :
+export const formatPercent = (fraction, digits = 2) => !Number.isFinite(fraction) ? NO_VALUE :
   t("unit.percent", { value: formatNumber(100 * fraction, { minimumFractionDigits: digits, maximumFractionDigits: digits }) });
 
 /** A duration in seconds as units of the active language ("1 min 5 s" / "1分5秒"). */
 export function formatDuration(seconds) {
-  if (!Number.isFinite(seconds) || seconds < 0) return "–";
+  if (!Number.isFinite(seconds) || seconds < 0) return NO_VALUE;
   if (seconds < 9.95) return t("unit.seconds", { value: formatNumber(seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
   const whole = Math.round(seconds); // rounded once: 59.6 s is "1 min 0 s", never "60 s"
   if (whole < 60) return t("unit.seconds", { value: formatNumber(whole) });

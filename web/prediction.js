@@ -1,7 +1,7 @@
 // The drawing card: predict the drawing on every stroke (and live while drawing), show the answer.
 import { DrawingPad, paintDigit } from "./canvas.js";
 import { renderActivations } from "./inside.js";
-import { msg, track, trackedMessage } from "./i18n.js";
+import { msg, NO_VALUE, track, trackedMessage } from "./i18n.js";
 import { $, errorMessage, READY, renderScores, setStatus } from "./ui.js";
 
 // Pillow loads in about 0.2 s here: a drawing that waits longer for it is said to wait (a slow connection).
@@ -129,7 +129,7 @@ export class PredictionPanel {
 
   showNothingDrawn() {
     const prediction = $("prediction");
-    prediction.textContent = "–";
+    prediction.textContent = NO_VALUE;
     prediction.dataset.seq = String(++this.shown);
     delete prediction.dataset.digit;
     this.showRows();

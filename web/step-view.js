@@ -3,14 +3,14 @@
 // every layer did. Every number comes from Python; this module only draws and formats them.
 import { paintDigit } from "./canvas.js";
 import { choiceLabel } from "./settings.js";
-import { formatNumber as formatInLanguage, has, msg, render, slotted, t, track } from "./i18n.js";
+import { formatNumber as formatInLanguage, has, msg, NO_VALUE, render, slotted, t, track } from "./i18n.js";
 import { $, errorMessage, messageError, showMessage } from "./ui.js";
 
 const SIGNIFICANT = 4; // digits shown; the full value is in the element's data-value
 
 /** A number as people read it: four significant digits, in exponent form when tiny or huge. */
 export function formatNumber(v) {
-  if (v === null || v === undefined) return "–";
+  if (v === null || v === undefined) return NO_VALUE;
   const scientific = Number.isFinite(v) && ((v !== 0 && Math.abs(v) < 1e-3) || Math.abs(v) >= 1e5);
   const options = { notation: scientific ? "scientific" : "standard", maximumSignificantDigits: SIGNIFICANT, useGrouping: false };
   return formatInLanguage(v, options).replaceAll("-", "−");

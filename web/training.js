@@ -1,6 +1,6 @@
 // The training panel: Train, Stop, the live readout and chart, the legend of runs, the CSV log.
 import { runLabel } from "./settings.js";
-import { formatNumber, formatSignificant, msg, raw, track } from "./i18n.js";
+import { formatNumber, formatSignificant, msg, NO_VALUE, raw, track } from "./i18n.js";
 import { $, downloadBlob, errorMessage, formatDuration, setStatus } from "./ui.js";
 
 const READOUT_MS = 200; // the step, loss and speed readout is refreshed at most this often
@@ -83,10 +83,10 @@ export class TrainingPanel {
   showReadout(p) {
     this.shown = p;
     $("step").textContent = String(p.step);
-    $("loss-value").textContent = Number.isFinite(p.loss) ? formatSignificant(p.loss, 4) : "–";
-    $("loss-avg").textContent = Number.isFinite(p.avg_loss) ? formatSignificant(p.avg_loss, 4) : "–";
-    $("lr-now").textContent = Number.isFinite(p.lr) ? formatSignificant(p.lr, 3) : "–";
-    $("speed").textContent = p.samples_per_sec ? formatNumber(Math.round(p.samples_per_sec)) : "–";
+    $("loss-value").textContent = Number.isFinite(p.loss) ? formatSignificant(p.loss, 4) : NO_VALUE;
+    $("loss-avg").textContent = Number.isFinite(p.avg_loss) ? formatSignificant(p.avg_loss, 4) : NO_VALUE;
+    $("lr-now").textContent = Number.isFinite(p.lr) ? formatSignificant(p.lr, 3) : NO_VALUE;
+    $("speed").textContent = p.samples_per_sec ? formatNumber(Math.round(p.samples_per_sec)) : NO_VALUE;
     const left = p.samples_per_sec > 0 ? (p.total - p.step) * (p.elapsed / Math.max(1, p.step)) : NaN;
     $("eta").textContent = p.state === "running" ? formatDuration(left) : formatDuration(0);
     $("train-progress").value = p.step / p.total;

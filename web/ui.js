@@ -1,6 +1,6 @@
 // Small DOM verbs shared by the panels: status line, messages, scores, durations, downloads.
 // Text is given as messages ({key, params}, see i18n.js), so that it follows a switch of language.
-import { formatNumber, msg, raw, t, track } from "./i18n.js";
+import { formatNumber, msg, NO_VALUE, raw, t, track } from "./i18n.js";
 
 export { formatDuration } from "./i18n.js";
 
@@ -23,15 +23,18 @@ export function showMessage(id, message, kind = "error") {
   el.hidden = !message;
 }
 
-/** Offer a new deploy: the update bar and its Reload button, which calls `apply` (once). */
+/** Offer a new deploy: the update bar (over the page's foot: it moves nothing), its Reload button,
+ * which calls `apply` (once), and Later, which hides it until the next page load. */
 export function offerUpdate(apply) {
+  const offer = $("update-offer");
   const button = $("update");
   button.disabled = false;
   button.onclick = () => {
     button.disabled = true;
     apply();
   };
-  $("update-offer").hidden = false; // (inside a live region that was there from the start: it is announced)
+  $("update-later").onclick = () => (offer.hidden = true);
+  offer.hidden = false; // (inside a live region that was there from the start: it is announced)
 }
 
 /** An Error that carries a message key and parameters (shown in the page's language). */
@@ -95,7 +98,7 @@ export function renderScores(classes, scores, outputs) {
     bar.append(fill);
     const value = document.createElement("span");
     value.className = "value";
-    value.textContent = scores ? formatScore(scores[i]) : "–";
+    value.textContent = scores ? formatScore(scores[i]) : NO_VALUE;
     row.append(name, bar, value);
     box.append(row);
   });

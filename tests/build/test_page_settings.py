@@ -57,3 +57,17 @@ def test_the_score_rows_in_the_page_are_the_first_modes_as_python_gives_them():
     outputs = Network(recipes.get(mode["recipe"]).network, seed=0).outputs
     label = re.search(r'id="scores-label"[^>]*data-i18n="([\w.]+)"', html).group(1)
     assert label == ("scores.probabilities" if outputs == "probabilities" else "scores.raw")
+
+
+def test_the_pages_placeholders_are_the_one_the_scripts_show_for_a_missing_value():
+    """What index.html shows before a value comes (the answer, the scores, the training readout) is
+    i18n.js's NO_VALUE, which the scripts show for a value that is missing: one mark, not two."""
+    no_value = re.search(r'export const NO_VALUE = "([^"]+)";', (ROOT / "web" / "i18n.js").read_text()).group(1)
+    html = (ROOT / "web" / "index.html").read_text()
+    placeholders = re.findall(
+        r'(?:id="(?:prediction|loss-value|loss-avg|lr-now|speed)"|class="value")[^>]*>([^<]*)<', html
+    )
+    assert len(placeholders) == 8
+    assert set(placeholders) == {no_value}
+    scripts = "".join(p.read_text() for p in (ROOT / "web").glob("*.js") if p.name != "i18n.js")
+    assert f'"{no_value}"' not in scripts  # (they import it)

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.axe import axe_source, axe_violations
 from tests.e2e.conftest import wait_ready
 from tests.e2e.drawing import ALL_DIGITS, PLACES, draw
+from tests.e2e.places import CONTROL_PLACES, moved
 from tests.e2e.test_faults import KILL_WORKER, NOTICED_WITHIN_MS
 from tests.e2e.test_ten_digits import switch_to_ten_digits
 
@@ -124,32 +125,17 @@ def test_nothing_moves_on_a_phone_while_python_loads(browser: Browser, base_url:
 
 
 # Where every visible control is (page coordinates), when the status first says "ready" (its kind).
-RECORD_CONTROLS_AT_READY = """
-window.controlPlaces = () => Object.fromEntries(
-  [...document.querySelectorAll("[data-testid]")]
-    .filter((el) => el.matches("button, input, select, canvas, a, [role=button]") && el.getClientRects().length)
-    .map((el) => {
-      const r = el.getBoundingClientRect();
-      return [el.dataset.testid, [r.left + scrollX, r.top + scrollY, r.width, r.height]];
-    }));
-addEventListener("DOMContentLoaded", () => {
+RECORD_CONTROLS_AT_READY = f"""
+window.controlPlaces = {CONTROL_PLACES};
+addEventListener("DOMContentLoaded", () => {{
   const status = document.getElementById("status");
-  new MutationObserver(() => {
+  new MutationObserver(() => {{
     if (status.dataset.kind !== "ready" || window.placesAtReady) return;
     window.placesAtReady = window.controlPlaces();
     window.drawnAtReady = !window.digitsApp.prediction.pad.isEmpty;
-  }).observe(status, { attributes: true });
-});
+  }}).observe(status, {{ attributes: true }});
+}});
 """
-
-
-def moved(before: dict, after: dict) -> dict:
-    """The controls whose place differs between two ``controlPlaces()`` (appeared or gone: None)."""
-    return {
-        name: (before.get(name), after.get(name))
-        for name in before.keys() | after.keys()
-        if before.get(name) != after.get(name)
-    }
 
 
 @pytest.mark.parametrize("case", ["desktop", "phone", "phone, drawn while Python loads", "desktop, opened from a link"])

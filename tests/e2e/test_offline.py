@@ -10,6 +10,7 @@ import re
 import threading
 from collections import Counter
 from pathlib import Path
+from unittest.mock import ANY
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -24,6 +25,7 @@ from tests.e2e.offline import (
     wait_for_no_copies,
     wait_for_service_worker,
 )
+from tests.e2e.places import control_places, moved
 
 
 def worker_names(page: Page) -> list[str]:
@@ -163,10 +165,19 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
                 navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))"""
         )
         assert page.get_by_test_id("update").is_hidden()
+        places = control_places(page)
         deploy["sw"] = sw.replace(version, new_version)
         page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
         expect(page.get_by_test_id("update")).to_be_visible(timeout=30_000)
         expect(page.get_by_test_id("update-bar")).to_contain_text("A new version of this page is ready.")
+        # the offer floats over the page: no control under the visitor's pointer moved
+        assert moved(places, control_places(page)) == {name: (None, ANY) for name in ("update", "update-later")}
+        page.get_by_test_id("update-later").click()  # hides it until the next page load
+        expect(page.get_by_test_id("update")).to_be_hidden()
+        assert control_places(page) == places
+        page.reload()  # (the new deploy still waits: a reload does not let it take over)
+        wait_ready(page)
+        expect(page.get_by_test_id("update")).to_be_visible(timeout=30_000)
         old, new = f"{prefix}/{version}", f"{prefix}/{new_version}"
         assert sorted(page.evaluate("caches.keys()")) == sorted([old, new])  # the open page keeps its cache
         # the new deploy took Python's files from the last one's cache (unchanged here): it starts offline
