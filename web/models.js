@@ -14,6 +14,10 @@ export class ModelsPanel {
     this.app = app;
     this.onChanged = onChanged;
     this.slot = undefined; // the current model's slot, as the worker last reported it
+    // The last trained model is read while Python loads (so that "ready" does not wait for it);
+    // restores after the first read it again (it may have been saved since).
+    this.savedAtStart = loadModel();
+    this.savedAtStart.catch(() => {}); // (reported by the first restore)
     $("model-select").addEventListener("change", (e) => this.use(e.target.value));
     $("model-download").addEventListener("click", () => this.download());
     $("model-upload").addEventListener("change", (e) => this.upload(e.target));
@@ -114,7 +118,9 @@ export class ModelsPanel {
   /** Restore the model saved in IndexedDB, if any; `quiet` says nothing when it cannot be (a retry). */
   async restoreSaved(afterRestart = false, quiet = false) {
     try {
-      const saved = await loadModel();
+      const first = this.savedAtStart;
+      this.savedAtStart = null;
+      const saved = await (first ?? loadModel());
       if (!saved) return;
       this.show(await this.app.worker.request("load-model", { bytes: saved.bytes }));
       this.restoreFailed = false;
