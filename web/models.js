@@ -14,10 +14,6 @@ export class ModelsPanel {
     this.app = app;
     this.onChanged = onChanged;
     this.slot = undefined; // the current model's slot, as the worker last reported it
-    // The last trained model is read while Python loads (so that "ready" does not wait for it);
-    // restores after the first read it again (it may have been saved since).
-    this.savedAtStart = loadModel();
-    this.savedAtStart.catch(() => {}); // (reported by the first restore)
     $("model-select").addEventListener("change", (e) => this.use(e.target.value));
     $("model-download").addEventListener("click", () => this.download());
     $("model-upload").addEventListener("change", (e) => this.upload(e.target));
@@ -114,19 +110,19 @@ export class ModelsPanel {
     }
   }
 
-  /** Load the model kept in IndexedDB, if any (on start-up, and after a restart). */
-  /** Restore the model saved in IndexedDB, if any; `quiet` says nothing when it cannot be (a retry). */
+  /** Restore the model saved in IndexedDB, if any (on start-up, after a restart, after a Lab run);
+   * `quiet` says nothing when it cannot be (a retry). */
   async restoreSaved(afterRestart = false, quiet = false) {
+    let saved = null;
     try {
-      const first = this.savedAtStart;
-      this.savedAtStart = null;
-      const saved = await (first ?? loadModel());
+      saved = await loadModel(); // (read when Python is ready: another tab may have saved or forgotten one meanwhile)
       if (!saved) return;
       this.show(await this.app.worker.request("load-model", { bytes: saved.bytes }));
       this.restoreFailed = false;
       $("model-forget").hidden = false;
       if (!afterRestart) showMessage("model-message", msg("model.restored", { ago: { ago: saved.saved } }), "ok");
     } catch (error) {
+      if (saved) $("model-forget").hidden = false; // (one that cannot be used, damaged say, can still be forgotten)
       if (!this.app.worker.dead && !quiet) {
         this.restoreFailed = true; // kept: it may need a component the Lab registers (tried again after Run)
         showMessage("model-message", msg("model.restoreFailed", { error: errorMessage(error) }));

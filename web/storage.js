@@ -5,6 +5,10 @@ const DB_NAME = "digits-from-scratch";
 const STORE = "models";
 const KEY = "last-trained";
 
+// A storage that has not answered this long counts as refusing (the page's start waits for the
+// saved model: it must not wait for ever).
+const NO_ANSWER_MS = 5_000;
+
 function open() {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
@@ -14,16 +18,31 @@ function open() {
   });
 }
 
+function answered(promise) {
+  let timer;
+  const silence = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(messageError("storage.noAnswer")), NO_ANSWER_MS);
+  });
+  return Promise.race([promise, silence]).finally(() => clearTimeout(timer));
+}
+
 async function run(mode, action) {
-  const db = await open();
+  const opening = open();
+  opening.catch(() => {}); // (if it answers too late: closed below)
+  const db = await answered(opening).catch((error) => {
+    opening.then((late) => late.close(), () => {});
+    throw error;
+  });
   try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const req = action(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(req.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || messageError("storage.refused"));
-    });
+    return await answered(
+      new Promise((resolve, reject) => {
+        const tx = db.transaction(STORE, mode);
+        const req = action(tx.objectStore(STORE));
+        tx.oncomplete = () => resolve(req.result);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error || messageError("storage.refused"));
+      }),
+    );
   } finally {
     db.close();
   }

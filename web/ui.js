@@ -24,7 +24,7 @@ export function showMessage(id, message, kind = "error") {
 }
 
 /** Offer a new deploy: the update bar (over the page's foot: it moves nothing), its Reload button,
- * which calls `apply` (once), and Later, which hides it until the next page load. */
+ * which calls `apply` (once), and Later, which hides it until the next page load (or a newer deploy). */
 export function offerUpdate(apply) {
   const offer = $("update-offer");
   const button = $("update");
@@ -33,8 +33,26 @@ export function offerUpdate(apply) {
     button.disabled = true;
     apply();
   };
-  $("update-later").onclick = () => (offer.hidden = true);
+  if (!offerSetUp) setUpOffer(offer);
   offer.hidden = false; // (inside a live region that was there from the start: it is announced)
+}
+
+// While the offer shows, the page's end and a control given the focus scroll clear of it (style.css
+// reads --offer-height, kept to its height: it wraps on a phone), and Later gives the focus back
+// to where it was before it entered the offer.
+let offerSetUp = false;
+function setUpOffer(offer) {
+  offerSetUp = true;
+  let cameFrom = null;
+  offer.addEventListener("focusin", (event) => {
+    if (!offer.contains(event.relatedTarget)) cameFrom = event.relatedTarget;
+  });
+  $("update-later").addEventListener("click", () => {
+    offer.hidden = true;
+    if (cameFrom?.isConnected) cameFrom.focus(); // (a click from nowhere leaves it at the page's start)
+  });
+  const root = document.documentElement;
+  new ResizeObserver(() => root.style.setProperty("--offer-height", `${offer.offsetHeight}px`)).observe(offer);
 }
 
 /** An Error that carries a message key and parameters (shown in the page's language). */

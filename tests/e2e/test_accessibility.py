@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.axe import axe_source, axe_violations
 from tests.e2e.conftest import wait_ready
 from tests.e2e.drawing import ALL_DIGITS, PLACES, draw
-from tests.e2e.places import CONTROL_PLACES, moved
+from tests.e2e.places import CONTROL_PLACES, control_places, moved
 from tests.e2e.test_faults import KILL_WORKER, NOTICED_WITHIN_MS
 from tests.e2e.test_ten_digits import switch_to_ten_digits
 
@@ -167,12 +167,12 @@ def test_no_control_moves_once_python_is_ready(browser: Browser, base_url: str, 
             expect(page.get_by_test_id("prediction")).to_have_attribute("data-digit", "1")
         page.wait_for_function("() => window.digitsApp.worker.pending.size === 0")  # (weights, Pillow)
         page.evaluate(AFTER_NEXT_FRAME)
-        assert moved(at_ready, page.evaluate("() => window.controlPlaces()")) == {}
+        assert moved(at_ready, control_places(page)) == {}
         if drawn:
             page.get_by_test_id("clear").click()
             expect(page.get_by_test_id("prediction")).to_have_text("–")
             page.evaluate(AFTER_NEXT_FRAME)
-            assert moved(at_ready, page.evaluate("() => window.controlPlaces()")) == {}
+            assert moved(at_ready, control_places(page)) == {}
     finally:
         context.close()
 

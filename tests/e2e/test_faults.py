@@ -149,6 +149,61 @@ def test_a_trained_model_that_storage_cannot_keep_says_so(browser, base_url):
         page.context.close()
 
 
+def test_a_storage_that_never_answers_does_not_hold_the_page_back(browser, base_url):
+    """IndexedDB's open never answers (a browser's storage stuck): the page still gets ready, with
+    the pretrained model, and says why the saved model could not be restored."""
+    page, watch = open_app(browser, base_url)
+    try:
+        page.add_init_script("IDBFactory.prototype.open = function () { return {}; };")
+        page.reload()
+        wait_ready(page)
+        expect(page.get_by_test_id("model-select")).to_have_value("pretrained")
+        expect(page.get_by_test_id("model-message")).to_contain_text(
+            "could not be restored (the browser's storage did not answer)"
+        )
+        expect(page.get_by_test_id("model-forget")).to_be_hidden()
+        watch.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_a_damaged_saved_model_says_so_and_can_be_forgotten(browser, base_url):
+    """The saved record holds bytes that are no model: the page says so at every start until the
+    visitor forgets it (Forget is offered), and then starts quietly with the pretrained model."""
+    page, watch = open_app(browser, base_url)
+    try:
+        wait_ready(page)
+        page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                const req = indexedDB.open("digits-from-scratch", 1);
+                req.onupgradeneeded = () => req.result.createObjectStore("models");
+                req.onerror = () => reject(req.error);
+                req.onsuccess = () => {
+                  const tx = req.result.transaction("models", "readwrite");
+                  const junk = { bytes: new Uint8Array([80, 75, 3, 4, 1, 2]), info: {}, saved: Date.now() };
+                  tx.objectStore("models").put(junk, "last-trained");
+                  tx.oncomplete = () => { req.result.close(); resolve(); };
+                  tx.onerror = () => reject(tx.error);
+                };
+            })"""
+        )
+        page.reload()
+        wait_ready(page)
+        message = page.get_by_test_id("model-message")
+        expect(message).to_contain_text("could not be restored")
+        expect(page.get_by_test_id("model-select")).to_have_value("pretrained")
+        page.get_by_test_id("model-forget").click()
+        expect(message).to_contain_text("forgotten")
+        assert saved_model_bytes(page) is None
+        page.reload()
+        wait_ready(page)
+        expect(message).to_be_hidden()
+        expect(page.get_by_test_id("model-forget")).to_be_hidden()
+        watch.assert_clean()
+    finally:
+        page.context.close()
+
+
 def test_a_diverged_run_keeps_the_previous_model_current_and_saved(app):
     page, watch = app
     page.get_by_test_id("samples").fill("300")

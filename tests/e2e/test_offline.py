@@ -140,6 +140,19 @@ def test_ready_on_a_first_visit_means_python_starts_offline_next_time(browser: B
         server.shutdown()
 
 
+# The controls that, given the focus, end up under the new deploy's offer (which floats over the page).
+FOCUSED_UNDER_THE_OFFER = """() => {
+  const offerTop = document.getElementById("update-offer").getBoundingClientRect().top;
+  const hidden = [];
+  for (const el of document.querySelectorAll("main [data-testid]")) {
+    if (!el.matches("button, input, select") || el.disabled || !el.getClientRects().length) continue;
+    el.focus();
+    if (document.activeElement === el && el.getBoundingClientRect().bottom > offerTop) hidden.push(el.dataset.testid);
+  }
+  return hidden;
+}"""
+
+
 def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, site: Path) -> None:
     """A new deploy's service worker does not take over an open page (its cache would go mid-visit):
     the page offers it, and Reload brings it, with the old deploy's cache deleted and Python's files
@@ -172,8 +185,24 @@ def test_a_new_deploy_waits_is_offered_and_reload_brings_it(browser: Browser, si
         expect(page.get_by_test_id("update-bar")).to_contain_text("A new version of this page is ready.")
         # the offer floats over the page: no control under the visitor's pointer moved
         assert moved(places, control_places(page)) == {name: (None, ANY) for name in ("update", "update-later")}
-        page.get_by_test_id("update-later").click()  # hides it until the next page load
+        # on a narrow phone, where it wraps, the page's end still scrolls clear of it
+        size = page.viewport_size
+        page.set_viewport_size({"width": 320, "height": 640})
+        page.evaluate("() => window.scrollTo(0, document.scrollingElement.scrollHeight)")
+        footer = page.locator("footer").bounding_box()
+        assert footer["y"] + footer["height"] <= page.locator("#update-offer").bounding_box()["y"]
+        # and a control that gets the focus is scrolled clear of it, not left under it
+        assert page.evaluate(FOCUSED_UNDER_THE_OFFER) == []
+        page.set_viewport_size(size)
+        # Later, from the keyboard: hides it until the next page load, and gives the focus back
+        page.get_by_test_id("language").focus()
+        page.keyboard.press("Tab")
+        expect(page.get_by_test_id("update")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.get_by_test_id("update-later")).to_be_focused()
+        page.keyboard.press("Enter")
         expect(page.get_by_test_id("update")).to_be_hidden()
+        expect(page.get_by_test_id("language")).to_be_focused()
         assert control_places(page) == places
         page.reload()  # (the new deploy still waits: a reload does not let it take over)
         wait_ready(page)
