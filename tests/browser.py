@@ -66,22 +66,25 @@ def missing_message(playwright: Playwright | None = None) -> str:
     return MISSING_HINT.format(system=system_chromium(), own=playwright.chromium.executable_path)
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
-    """Launch the browser ``find_chromium`` picks, with our flags; a clear error when there is none."""
+def chromium_path(playwright: Playwright) -> str:
+    """The browser ``find_chromium`` picks; a clear error when there is none."""
     path = find_chromium(playwright)
     if path is None:
         raise RuntimeError(missing_message(playwright))
-    return playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_FLAGS)
+    return str(path)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Launch the browser ``find_chromium`` picks, with our flags."""
+    return playwright.chromium.launch(executable_path=chromium_path(playwright), args=CHROMIUM_FLAGS)
 
 
 def launch_with_profile(playwright: Playwright, profile: Path) -> BrowserContext:
-    """Chromium as ``launch_chromium`` picks it, with an on-disk profile in ``profile``: a visitor's
-    browser. (Playwright's ``new_context()`` is a private window, where V8 keeps no compiled-code
-    cache, so a repeat visit there never gets one.)"""
-    path = find_chromium(playwright)
-    if path is None:
-        raise RuntimeError(missing_message(playwright))
-    return playwright.chromium.launch_persistent_context(profile, executable_path=str(path), args=CHROMIUM_FLAGS)
+    """The same, with an on-disk profile in ``profile``: a visitor's browser. (Playwright's
+    ``new_context()`` is a private window, where V8 keeps no compiled code between visits.)"""
+    return playwright.chromium.launch_persistent_context(
+        profile, executable_path=chromium_path(playwright), args=CHROMIUM_FLAGS
+    )
 
 
 def main() -> int:
