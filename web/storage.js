@@ -5,10 +5,6 @@ const DB_NAME = "digits-from-scratch";
 const STORE = "models";
 const KEY = "last-trained";
 
-// A storage that has not answered this long counts as refusing (the page's start waits for the
-// saved model: it must not wait for ever).
-const NO_ANSWER_MS = 5_000;
-
 function open() {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
@@ -18,6 +14,24 @@ function open() {
   });
 }
 
+async function run(mode, action) {
+  const db = await open();
+  try {
+    return await new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const req = action(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || messageError("storage.refused"));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+// The page's start waits for the saved model: a storage that has not answered this long counts as
+// refusing (its late answer, if any, is dropped).
+const NO_ANSWER_MS = 5_000;
 function answered(promise) {
   let timer;
   const silence = new Promise((_, reject) => {
@@ -26,28 +40,6 @@ function answered(promise) {
   return Promise.race([promise, silence]).finally(() => clearTimeout(timer));
 }
 
-async function run(mode, action) {
-  const opening = open();
-  opening.catch(() => {}); // (if it answers too late: closed below)
-  const db = await answered(opening).catch((error) => {
-    opening.then((late) => late.close(), () => {});
-    throw error;
-  });
-  try {
-    return await answered(
-      new Promise((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
-        const req = action(tx.objectStore(STORE));
-        tx.oncomplete = () => resolve(req.result);
-        tx.onerror = () => reject(tx.error);
-        tx.onabort = () => reject(tx.error || messageError("storage.refused"));
-      }),
-    );
-  } finally {
-    db.close();
-  }
-}
-
 export const saveModel = (bytes, info) => run("readwrite", (s) => s.put({ bytes, info, saved: Date.now() }, KEY));
-export const loadModel = () => run("readonly", (s) => s.get(KEY));
+export const loadModel = () => answered(run("readonly", (s) => s.get(KEY)));
 export const forgetModel = () => run("readwrite", (s) => s.delete(KEY));
