@@ -113,16 +113,14 @@ export class ModelsPanel {
   /** Restore the model saved in IndexedDB, if any (on start-up, after a restart, after a Lab run);
    * `quiet` says nothing when it cannot be (a retry). */
   async restoreSaved(afterRestart = false, quiet = false) {
-    let saved = null;
     try {
-      saved = await loadModel(); // (read when Python is ready: another tab may have saved or forgotten one meanwhile)
+      const saved = await loadModel(); // (read when Python is ready: another tab may have saved or forgotten one meanwhile)
       if (!saved) return;
+      $("model-forget").hidden = false; // (also one that cannot be used, damaged say: it can be forgotten)
       this.show(await this.app.worker.request("load-model", { bytes: saved.bytes }));
       this.restoreFailed = false;
-      $("model-forget").hidden = false;
       if (!afterRestart) showMessage("model-message", msg("model.restored", { ago: { ago: saved.saved } }), "ok");
     } catch (error) {
-      if (saved) $("model-forget").hidden = false; // (one that cannot be used, damaged say, can still be forgotten)
       if (!this.app.worker.dead && !quiet) {
         this.restoreFailed = true; // kept: it may need a component the Lab registers (tried again after Run)
         showMessage("model-message", msg("model.restoreFailed", { error: errorMessage(error) }));
